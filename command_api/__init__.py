@@ -1,0 +1,1 @@
+"""The command API: authenticated, validated, idempotent commands onto the domain."""

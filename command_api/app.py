@@ -1,0 +1,134 @@
+"""The command API's app factory: the applications, the stores, the routes and the error mapper."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as redis
+import structlog
+from litestar import Litestar, Request, Response, Router, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+
+from command_api.context import (
+    provide_actor,
+    provide_identity,
+    provide_ledger,
+    provide_principal,
+    provide_workspaces,
+)
+from command_api.idempotency import idempotency_middleware
+from command_api.routes import auth, ledger, workspaces
+from domain.base import DomainError
+from domain.identity.application import Identity
+from domain.ledger.application import Ledger
+from domain.workspaces.application import Workspaces
+from infra import broker, database, health
+from infra.http import EXCEPTION_HANDLERS, problem, request_log_middleware
+from infra.idempotency import IdempotencyStore
+from infra.logs import configure_logging
+from infra.passwords import Argon2Hasher
+from infra.settings import Settings
+
+log = structlog.get_logger("command_api")
+
+
+def on_domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
+    errors = {error.field: [error.detail]} if error.field else None
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return problem(error.status, error.detail, errors=errors, headers=headers)
+
+
+@get("/health")
+async def health_check(state: State) -> Response[dict[str, Any]]:
+    checks = await health.check(state.pool, state.nats, state.cache)
+    healthy = all(value == "ok" for value in checks.values())
+    return Response(
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status_code=200 if healthy else 503,
+    )
+
+
+def create_app(settings: Settings) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        database.create_schema(settings)
+        env = database.event_store_env(settings)
+        app.state.identity = Identity(env, Argon2Hasher())
+        app.state.workspaces = Workspaces(env)
+        app.state.ledger = Ledger(env)
+        app.state.pool = database.async_pool(settings)
+        await app.state.pool.open()
+        app.state.idempotency = IdempotencyStore(app.state.pool)
+        await app.state.idempotency.create_table()
+        app.state.cache = redis.from_url(settings.redis, socket_timeout=2)
+        try:
+            app.state.nats = await broker.connect(settings.nats)
+        except Exception as error:  # noqa: BLE001 - /health reports it; commands do not need NATS
+            log.warning("nats unavailable", error=str(error))
+            app.state.nats = None
+        try:
+            yield
+        finally:
+            if app.state.nats is not None:
+                await app.state.nats.close()
+            await app.state.cache.aclose()
+            await app.state.pool.close()
+            for application in (app.state.identity, app.state.workspaces, app.state.ledger):
+                application.close()
+
+    return Litestar(
+        # One Router: registering handlers one by one on the app re-registers the handlers
+        # already on a shared path (PATCH and DELETE of a transaction), and Litestar 2.25 then
+        # wraps a sync_to_thread handler twice, so that it returns an un-awaited coroutine.
+        route_handlers=[
+            Router(
+                path="/",
+                route_handlers=[
+                    health_check,
+                    auth.sign_up,
+                    auth.log_in,
+                    auth.refresh,
+                    workspaces.create_workspace,
+                    ledger.open_account,
+                    ledger.record_transaction,
+                    ledger.amend_transaction,
+                    ledger.delete_transaction,
+                    ledger.restore_transaction,
+                ],
+            ),
+        ],
+        dependencies={
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "identity": Provide(provide_identity, sync_to_thread=False),
+            "workspaces": Provide(provide_workspaces, sync_to_thread=False),
+            "ledger": Provide(provide_ledger, sync_to_thread=False),
+        },
+        exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},
+        middleware=[request_log_middleware, idempotency_middleware],
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(
+            title="centsource command API", version="0.1.0", path="/schema"
+        ),
+        request_max_body_size=1_048_576,
+    )
+
+
+def serve(settings: Settings) -> None:
+    """``centsource command-api``."""
+    import uvicorn
+
+    configure_logging(settings.log_level)
+    settings.require()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.command_port,
+        log_config=None,
+        access_log=False,
+    )

@@ -1,0 +1,59 @@
+"""Who is asking: the bearer token's user, and the Actor every event records."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4
+
+from litestar import Request
+from litestar.datastructures import State
+
+from domain.base import Actor, UnauthorizedError, natural_id
+from domain.identity.application import Identity
+from domain.ledger.application import Ledger
+from domain.workspaces.application import Workspaces
+from infra.settings import Settings
+from infra.tokens import InvalidTokenError, Principal, bearer_token, read_access_token
+
+
+def provide_principal(request: Request[Any, Any, State]) -> Principal:
+    settings: Settings = request.app.state.settings
+    try:
+        principal = read_access_token(
+            bearer_token(request.headers.get("authorization")), settings.secret
+        )
+    except InvalidTokenError as error:
+        raise UnauthorizedError(str(error)) from None
+    request.scope["state"]["actor_id"] = str(principal.user_id)
+    return principal
+
+
+def provide_actor(request: Request[Any, Any, State], principal: Principal) -> Actor:
+    return Actor(principal.user_id, correlation_id(request))
+
+
+def correlation_id(request: Request[Any, Any, State]) -> str:
+    return str(request.scope["state"].get("correlation_id", ""))
+
+
+def new_id(request: Request[Any, Any, State], principal: Principal | None, kind: str) -> UUID:
+    """A new resource's id; derived from the Idempotency-Key, so a retry names the same one."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return uuid4()
+    return natural_id(kind, principal.user_id if principal else "anonymous", key)
+
+
+def provide_identity(request: Request[Any, Any, State]) -> Identity:
+    identity: Identity = request.app.state.identity
+    return identity
+
+
+def provide_workspaces(request: Request[Any, Any, State]) -> Workspaces:
+    workspaces: Workspaces = request.app.state.workspaces
+    return workspaces
+
+
+def provide_ledger(request: Request[Any, Any, State]) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
+    return ledger

@@ -1,0 +1,130 @@
+"""Idempotency-Key on POST: a retry gets the first answer, a changed body a 422, a race a 409."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from infra.http import send_problem
+from infra.idempotency import Claim, IdempotencyStore, Stored
+from infra.tokens import InvalidTokenError, bearer_token, read_access_token
+
+MAX_KEY_LENGTH = 255
+MAX_BODY_BYTES = 1_048_576
+# Outcomes a retry must see again. Others (401, 403, 404, 409, 412, 429, 5xx) may change
+# once the client fixes the cause, so their key is released.
+REPLAYABLE = frozenset({200, 201, 202, 204, 400, 413, 422})
+
+
+def idempotency_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope["headers"]) if scope["type"] == "http" else {}
+        key = headers.get(b"idempotency-key")
+        if scope["type"] != "http" or scope["method"] != "POST" or key is None:
+            await app(scope, receive, send)
+            return
+        if not key or len(key) > MAX_KEY_LENGTH:
+            await send_problem(
+                send, 400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters"
+            )
+            return
+        body = await _read_body(receive)
+        if body is None:
+            await send_problem(send, 413, f"the body is larger than {MAX_BODY_BYTES} bytes")
+            return
+        litestar_app: Any = scope["app"]
+        store: IdempotencyStore = litestar_app.state.idempotency
+        claim_scope = (
+            f"{_caller(headers, litestar_app.state.settings.secret)}:{key.decode(errors='replace')}"
+        )
+        fingerprint = hashlib.sha256(
+            b"%s %s\n%s" % (scope["method"].encode(), scope["path"].encode(), body)
+        ).hexdigest()
+        claim, stored = await store.claim(claim_scope, fingerprint)
+        if claim is Claim.MISMATCH:
+            await send_problem(send, 422, "this Idempotency-Key was used with another request")
+            return
+        if claim is Claim.IN_PROGRESS:
+            await send_problem(
+                send,
+                409,
+                "a request with this Idempotency-Key is in progress",
+                {"Retry-After": "1"},
+            )
+            return
+        if claim is Claim.REPLAY:
+            assert stored is not None
+            await _replay(send, stored)
+            return
+        await _run(app, scope, body, send, store, claim_scope)
+
+    return middleware
+
+
+async def _run(
+    app: ASGIApp, scope: Scope, body: bytes, send: Send, store: IdempotencyStore, claim_scope: str
+) -> None:
+    sent_body = False
+
+    async def receive_once() -> Message:
+        nonlocal sent_body
+        if sent_body:
+            return {"type": "http.disconnect"}
+        sent_body = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    status = 500
+    response_headers: list[tuple[str, str]] = []
+    chunks: list[bytes] = []
+
+    async def capture(message: Message) -> None:
+        nonlocal status, response_headers
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            response_headers = [
+                (k.decode("latin-1"), v.decode("latin-1"))
+                for k, v in message.get("headers", [])
+                if k.lower() != b"x-correlation-id"
+            ]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+        await send(message)
+
+    completed = False
+    try:
+        await app(scope, receive_once, capture)
+        if status in REPLAYABLE:
+            await store.complete(claim_scope, Stored(status, response_headers, b"".join(chunks)))
+            completed = True
+    finally:
+        if not completed:
+            await store.release(claim_scope)
+
+
+def _caller(headers: dict[bytes, bytes], secret: str) -> str:
+    """Keys are per user, so two clients' keys never collide; unauthenticated calls share one."""
+    try:
+        token = bearer_token(headers.get(b"authorization", b"").decode())
+        return str(read_access_token(token, secret).user_id)
+    except InvalidTokenError:
+        return "anonymous"
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if len(body) > MAX_BODY_BYTES:
+            return None
+        if not message.get("more_body"):
+            return body
+
+
+async def _replay(send: Send, stored: Stored) -> None:
+    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored.headers]
+    headers.append((b"idempotent-replayed", b"true"))
+    await send({"type": "http.response.start", "status": stored.status, "headers": headers})
+    await send({"type": "http.response.body", "body": stored.body})

@@ -1,0 +1,1 @@
+"""One module of command routes per bounded context."""

@@ -1,0 +1,1 @@
+"""Aggregates, their events and rules, one subpackage per bounded context."""

@@ -1,0 +1,152 @@
+"""What every aggregate, event and application of centsource shares: who and when, errors, the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid5
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import (
+    DatetimeAsISO,
+    DecimalAsStr,
+    IntegrityError,
+    JSONTranscoder,
+    Mapper,
+    Transcoder,
+    Transcoding,
+    UUIDAsHex,
+)
+from eventsourcing.utils import EnvType
+
+# Natural keys (an email, an idempotency key) become ids in this namespace, so that the
+# event store's (originator_id, version) key refuses a second aggregate for the same key.
+NAMESPACE = UUID("6f1b3c2e-8d4a-5b7c-9e0f-1a2b3c4d5e6f")
+
+
+def natural_id(*parts: object) -> UUID:
+    return uuid5(NAMESPACE, "\x1f".join(str(part) for part in parts))
+
+
+class DomainError(Exception):
+    """A rule of the domain refused a command (answered 422)."""
+
+    status = 422
+
+    def __init__(self, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+class NotFoundError(DomainError):
+    status = 404
+
+
+class ForbiddenError(DomainError):
+    status = 403
+
+
+class ConflictError(DomainError):
+    status = 409
+
+
+class StaleVersionError(DomainError):
+    status = 412
+
+
+class UnauthorizedError(DomainError):
+    status = 401
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change, and under which request."""
+
+    actor_id: UUID
+    correlation_id: str
+
+
+class Tracked(Aggregate):
+    """An aggregate whose every event says who caused it, in which workspace, and when."""
+
+    class Event(Aggregate.Event):
+        workspace_id: UUID | None
+        actor_id: UUID
+        correlation_id: str
+
+        @property
+        def occurred_at(self) -> datetime:
+            return self.timestamp
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    workspace_id: UUID | None
+
+    def _trigger(self, event_class: type[Tracked.Event], by: Actor, **fields: Any) -> None:
+        self.trigger_event(
+            event_class,
+            workspace_id=self.workspace_id,
+            actor_id=by.actor_id,
+            correlation_id=by.correlation_id,
+            **fields,
+        )
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+def register_transcodings(transcoder: JSONTranscoder) -> None:
+    transcoder.register(UUIDAsHex())
+    transcoder.register(DecimalAsStr())
+    transcoder.register(DatetimeAsISO())
+    transcoder.register(DateAsISO())
+
+
+def build_mapper() -> Mapper[UUID]:
+    """The mapper that turns stored events back into domain events, for readers of the log."""
+    transcoder = JSONTranscoder()
+    register_transcodings(transcoder)
+    return Mapper(transcoder=transcoder)
+
+
+class CentsourceApplication(Application[UUID]):
+    """Base of the bounded contexts' applications.
+
+    Every context writes to one table, ``centsource_events``, so that a notification id is a
+    global position: a client that wrote through one context can wait for that position on
+    any read model.
+    """
+
+    LOG_NAME: ClassVar[str] = "centsource"
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Any:
+        return super().construct_env(self.LOG_NAME, env)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = JSONTranscoder()
+        register_transcodings(transcoder)
+        return transcoder
+
+    def save_all(self, *aggregates: Aggregate) -> int:
+        """Saves the aggregates' new events in one transaction; returns the last position.
+
+        A concurrent write to the same aggregate version loses here with a ConflictError.
+        With no new event the position is 0: there is nothing for a reader to wait for.
+        """
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError as error:
+            raise ConflictError("a concurrent change won the race; reload and retry") from error
+        return max((r.notification.id for r in recordings), default=0)

@@ -1,0 +1,1 @@
+"""Identity: people who sign up, and their sessions."""

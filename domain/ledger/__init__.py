@@ -1,0 +1,1 @@
+"""The ledger: accounts and the transactions recorded in them."""

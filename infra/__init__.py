@@ -1,0 +1,1 @@
+"""Settings, connections, logging, embedded services, the CLI and the process supervisor."""

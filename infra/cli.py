@@ -1,0 +1,74 @@
+"""The ``centsource`` command: run the stack or one of its processes, inspect projections."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from infra.settings import Settings
+
+# Processes are named by dotted path, so infra imports none of the packages it runs.
+ENTRY_POINTS = {
+    "command-api": "command_api.app:serve",
+    "read-api": "read_api.app:serve",
+    "project": "projections.registry:project",
+    "relay": "projections.registry:relay",
+    "status": "projections.registry:status",
+    "rebuild": "projections.registry:rebuild",
+}
+
+
+def entry_point(name: str) -> Callable[..., Any]:
+    module, _, function = ENTRY_POINTS[name].partition(":")
+    target: Callable[..., Any] = getattr(importlib.import_module(module), function)
+    return target
+
+
+def parser() -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(prog="centsource", description=__doc__)
+    commands = cli.add_subparsers(dest="command", required=True)
+    up = commands.add_parser("up", help="start everything; embedded services where no URL is set")
+    up.add_argument("--demo", action="store_true", help="load the demo workspace once up")
+    demo = commands.add_parser("demo", help="load the demo workspace through a running command API")
+    demo.add_argument("--command-url", default="http://127.0.0.1:8000")
+    demo.add_argument("--read-url", default="http://127.0.0.1:8001")
+    commands.add_parser("command-api", help="serve the command API")
+    commands.add_parser("read-api", help="serve the read API")
+    project = commands.add_parser("project", help="run projections (all read models by default)")
+    project.add_argument("names", nargs="*")
+    commands.add_parser("relay", help="publish every event to NATS JetStream")
+    projections = commands.add_parser("projections", help="inspect or rebuild projections")
+    actions = projections.add_subparsers(dest="action", required=True)
+    actions.add_parser("status", help="each projection's position against the head of the log")
+    rebuild = actions.add_parser("rebuild", help="replay a projection into fresh tables and swap")
+    rebuild.add_argument("name")
+    return cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "up":
+        from infra.logs import configure_logging
+        from infra.supervisor import up
+
+        configure_logging(settings.log_level)
+        up(settings, demo=args.demo)
+    elif args.command == "demo":
+        from infra.demo import load_demo
+
+        load_demo(args.command_url, args.read_url)
+    elif args.command in ("command-api", "read-api", "relay"):
+        entry_point(args.command)(settings.require())
+    elif args.command == "project":
+        entry_point("project")(settings.require(), args.names)
+    elif args.action == "status":
+        entry_point("status")(settings.require())
+    else:
+        entry_point("rebuild")(settings.require(), args.name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""PostgreSQL: the event store's environment, connection pools and the schema everything lives in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+from infra.settings import Settings
+
+# Processes start together and each creates what it needs; DDL takes this lock so that two
+# "CREATE ... IF NOT EXISTS" of the same object cannot collide.
+DDL_LOCK = 0x63656E74
+
+
+def event_store_env(settings: Settings, pool_size: int = 4) -> dict[str, str]:
+    """The eventsourcing library's PostgreSQL settings, taken from CENTSOURCE_DATABASE_URL."""
+    info = conninfo_to_dict(settings.database)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": str(info.get("dbname", "postgres")),
+        "POSTGRES_HOST": str(info.get("host", "127.0.0.1")),
+        "POSTGRES_PORT": str(info.get("port", "5432")),
+        "POSTGRES_USER": str(info.get("user", "postgres")),
+        "POSTGRES_PASSWORD": str(info.get("password", "")),
+        "POSTGRES_SCHEMA": settings.database_schema,
+        "POSTGRES_POOL_SIZE": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        "POSTGRES_LOCK_TIMEOUT": "10",
+    }
+
+
+def connection_kwargs(settings: Settings) -> dict[str, Any]:
+    return {
+        "options": f"-c search_path={settings.database_schema}",
+        "row_factory": dict_row,
+    }
+
+
+def create_schema(settings: Settings) -> None:
+    with psycopg.connect(settings.database) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
+        schema = sql.Identifier(settings.database_schema)
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(schema))
+
+
+def async_pool(
+    settings: Settings, max_size: int = 10
+) -> AsyncConnectionPool[psycopg.AsyncConnection[dict[str, Any]]]:
+    return AsyncConnectionPool(
+        settings.database,
+        min_size=1,
+        max_size=max_size,
+        kwargs=connection_kwargs(settings),
+        open=False,
+    )

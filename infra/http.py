@@ -1,0 +1,145 @@
+"""What both HTTP apps share: RFC 9457 problem details, correlation ids, one log line per request."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from uuid import uuid4
+
+import msgspec
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+PROBLEM = "application/problem+json"
+log = structlog.get_logger("http")
+
+
+def problem_body(
+    status: int, detail: str, errors: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    return Response(
+        problem_body(status, detail, errors),
+        status_code=status,
+        media_type=PROBLEM,
+        headers=headers,
+    )
+
+
+async def send_problem(
+    send: Send, status: int, detail: str, headers: dict[str, str] | None = None
+) -> None:
+    """A problem answer straight from ASGI middleware, before any route runs."""
+    body = msgspec.json.encode(problem_body(status, detail))
+    raw_headers = [
+        (b"content-type", PROBLEM.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def on_validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors: dict[str, list[str]] = {}
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            key = str(item.get("key") or item.get("source") or "body")
+            errors.setdefault(key.removeprefix("$."), []).append(str(item.get("message", "")))
+    detail = exc.detail if not errors else "the request has invalid fields"
+    return problem(400, detail, errors=errors or {"body": [exc.detail]})
+
+
+def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    return problem(exc.status_code, exc.detail, headers=exc.headers)
+
+
+def on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("unhandled error", path=request.url.path, exc_info=exc)
+    return problem(500, "something went wrong on our side; it has been logged")
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    ValidationException: on_validation_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected_error,
+}
+
+
+def request_log_middleware(app: ASGIApp) -> ASGIApp:
+    """Binds a correlation id for the request, echoes it, and logs one line when it ends."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        correlation_id = headers.get(b"x-correlation-id", b"").decode()[:100] or str(uuid4())
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        scope.setdefault("state", {})["correlation_id"] = correlation_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-correlation-id", correlation_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            workspace_id = (scope.get("path_params") or {}).get("workspace_id")
+            log.info(
+                "request",
+                method=scope["method"],
+                path=scope["path"],
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 2),
+                actor_id=scope["state"].get("actor_id"),
+                workspace_id=str(workspace_id) if workspace_id else None,
+            )
+            structlog.contextvars.clear_contextvars()
+
+    return middleware

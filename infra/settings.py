@@ -1,0 +1,82 @@
+"""Configuration, read once from CENTSOURCE_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+
+class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=True):
+    database_url: str | None = None
+    database_schema: str = "centsource"
+    nats_url: str | None = None
+    nats_stream: str = "CENTSOURCE_EVENTS"
+    redis_url: str | None = None
+    secret_key: str | None = None
+    data_dir: str = ".centsource"
+    host: str = "127.0.0.1"
+    command_port: int = 8000
+    read_port: int = 8001
+    access_token_minutes: int = 15
+    min_position_timeout: float = 5.0
+    log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        fields = {
+            name: environ[f"CENTSOURCE_{name.upper()}"]
+            for name in cls.__struct_fields__
+            if f"CENTSOURCE_{name.upper()}" in environ
+        }
+        settings = msgspec.convert(fields, cls, strict=False)
+        if not re.fullmatch(r"[a-z_][a-z0-9_]{0,40}", settings.database_schema):
+            raise ValueError("CENTSOURCE_DATABASE_SCHEMA must be a lower-case SQL identifier")
+        return settings
+
+    def as_env(self) -> dict[str, str]:
+        """The environment a child process needs to read these same settings."""
+        return {
+            f"CENTSOURCE_{name.upper()}": str(value)
+            for name, value in msgspec.structs.asdict(self).items()
+            if value is not None
+        }
+
+    @property
+    def data_path(self) -> Path:
+        return Path(self.data_dir).resolve()
+
+    def require(self) -> Settings:
+        """Processes other than the supervisor need every URL and the secret."""
+        missing = [
+            f"CENTSOURCE_{name.upper()}"
+            for name in ("database_url", "nats_url", "redis_url", "secret_key")
+            if getattr(self, name) is None
+        ]
+        if missing:
+            raise SystemExit(f"set {', '.join(missing)} (or run `centsource up`)")
+        return self
+
+    @property
+    def database(self) -> str:
+        assert self.database_url is not None
+        return self.database_url
+
+    @property
+    def nats(self) -> str:
+        assert self.nats_url is not None
+        return self.nats_url
+
+    @property
+    def redis(self) -> str:
+        assert self.redis_url is not None
+        return self.redis_url
+
+    @property
+    def secret(self) -> str:
+        assert self.secret_key is not None
+        return self.secret_key

@@ -1,0 +1,1 @@
+"""Read models: one package per projection, each fed exactly once from the event log."""

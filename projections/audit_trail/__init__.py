@@ -1,0 +1,1 @@
+"""The audit trail read model: every event, as recorded, in log order."""

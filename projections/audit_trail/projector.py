@@ -1,0 +1,36 @@
+"""Records every event: who, when, where, which aggregate at which version, and what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from psycopg.types.json import Jsonb
+
+from projections.audit_trail.view import TABLES
+from projections.runtime import Cursor, Projection, event_payload, event_type
+
+
+class AuditTrailProjection(Projection):
+    name = "audit_trail"
+    tables = TABLES
+    every_event = True
+
+    async def on_event(self, cur: Cursor, event: Any, position: int) -> None:
+        await cur.execute(
+            "INSERT INTO audit_trail (position, occurred_at, actor_id, workspace_id, "
+            "correlation_id, aggregate_id, aggregate_type, version, type, payload) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                position,
+                event.timestamp,
+                event.actor_id,
+                event.workspace_id,
+                event.correlation_id,
+                event.originator_id,
+                type(event).__qualname__.split(".")[0],
+                event.originator_version,
+                event_type(event),
+                Jsonb(event_payload(event), dumps=lambda obj: msgspec.json.encode(obj).decode()),
+            ),
+        )

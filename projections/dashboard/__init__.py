@@ -1,0 +1,1 @@
+"""The dashboard read model: per workspace and month, income, expenses, categories, balances."""

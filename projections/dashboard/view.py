@@ -1,0 +1,111 @@
+"""Tables of the dashboard projection, and the query the read API asks of them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from projections.dashboard.model import AccountBalance, CategoryTotals, CurrencyTotals, Dashboard
+
+TABLES = (
+    # What each transaction contributes now, so an amendment can take back the old part.
+    """CREATE TABLE IF NOT EXISTS dashboard_transactions (
+        id uuid PRIMARY KEY,
+        workspace_id uuid NOT NULL,
+        account_id uuid NOT NULL,
+        month date NOT NULL,
+        category text NOT NULL,
+        currency text NOT NULL,
+        amount numeric NOT NULL,
+        counted boolean NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS dashboard_months (
+        workspace_id uuid NOT NULL,
+        month date NOT NULL,
+        currency text NOT NULL,
+        income numeric NOT NULL,
+        expenses numeric NOT NULL,
+        transaction_count integer NOT NULL,
+        PRIMARY KEY (workspace_id, month, currency)
+    )""",
+    """CREATE TABLE IF NOT EXISTS dashboard_categories (
+        workspace_id uuid NOT NULL,
+        month date NOT NULL,
+        currency text NOT NULL,
+        category text NOT NULL,
+        income numeric NOT NULL,
+        expenses numeric NOT NULL,
+        PRIMARY KEY (workspace_id, month, currency, category)
+    )""",
+    """CREATE TABLE IF NOT EXISTS dashboard_accounts (
+        id uuid PRIMARY KEY,
+        workspace_id uuid NOT NULL,
+        name text NOT NULL,
+        type text NOT NULL,
+        currency text NOT NULL,
+        opening_balance numeric NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS dashboard_account_months (
+        account_id uuid NOT NULL,
+        month date NOT NULL,
+        change numeric NOT NULL,
+        PRIMARY KEY (account_id, month)
+    )""",
+    # The last position that changed a workspace's dashboard: the key its cache entries carry.
+    """CREATE TABLE IF NOT EXISTS dashboard_workspaces (
+        workspace_id uuid PRIMARY KEY,
+        position bigint NOT NULL
+    )""",
+)
+
+
+async def workspace_position(
+    conn: psycopg.AsyncConnection[dict[str, Any]], workspace_id: UUID
+) -> int:
+    cursor = await conn.execute(
+        "SELECT position FROM dashboard_workspaces WHERE workspace_id = %s", (workspace_id,)
+    )
+    row = await cursor.fetchone()
+    return 0 if row is None else int(row["position"])
+
+
+async def get_dashboard(
+    conn: psycopg.AsyncConnection[dict[str, Any]], workspace_id: UUID, month: date
+) -> Dashboard:
+    totals = await (
+        await conn.execute(
+            "SELECT currency, income::text AS income, expenses::text AS expenses, "
+            "(income - expenses)::text AS net, transaction_count FROM dashboard_months "
+            "WHERE workspace_id = %s AND month = %s AND transaction_count > 0 ORDER BY currency",
+            (workspace_id, month),
+        )
+    ).fetchall()
+    categories = await (
+        await conn.execute(
+            "SELECT nullif(category, '') AS category, currency, income::text AS income, "
+            "expenses::text AS expenses FROM dashboard_categories "
+            "WHERE workspace_id = %s AND month = %s AND (income <> 0 OR expenses <> 0) "
+            "ORDER BY expenses DESC, category",
+            (workspace_id, month),
+        )
+    ).fetchall()
+    accounts = await (
+        await conn.execute(
+            "SELECT a.id AS account_id, a.name, a.type, a.currency, "
+            "(a.opening_balance + coalesce(sum(m.change), 0))::text AS balance "
+            "FROM dashboard_accounts a LEFT JOIN dashboard_account_months m "
+            "ON m.account_id = a.id AND m.month <= %s "
+            "WHERE a.workspace_id = %s GROUP BY a.id ORDER BY a.name, a.id",
+            (month, workspace_id),
+        )
+    ).fetchall()
+    return Dashboard(
+        workspace_id=workspace_id,
+        month=month.strftime("%Y-%m"),
+        totals=[CurrencyTotals(**row) for row in totals],
+        categories=[CategoryTotals(**row) for row in categories],
+        accounts=[AccountBalance(**row) for row in accounts],
+    )

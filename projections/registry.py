@@ -1,0 +1,76 @@
+"""Every projection by name, and the entry points of the processes that run them."""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from infra.logs import configure_logging
+from infra.settings import Settings
+from projections import runtime
+from projections.audit_trail.projector import AuditTrailProjection
+from projections.dashboard.projector import DashboardProjection
+from projections.relay.projector import RelayProjection
+from projections.runtime import Projection
+from projections.transactions.projector import TransactionsProjection
+from projections.workspaces.projector import WorkspacesProjection
+
+READ_MODELS = ("workspaces", "transactions", "dashboard", "audit_trail")
+log = structlog.get_logger("projections")
+
+
+def build(settings: Settings) -> dict[str, Projection]:
+    projections: list[Projection] = [
+        WorkspacesProjection(),
+        TransactionsProjection(),
+        DashboardProjection(),
+        AuditTrailProjection(),
+        RelayProjection(settings.nats, settings.nats_stream),
+    ]
+    return {projection.name: projection for projection in projections}
+
+
+def select(settings: Settings, names: list[str]) -> list[Projection]:
+    known = build(settings)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise SystemExit(f"unknown projection {', '.join(unknown)}; known: {', '.join(known)}")
+    return [known[name] for name in names]
+
+
+async def run_all(settings: Settings, projections: list[Projection]) -> None:
+    async with asyncio.TaskGroup() as group:
+        for projection in projections:
+            group.create_task(runtime.run(settings, projection))
+
+
+def project(settings: Settings, names: list[str]) -> None:
+    """``centsource project [NAME …]``: the read models named (all by default), live."""
+    configure_logging(settings.log_level)
+    projections = select(settings, names or list(READ_MODELS))
+    log.info("projecting", projections=[p.name for p in projections])
+    asyncio.run(run_all(settings, projections))
+
+
+def relay(settings: Settings) -> None:
+    """``centsource relay``: every event to JetStream."""
+    configure_logging(settings.log_level)
+    asyncio.run(run_all(settings, select(settings, ["relay"])))
+
+
+def status(settings: Settings) -> None:
+    head, positions = asyncio.run(runtime.positions(settings))
+    print(f"{'projection':<14}{'position':>12}{'head':>12}{'behind':>10}")
+    for name in build(settings):
+        position = positions.get(name, 0)
+        print(f"{name:<14}{position:>12}{head:>12}{head - position:>10}")
+
+
+def rebuild(settings: Settings, name: str) -> None:
+    configure_logging(settings.log_level)
+    if name not in READ_MODELS:
+        raise SystemExit(f"only read models can be rebuilt: {', '.join(READ_MODELS)}")
+    [projection] = select(settings, [name])
+    position = asyncio.run(runtime.rebuild(settings, projection))
+    print(f"rebuilt {name} up to position {position}")

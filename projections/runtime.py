@@ -1,0 +1,333 @@
+"""Runs projections: tracked, batched, exactly-once, live, and rebuildable without downtime.
+
+A projection writes its rows and its position in one transaction, and the transaction
+starts by locking the projection's row in ``projection_positions``. So a crash at any
+moment leaves rows and position agreeing, and two runners of one projection (or a runner
+and a rebuild) take turns instead of applying an event twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, ClassVar, TypeVar
+from uuid import uuid5
+
+import psycopg
+import structlog
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+from psycopg import sql
+
+from domain.base import build_mapper
+from infra.database import DDL_LOCK, connection_kwargs, create_schema
+from infra.settings import Settings
+
+EVENTS_TABLE = "centsource_events"
+EVENTS_CHANNEL = "centsource_events"  # the event store NOTIFYs this channel on every insert
+POSITIONS_CHANNEL = "centsource_projections"
+BATCH_SIZE = 500
+IDLE_RECHECK_SECONDS = 10.0  # a safety net should a notification be missed; not a poll loop
+
+log = structlog.get_logger("projections")
+mapper = build_mapper()
+
+Cursor = psycopg.AsyncCursor[dict[str, Any]]
+Handler = Callable[[Any, Cursor, Any, int], Awaitable[None]]
+F = TypeVar("F", bound=Callable[..., Awaitable[None]])
+
+POSITIONS_DDL = """
+CREATE TABLE IF NOT EXISTS projection_positions (
+    name text PRIMARY KEY,
+    position bigint NOT NULL DEFAULT 0,
+    updated_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+def handles(*event_classes: type) -> Callable[[F], F]:
+    """Marks a projection method as the handler of these event classes."""
+
+    def mark(method: F) -> F:
+        method._handles = event_classes  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class Projection:
+    """A read model: its tables, and one handler per event type it reacts to.
+
+    Handlers get the cursor of the batch's transaction, the domain event and its position.
+    A projection with ``every_event = True`` gets every event (the audit trail, the relay).
+    """
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]] = ()  # CREATE TABLE/INDEX statements, unqualified
+    every_event: ClassVar[bool] = False
+    _handlers: ClassVar[dict[str, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._handlers = {}
+        for attribute in dir(cls):
+            for event_class in getattr(getattr(cls, attribute), "_handles", ()):
+                cls._handlers[get_topic(event_class)] = attribute
+
+    @property
+    def topics(self) -> frozenset[str]:
+        return frozenset(self._handlers)
+
+    def wants(self, topic: str) -> bool:
+        return self.every_event or topic in self._handlers
+
+    async def process(self, cur: Cursor, event: Any, position: int) -> None:
+        handler = self._handlers.get(get_topic(type(event)), "on_event")
+        await getattr(self, handler)(cur, event, position)
+
+    async def on_event(self, cur: Cursor, event: Any, position: int) -> None:
+        """Handler for every event, where ``every_event`` is set."""
+        raise NotImplementedError
+
+    async def before_batch(self) -> None:
+        """Called before each batch's events are handed over (the relay connects here)."""
+
+    async def after_batch(self) -> None:
+        """Called once a batch's events are handled, before its transaction commits."""
+
+    async def close(self) -> None:
+        """Called when the runner stops."""
+
+
+def event_id(event: Any) -> str:
+    """An event's stable identity, the same for every reader and every replay."""
+    return str(uuid5(event.originator_id, str(event.originator_version)))
+
+
+def event_type(event: Any) -> str:
+    """``TransactionRecorded`` for ``Transaction.Recorded``: aggregate, then what happened."""
+    return type(event).__qualname__.replace(".", "")
+
+
+_BASE_FIELDS = frozenset(
+    {
+        "originator_id",
+        "originator_version",
+        "timestamp",
+        "originator_topic",
+        "workspace_id",
+        "actor_id",
+        "correlation_id",
+    }
+)
+
+
+def event_payload(event: Any) -> dict[str, Any]:
+    """The event's own fields; hashes of passwords and secrets are never handed out."""
+    return {
+        key: "[redacted]" if key.endswith("_hash") else value
+        for key, value in vars(event).items()
+        if key not in _BASE_FIELDS
+    }
+
+
+async def open_connection(
+    settings: Settings, schema: str | None = None
+) -> psycopg.AsyncConnection[dict[str, Any]]:
+    kwargs = connection_kwargs(settings)
+    if schema is not None:  # a rebuild writes to its own schema, and reads the log from the main
+        kwargs["options"] = f"-c search_path={schema},{settings.database_schema}"
+    return await psycopg.AsyncConnection.connect(settings.database, **kwargs)
+
+
+async def create_tables(conn: psycopg.AsyncConnection[Any], projection: Projection) -> None:
+    await create_read_model_tables(conn, {projection.name: projection.tables})
+
+
+async def create_read_model_tables(
+    conn: psycopg.AsyncConnection[Any], tables: dict[str, tuple[str, ...]]
+) -> None:
+    """Creates each named projection's tables and position row, where they are missing."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
+        await conn.execute(POSITIONS_DDL)
+        for name, statements in tables.items():
+            for statement in statements:
+                await conn.execute(statement)  # type: ignore[arg-type]
+            await conn.execute(
+                "INSERT INTO projection_positions (name) VALUES (%s) ON CONFLICT DO NOTHING",
+                (name,),
+            )
+
+
+async def process_batch(
+    conn: psycopg.AsyncConnection[dict[str, Any]],
+    projection: Projection,
+) -> tuple[int, int]:
+    """Handles the next batch of events in one transaction; returns (position, events handled)."""
+    name = projection.name
+    started = time.perf_counter()
+    async with conn.transaction(), conn.cursor() as cur:
+        await cur.execute(
+            "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (name,)
+        )
+        row = await cur.fetchone()
+        assert row is not None, f"projection {name} has no position row"
+        start = row["position"]
+        await cur.execute(
+            sql.SQL(
+                "SELECT notification_id, originator_id, originator_version, topic, state "
+                "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+            ).format(sql.Identifier(EVENTS_TABLE)),
+            (start, BATCH_SIZE),
+        )
+        rows = await cur.fetchall()
+        if not rows:
+            return start, 0
+        handled = 0
+        await projection.before_batch()
+        for stored in rows:
+            if not projection.wants(stored["topic"]):
+                continue
+            event = mapper.to_domain_event(
+                StoredEvent(
+                    originator_id=stored["originator_id"],
+                    originator_version=stored["originator_version"],
+                    topic=stored["topic"],
+                    state=bytes(stored["state"]),
+                )
+            )
+            await projection.process(cur, event, stored["notification_id"])
+            handled += 1
+        await projection.after_batch()
+        position = rows[-1]["notification_id"]
+        await cur.execute(
+            "UPDATE projection_positions SET position = %s, updated_at = now() WHERE name = %s",
+            (position, name),
+        )
+        await cur.execute(
+            "SELECT pg_notify(%s, %s)",
+            (POSITIONS_CHANNEL, f"{name}:{position}"),
+        )
+    log.info(
+        "batch",
+        projection=name,
+        after=start,
+        position=position,
+        events=len(rows),
+        handled=handled,
+        ms=round((time.perf_counter() - started) * 1000, 2),
+    )
+    return position, len(rows)
+
+
+async def catch_up(conn: psycopg.AsyncConnection[dict[str, Any]], projection: Projection) -> int:
+    while True:
+        position, count = await process_batch(conn, projection)
+        if count < BATCH_SIZE:
+            return position
+
+
+async def run(settings: Settings, projection: Projection) -> None:
+    """Catches up, then follows the log live; runs until cancelled."""
+    create_schema(settings)
+    conn = await open_connection(settings)
+    listener = await open_connection(settings)
+    await listener.set_autocommit(True)
+    try:
+        await create_tables(conn, projection)
+        await listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(EVENTS_CHANNEL)))
+        while True:
+            await catch_up(conn, projection)
+            async for _ in listener.notifies(timeout=IDLE_RECHECK_SECONDS, stop_after=1):
+                pass
+    finally:
+        await projection.close()
+        await listener.close()
+        await conn.close()
+
+
+async def rebuild(settings: Settings, projection: Projection) -> int:
+    """Replays the whole log into fresh tables, then swaps them in within one transaction.
+
+    Readers keep reading the old tables until the swap commits; the live runner waits on the
+    position row during the swap and then carries on from the rebuilt position.
+    """
+    schema = f"{settings.database_schema}__rebuild_{projection.name}"
+    admin = await open_connection(settings)
+    await admin.set_autocommit(True)
+    await admin.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    await admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    conn = await open_connection(settings, schema)
+    try:
+        # search_path puts the rebuild schema first: the projection's tables and a
+        # projection_positions table starting at 0 are made there; the log is read from main.
+        await create_tables(conn, projection)
+        await catch_up(conn, projection)
+        main = sql.Identifier(settings.database_schema)
+        async with conn.transaction(), conn.cursor() as cur:
+            # Lock the live position, so the runner cannot commit a batch while we swap.
+            await cur.execute(
+                sql.SQL("SELECT 1 FROM {}.projection_positions WHERE name = %s FOR UPDATE").format(
+                    main
+                ),
+                (projection.name,),
+            )
+            position = await catch_up(conn, projection)  # each batch nests as a savepoint
+            for table in await _tables_of(cur, schema):
+                await cur.execute(
+                    sql.SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(
+                        main, sql.Identifier(table)
+                    )
+                )
+                await cur.execute(
+                    sql.SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(
+                        sql.Identifier(schema), sql.Identifier(table), main
+                    )
+                )
+            await cur.execute(
+                sql.SQL(
+                    "UPDATE {}.projection_positions SET position = %s, updated_at = now() "
+                    "WHERE name = %s"
+                ).format(main),
+                (position, projection.name),
+            )
+        await admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        log.info("rebuilt", projection=projection.name, position=position)
+        return position
+    finally:
+        await conn.close()
+        await admin.close()
+
+
+async def _tables_of(cur: Cursor, schema: str) -> list[str]:
+    await cur.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'projection_positions'",
+        (schema,),
+    )
+    return [row["tablename"] for row in await cur.fetchall()]
+
+
+async def positions(settings: Settings) -> tuple[int, dict[str, int]]:
+    """The head of the log and each projection's position."""
+    conn = await open_connection(settings)
+    try:
+        await conn.execute(POSITIONS_DDL)
+        head_row = await (
+            await conn.execute(
+                sql.SQL("SELECT coalesce(max(notification_id), 0) AS head FROM {}").format(
+                    sql.Identifier(EVENTS_TABLE)
+                )
+            )
+        ).fetchone()
+        rows = await (
+            await conn.execute("SELECT name, position FROM projection_positions")
+        ).fetchall()
+        assert head_row is not None
+        return head_row["head"], {row["name"]: row["position"] for row in rows}
+    finally:
+        await conn.close()
+
+
+def names(projections: Iterable[Projection]) -> list[str]:
+    return [projection.name for projection in projections]

@@ -1,0 +1,1 @@
+"""The transactions read model: a searchable list of every workspace's transactions."""

@@ -1,0 +1,54 @@
+"""What the read API returns about transactions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+
+class TransactionView(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    id: UUID
+    workspace_id: UUID
+    account_id: UUID
+    date: date
+    amount: str
+    currency: str
+    type: str
+    description: str
+    merchant: str | None
+    category: str | None
+    tags: list[str]
+    notes: str | None
+    deleted: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class PageMeta(msgspec.Struct, kw_only=True):
+    page: int
+    page_size: int
+    total: int
+    total_pages: int
+
+
+class TransactionPage(msgspec.Struct, kw_only=True):
+    data: list[TransactionView]
+    meta: PageMeta
+
+
+class HistoryEntry(msgspec.Struct, kw_only=True):
+    position: int
+    version: int
+    type: str
+    occurred_at: datetime
+    actor_id: UUID
+    correlation_id: str
+    payload: dict[str, Any]
+
+
+class TransactionHistory(msgspec.Struct, kw_only=True):
+    data: list[HistoryEntry]

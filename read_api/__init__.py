@@ -1,0 +1,1 @@
+"""The read API: projections served to members, consistent with the writes a client made."""

@@ -1,0 +1,111 @@
+"""The read API's app factory: pool, cache, position watcher, routes and the error mapper."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis.asyncio as redis
+import structlog
+from litestar import Litestar, Response, get
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from infra import broker, database, health
+from infra.http import EXCEPTION_HANDLERS, request_log_middleware
+from infra.logs import configure_logging
+from infra.settings import Settings
+from projections.registry import READ_MODELS
+from read_api.consistency import PositionWatcher
+from read_api.routes import audit_trail, dashboard, transactions
+
+log = structlog.get_logger("read_api")
+
+
+@get("/health")
+async def health_check(state: State) -> Response[dict[str, Any]]:
+    checks = await health.check(state.pool, state.nats, state.cache)
+    healthy = all(value == "ok" for value in checks.values())
+    positions = {name: state.positions.position(name) for name in READ_MODELS}
+    return Response(
+        {"status": "ok" if healthy else "degraded", "checks": checks, "projections": positions},
+        status_code=200 if healthy else 503,
+    )
+
+
+def projection_position_middleware(app: ASGIApp) -> ASGIApp:
+    """Every answer says how far the projection it was read from had got."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_position(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                position = scope["state"].get("projection_position")
+                if position is None:  # not a projection's route: the slowest read model
+                    watcher: PositionWatcher = scope["app"].state.positions
+                    position = min(watcher.position(name) for name in READ_MODELS)
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-projection-position", str(position).encode()),
+                ]
+            await send(message)
+
+        await app(scope, receive, send_with_position)
+
+    return middleware
+
+
+def create_app(settings: Settings) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        database.create_schema(settings)
+        app.state.pool = database.async_pool(settings, max_size=20)
+        await app.state.pool.open()
+        app.state.positions = PositionWatcher(settings)
+        await app.state.positions.start()
+        app.state.cache = redis.from_url(settings.redis, socket_timeout=1, socket_connect_timeout=1)
+        try:
+            app.state.nats = await broker.connect(settings.nats)
+        except Exception as error:  # noqa: BLE001 - /health reports it; reads do not need NATS
+            log.warning("nats unavailable", error=str(error))
+            app.state.nats = None
+        try:
+            yield
+        finally:
+            if app.state.nats is not None:
+                await app.state.nats.close()
+            await app.state.cache.aclose()
+            await app.state.positions.stop()
+            await app.state.pool.close()
+
+    return Litestar(
+        route_handlers=[
+            health_check,
+            transactions.list_transactions,
+            transactions.get_transaction,
+            transactions.transaction_history,
+            dashboard.get_dashboard,
+            audit_trail.audit_trail,
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_log_middleware, projection_position_middleware],
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        openapi_config=OpenAPIConfig(title="centsource read API", version="0.1.0", path="/schema"),
+    )
+
+
+def serve(settings: Settings) -> None:
+    """``centsource read-api``."""
+    import uvicorn
+
+    configure_logging(settings.log_level)
+    settings.require()
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.read_port,
+        log_config=None,
+        access_log=False,
+    )

@@ -1,0 +1,1 @@
+"""One module of read routes per projection."""

@@ -1,0 +1,65 @@
+"""Serves the dashboard projection, cached in Redis under the workspace's last position."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+import redis.asyncio as redis
+import structlog
+from litestar import Request, Response, get
+from litestar.datastructures import State
+from litestar.params import Parameter
+
+from infra.settings import Settings
+from projections.dashboard import view
+from projections.dashboard.model import Dashboard
+from read_api.access import read_access
+
+CACHE_SECONDS = 3600
+log = structlog.get_logger("read_api")
+
+
+@get("/api/workspaces/{workspace_id:uuid}/dashboard")
+async def get_dashboard(
+    request: Request[Any, Any, State],
+    workspace_id: UUID,
+    month: Annotated[str | None, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=[])] = None,
+) -> Response[Dashboard]:
+    """Income, expenses and net per currency, spending per category, and each account's
+    balance at the end of the month (``YYYY-MM``, this month by default)."""
+    await read_access(request, workspace_id, "dashboard")
+    first_day = date.fromisoformat(f"{month}-01") if month else date.today().replace(day=1)
+    settings: Settings = request.app.state.settings
+    cache: redis.Redis = request.app.state.cache
+    async with request.app.state.pool.connection() as conn:
+        # The key carries the last position that changed this workspace's dashboard, so an
+        # entry can never be served once a newer event has changed the numbers.
+        position = await view.workspace_position(conn, workspace_id)
+        key = f"dashboard:{settings.database_schema}:{workspace_id}:{first_day}:{position}"
+        cached = await _cache_get(cache, key)
+        if cached is not None:
+            dashboard = msgspec.json.decode(cached, type=Dashboard)
+            return Response(dashboard, headers={"X-Cache": "hit"})
+        dashboard = await view.get_dashboard(conn, workspace_id, first_day)
+    await _cache_set(cache, key, msgspec.json.encode(dashboard))
+    return Response(dashboard, headers={"X-Cache": "miss"})
+
+
+async def _cache_get(cache: redis.Redis, key: str) -> bytes | None:
+    """Redis is a cache: when it is down, the answer comes from PostgreSQL."""
+    try:
+        value: bytes | None = await cache.get(key)
+        return value
+    except redis.RedisError as error:
+        log.warning("cache unavailable", error=str(error))
+        return None
+
+
+async def _cache_set(cache: redis.Redis, key: str, value: bytes) -> None:
+    try:
+        await cache.set(key, value, ex=CACHE_SECONDS)
+    except redis.RedisError as error:
+        log.warning("cache unavailable", error=str(error))

@@ -1,0 +1,111 @@
+"""Serves the transactions projection: search, one transaction, and its history."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from litestar import Request, get
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException, ValidationException
+from litestar.params import Parameter
+
+from projections.audit_trail import view as audit_view
+from projections.transactions import view
+from projections.transactions.model import (
+    HistoryEntry,
+    TransactionHistory,
+    TransactionPage,
+    TransactionView,
+)
+from read_api.access import read_access
+
+WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
+Sort = Literal[
+    "date", "-date", "amount", "-amount", "description", "-description", "created_at", "-created_at"
+]
+
+
+@get(f"{WORKSPACE}/transactions")
+async def list_transactions(
+    request: Request[Any, Any, State],
+    workspace_id: UUID,
+    q: Annotated[str | None, Parameter(max_length=200)] = None,
+    type: Literal["income", "expense"] | None = None,
+    category: str | None = None,
+    tags: Annotated[str | None, Parameter(description="comma-separated; all must match")] = None,
+    min_amount: str | None = None,
+    max_amount: str | None = None,
+    from_date: Annotated[date | None, Parameter(query="from")] = None,
+    to_date: Annotated[date | None, Parameter(query="to")] = None,
+    sort: Sort = "-date",
+    page: Annotated[int, Parameter(ge=1)] = 1,
+    page_size: Annotated[int, Parameter(ge=1, le=100)] = 20,
+) -> TransactionPage:
+    await read_access(request, workspace_id, "transactions")
+    where = view.TransactionFilter(
+        q=q,
+        type=type,
+        category=category,
+        tags=tuple(tag.strip() for tag in (tags or "").split(",") if tag.strip()),
+        min_amount=_decimal("min_amount", min_amount),
+        max_amount=_decimal("max_amount", max_amount),
+        from_date=from_date,
+        to_date=to_date,
+    )
+    async with request.app.state.pool.connection() as conn:
+        return await view.list_transactions(conn, workspace_id, where, sort, page, page_size)
+
+
+@get(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}")
+async def get_transaction(
+    request: Request[Any, Any, State], workspace_id: UUID, transaction_id: UUID
+) -> TransactionView:
+    await read_access(request, workspace_id, "transactions")
+    async with request.app.state.pool.connection() as conn:
+        transaction = await view.get_transaction(conn, workspace_id, transaction_id)
+    if transaction is None:
+        raise NotFoundException("no such transaction")
+    return transaction
+
+
+@get(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/history")
+async def transaction_history(
+    request: Request[Any, Any, State], workspace_id: UUID, transaction_id: UUID
+) -> TransactionHistory:
+    """Every event of the transaction, oldest first, from the audit trail."""
+    await read_access(request, workspace_id, "audit_trail")
+    async with request.app.state.pool.connection() as conn:
+        entries = await audit_view.aggregate_history(conn, workspace_id, transaction_id)
+    if not entries or entries[0].aggregate_type != "Transaction":
+        raise NotFoundException("no such transaction")
+    return TransactionHistory(
+        data=[
+            HistoryEntry(
+                position=entry.position,
+                version=entry.version,
+                type=entry.type,
+                occurred_at=entry.occurred_at,
+                actor_id=entry.actor_id,
+                correlation_id=entry.correlation_id,
+                payload=entry.payload,
+            )
+            for entry in entries
+        ]
+    )
+
+
+def _decimal(name: str, raw: str | None) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not value.is_finite():
+        raise ValidationException(
+            f"{name} must be a decimal number", extra=[{"key": name, "message": "not a number"}]
+        )
+    return value

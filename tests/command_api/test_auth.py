@@ -1,0 +1,94 @@
+"""Sign up, log in, refresh, and what happens without a valid token."""
+
+from __future__ import annotations
+
+from uuid import uuid4
+
+from tests.api import PASSWORD, Api
+
+
+def test_signing_up_returns_the_user_and_its_position(api: Api) -> None:
+    email = f"grace-{uuid4().hex[:8]}@example.com"
+    response = api.commands.post(
+        "/api/auth/signup", json={"email": email, "password": PASSWORD, "name": "Grace"}
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == email
+    assert body["version"] == 1
+    assert body["position"] > 0
+    assert "password" not in response.text
+
+
+def test_signing_up_twice_with_one_email_is_a_conflict(api: Api) -> None:
+    user = api.user()
+    response = api.commands.post(
+        "/api/auth/signup",
+        json={"email": user.email.upper(), "password": PASSWORD, "name": "Again"},
+    )
+    assert response.status_code == 409
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_weak_password_is_a_bad_request_naming_the_field(api: Api) -> None:
+    response = api.commands.post(
+        "/api/auth/signup",
+        json={"email": "weak@example.com", "password": "alllowercase1", "name": "Weak"},
+    )
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["status"] == 400
+    assert "password" in problem["errors"]
+
+
+def test_unknown_fields_and_bad_emails_are_bad_requests(api: Api) -> None:
+    unknown = api.commands.post(
+        "/api/auth/signup",
+        json={"email": "x@example.com", "password": PASSWORD, "name": "X", "admin": True},
+    )
+    assert unknown.status_code == 400
+    bad_email = api.commands.post(
+        "/api/auth/signup", json={"email": "not-an-email", "password": PASSWORD, "name": "X"}
+    )
+    assert bad_email.status_code == 400
+    assert "email" in bad_email.json()["errors"]
+
+
+def test_malformed_json_is_a_bad_request_not_a_server_error(api: Api) -> None:
+    response = api.commands.post(
+        "/api/auth/signup", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
+def test_a_wrong_password_and_an_unknown_email_look_the_same(api: Api) -> None:
+    user = api.user()
+    wrong = api.commands.post("/api/auth/login", json={"email": user.email, "password": "Nope-12345"})
+    unknown = api.commands.post(
+        "/api/auth/login", json={"email": "nobody@example.com", "password": "Nope-12345"}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["detail"] == unknown.json()["detail"]
+
+
+def test_a_refresh_token_works_once(api: Api) -> None:
+    user = api.user()
+    first = api.commands.post("/api/auth/refresh", json={"refresh_token": user.refresh_token})
+    assert first.status_code == 200
+    assert first.json()["refresh_token"] != user.refresh_token
+    again = api.commands.post("/api/auth/refresh", json={"refresh_token": user.refresh_token})
+    assert again.status_code == 401
+    garbage = api.commands.post("/api/auth/refresh", json={"refresh_token": "not.a-token"})
+    assert garbage.status_code == 401
+
+
+def test_commands_without_a_valid_bearer_token_are_unauthorized(api: Api) -> None:
+    missing = api.commands.post("/api/workspaces", json={"name": "Home", "base_currency": "EUR"})
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+    forged = api.commands.post(
+        "/api/workspaces",
+        json={"name": "Home", "base_currency": "EUR"},
+        headers={"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.forged"},
+    )
+    assert forged.status_code == 401

@@ -1,0 +1,124 @@
+"""Idempotency-Key: one transaction per key, whatever happens to the process or the cache."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import redis
+from litestar.testing import TestClient
+from psycopg import sql
+
+from command_api.app import create_app
+from infra.settings import Settings
+from tests.api import Api
+
+
+def _count_transactions(settings: Settings, transaction_id: str) -> int:
+    with psycopg.connect(settings.database) as conn:
+        row = conn.execute(
+            sql.SQL("SELECT count(*) FROM {}.centsource_events WHERE originator_id = %s").format(
+                sql.Identifier(settings.database_schema)
+            ),
+            (transaction_id,),
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _body(account: str) -> dict[str, Any]:
+    return {
+        "account_id": account,
+        "date": "2026-03-14",
+        "amount": "-12.50",
+        "currency": "EUR",
+        "description": "Lunch",
+    }
+
+
+def test_a_retry_with_the_same_key_returns_the_first_result(api: Api, settings: Settings) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    url = f"/api/workspaces/{workspace}/transactions"
+    headers = {**user.headers, "Idempotency-Key": "lunch-1"}
+    first = api.commands.post(url, json=_body(account), headers=headers)
+    second = api.commands.post(url, json=_body(account), headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert second.headers["idempotent-replayed"] == "true"
+    assert _count_transactions(settings, first.json()["id"]) == 1
+
+
+def test_the_same_key_with_another_body_is_unprocessable(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    url = f"/api/workspaces/{workspace}/transactions"
+    headers = {**user.headers, "Idempotency-Key": "lunch-2"}
+    assert api.commands.post(url, json=_body(account), headers=headers).status_code == 201
+    changed = {**_body(account), "amount": "-13.50"}
+    response = api.commands.post(url, json=changed, headers=headers)
+    assert response.status_code == 422
+    assert "Idempotency-Key" in response.json()["detail"]
+
+
+def test_keys_survive_a_restart_of_the_command_api_and_an_empty_cache(
+    api: Api, settings: Settings
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    url = f"/api/workspaces/{workspace}/transactions"
+    headers = {**user.headers, "Idempotency-Key": "lunch-3"}
+    first = api.commands.post(url, json=_body(account), headers=headers)
+    redis.Redis.from_url(settings.redis).flushdb()
+    with TestClient(create_app(settings)) as restarted:
+        again = restarted.post(url, json=_body(account), headers=headers)
+    assert again.status_code == 201
+    assert again.json()["id"] == first.json()["id"]
+    assert _count_transactions(settings, first.json()["id"]) == 1
+
+
+def test_a_creation_interrupted_before_its_answer_was_stored_does_not_double(
+    api: Api, settings: Settings
+) -> None:
+    """The process died after saving but before storing the answer: the retry finds the id."""
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    url = f"/api/workspaces/{workspace}/transactions"
+    headers = {**user.headers, "Idempotency-Key": "lunch-4"}
+    first = api.commands.post(url, json=_body(account), headers=headers)
+    with psycopg.connect(settings.database, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "UPDATE {}.idempotency_keys SET status = NULL, claimed_at = now() - interval '1 hour'"
+            ).format(sql.Identifier(settings.database_schema))
+        )
+    retry = api.commands.post(url, json=_body(account), headers=headers)
+    assert retry.status_code == 201
+    assert retry.json()["id"] == first.json()["id"]
+    assert _count_transactions(settings, first.json()["id"]) == 1
+
+
+def test_a_request_still_in_progress_with_the_key_is_a_conflict(
+    api: Api, settings: Settings
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    url = f"/api/workspaces/{workspace}/transactions"
+    headers = {**user.headers, "Idempotency-Key": "lunch-5"}
+    assert api.commands.post(url, json=_body(account), headers=headers).status_code == 201
+    with psycopg.connect(settings.database, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "UPDATE {}.idempotency_keys SET status = NULL, claimed_at = now() "
+                "WHERE scope LIKE %s"
+            ).format(sql.Identifier(settings.database_schema)),
+            (f"{user.id}:lunch-5",),
+        )
+    response = api.commands.post(url, json=_body(account), headers=headers)
+    assert response.status_code == 409
+    assert response.headers["retry-after"] == "1"

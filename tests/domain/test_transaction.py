@@ -1,0 +1,99 @@
+"""The rules of a transaction, without any infrastructure."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+
+from domain.base import Actor, DomainError
+from domain.ledger.transaction import Transaction, TransactionDetails
+
+BY = Actor(uuid4(), "correlation-1")
+
+
+def details(**changes: object) -> TransactionDetails:
+    base = TransactionDetails(
+        account_id=uuid4(),
+        date=date(2026, 3, 14),
+        amount=Decimal("-5.75"),
+        currency="EUR",
+        description="Coffee",
+        merchant=None,
+        category="food_and_drink",
+        tags=("work",),
+        notes=None,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def test_recording_a_transaction_carries_who_when_and_where() -> None:
+    workspace_id = uuid4()
+    transaction = Transaction.record(uuid4(), workspace_id, details(), BY)
+    [recorded] = transaction.collect_events()
+    assert isinstance(recorded, Transaction.Recorded)
+    assert recorded.workspace_id == workspace_id
+    assert recorded.actor_id == BY.actor_id
+    assert recorded.correlation_id == "correlation-1"
+    assert recorded.occurred_at.tzinfo is not None
+    assert recorded.amount == Decimal("-5.75")
+
+
+def test_a_zero_amount_is_refused() -> None:
+    with pytest.raises(DomainError, match="cannot be zero"):
+        Transaction.record(uuid4(), uuid4(), details(amount=Decimal("0.00")), BY)
+
+
+def test_more_decimals_than_the_currency_has_are_refused() -> None:
+    with pytest.raises(DomainError, match="decimal places"):
+        Transaction.record(uuid4(), uuid4(), details(amount=Decimal("-5.755")), BY)
+    with pytest.raises(DomainError, match="decimal places"):
+        Transaction.record(uuid4(), uuid4(), details(amount=Decimal("-5.5"), currency="JPY"), BY)
+
+
+def test_trailing_zeros_are_not_extra_decimals() -> None:
+    transaction = Transaction.record(uuid4(), uuid4(), details(amount=Decimal("-5.7500")), BY)
+    assert transaction.details.amount == Decimal("-5.75")
+
+
+def test_an_unknown_currency_is_refused() -> None:
+    with pytest.raises(DomainError, match="ISO 4217"):
+        Transaction.record(uuid4(), uuid4(), details(currency="XXY"), BY)
+
+
+def test_amending_with_the_same_details_records_nothing() -> None:
+    transaction = Transaction.record(uuid4(), uuid4(), details(), BY)
+    transaction.collect_events()
+    transaction.amend(transaction.details, BY)
+    assert transaction.collect_events() == []
+
+
+def test_amending_records_every_field_as_it_is_after_the_change() -> None:
+    transaction = Transaction.record(uuid4(), uuid4(), details(), BY)
+    transaction.amend(replace(transaction.details, amount=Decimal("-6.10")), BY)
+    amended = transaction.collect_events()[-1]
+    assert isinstance(amended, Transaction.Amended)
+    assert amended.amount == Decimal("-6.10")
+    assert amended.description == "Coffee"
+    assert transaction.version == 2
+
+
+def test_a_deleted_transaction_cannot_be_amended_or_deleted_again() -> None:
+    transaction = Transaction.record(uuid4(), uuid4(), details(), BY)
+    transaction.delete(BY)
+    with pytest.raises(DomainError, match="deleted"):
+        transaction.amend(replace(transaction.details, description="Tea"), BY)
+    with pytest.raises(DomainError, match="deleted"):
+        transaction.delete(BY)
+
+
+def test_only_a_deleted_transaction_can_be_restored() -> None:
+    transaction = Transaction.record(uuid4(), uuid4(), details(), BY)
+    with pytest.raises(DomainError, match="not deleted"):
+        transaction.restore(BY)
+    transaction.delete(BY)
+    transaction.restore(BY)
+    assert not transaction.deleted
