@@ -228,6 +228,18 @@ async def catch_up(conn: psycopg.AsyncConnection[dict[str, Any]], projection: Pr
             return position
 
 
+async def catch_up_once(settings: Settings, projection: Projection) -> int:
+    """Brings the projection up to the head of the log, then returns its position."""
+    create_schema(settings)
+    conn = await open_connection(settings)
+    try:
+        await create_tables(conn, projection)
+        return await catch_up(conn, projection)
+    finally:
+        await projection.close()
+        await conn.close()
+
+
 async def run(settings: Settings, projection: Projection) -> None:
     """Catches up, then follows the log live; runs until cancelled."""
     create_schema(settings)

@@ -1,0 +1,126 @@
+"""The relay publishes every event to JetStream exactly once, across crashes and restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from typing import Any
+from uuid import UUID
+
+import msgspec
+import psycopg
+import pytest
+
+from infra import broker
+from infra.settings import Settings
+from projections import runtime
+from projections.relay.projector import RelayProjection
+from tests.projections.log_writer import write_history
+from tests.projections.test_crash_and_rebuild import _head, _positions, _wait_until
+
+
+async def _messages_for(settings: Settings, workspace_id: UUID) -> int:
+    client = await broker.connect(settings.nats)
+    try:
+        js = client.jetstream()
+        info = await js.stream_info(
+            settings.nats_stream, subjects_filter=f"{broker.SUBJECT_PREFIX}.{workspace_id}.>"
+        )
+        return sum((info.state.subjects or {}).values())
+    finally:
+        await client.close()
+
+
+async def _first_message(settings: Settings, workspace_id: UUID) -> dict[str, Any]:
+    client = await broker.connect(settings.nats)
+    try:
+        js = client.jetstream()
+        message = await js.get_last_msg(
+            settings.nats_stream, f"{broker.SUBJECT_PREFIX}.{workspace_id}.WorkspaceCreated"
+        )
+        assert message.data is not None
+        envelope: dict[str, Any] = msgspec.json.decode(message.data)
+        envelope["msg_id"] = (message.headers or {}).get("Nats-Msg-Id")
+        return envelope
+    finally:
+        await client.close()
+
+
+def _events_in(settings: Settings) -> int:
+    """The schema holds one workspace, so all of its events are that workspace's."""
+    with psycopg.connect(settings.database, options=f"-c search_path={settings.database_schema}") as conn:
+        [(count,)] = conn.execute("SELECT count(*) FROM centsource_events").fetchall()
+    return int(count)
+
+
+def test_each_event_reaches_jetstream_once_across_a_killed_relay(own_schema: Settings) -> None:
+    settings = own_schema
+    workspace_id, _ = write_history(settings, transactions=3_000, seed=3)
+    head = _head(settings)
+    env = {**os.environ, **settings.as_env()}
+
+    first = subprocess.Popen([sys.executable, "-m", "infra.cli", "relay"], env=env, stdout=subprocess.DEVNULL)
+    try:
+        _wait_until(lambda: 0 < _positions(settings).get("relay", 0), 60, "a first batch")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    finally:
+        first.kill()
+    assert _positions(settings)["relay"] < head, "the relay finished before it could be killed"
+
+    second = subprocess.Popen([sys.executable, "-m", "infra.cli", "relay"], env=env, stdout=subprocess.DEVNULL)
+    try:
+        _wait_until(lambda: _positions(settings).get("relay") == head, 60, "the relay to catch up")
+    finally:
+        second.terminate()
+        second.wait(10)
+
+    expected = _events_in(settings)
+    assert expected > 3_000
+    assert asyncio.run(_messages_for(settings, workspace_id)) == expected
+
+
+class CrashAfterPublishing(RelayProjection):
+    """Dies after JetStream acknowledged the batch, before the position is committed."""
+
+    async def after_batch(self) -> None:
+        await super().after_batch()
+        raise RuntimeError("crash between publishing and committing")
+
+
+def test_a_batch_published_but_not_committed_is_not_delivered_twice(own_schema: Settings) -> None:
+    settings = own_schema
+    workspace_id, _ = write_history(settings, transactions=50, seed=4)
+
+    async def crash_then_recover() -> None:
+        conn = await runtime.open_connection(settings)
+        crashing = CrashAfterPublishing(settings.nats, settings.nats_stream)
+        try:
+            await runtime.create_tables(conn, crashing)
+            with pytest.raises(RuntimeError, match="crash between"):
+                await runtime.process_batch(conn, crashing)
+        finally:
+            await crashing.close()
+            await conn.close()
+        assert _positions(settings)["relay"] == 0
+        await runtime.catch_up_once(settings, RelayProjection(settings.nats, settings.nats_stream))
+
+    asyncio.run(crash_then_recover())
+    assert _positions(settings)["relay"] == _head(settings)
+    assert asyncio.run(_messages_for(settings, workspace_id)) == _events_in(settings)
+
+
+def test_events_are_cloudevents_named_by_workspace_and_type(own_schema: Settings) -> None:
+    settings = own_schema
+    workspace_id, _ = write_history(settings, transactions=1, seed=5)
+    asyncio.run(runtime.catch_up_once(settings, RelayProjection(settings.nats, settings.nats_stream)))
+    envelope = asyncio.run(_first_message(settings, workspace_id))
+    assert envelope["specversion"] == "1.0"
+    assert envelope["type"] == "centsource.WorkspaceCreated"
+    assert envelope["subject"] == str(workspace_id)
+    assert envelope["data"]["name"] == "Bulk"
+    assert envelope["msg_id"] == envelope["id"]
+    assert envelope["position"] == 1
