@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 
 import structlog
 
@@ -45,18 +46,30 @@ async def run_all(settings: Settings, projections: list[Projection]) -> None:
             group.create_task(runtime.run(settings, projection))
 
 
+async def serve(settings: Settings, projections: list[Projection]) -> None:
+    """Runs the projections until SIGINT or SIGTERM, then stops between batches' commits."""
+    loop = asyncio.get_running_loop()
+    running = asyncio.ensure_future(run_all(settings, projections))
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, running.cancel)
+    try:
+        await running
+    except asyncio.CancelledError:
+        log.info("stopped", projections=[p.name for p in projections])
+
+
 def project(settings: Settings, names: list[str]) -> None:
     """``centsource project [NAME …]``: the read models named (all by default), live."""
     configure_logging(settings.log_level)
     projections = select(settings, names or list(READ_MODELS))
     log.info("projecting", projections=[p.name for p in projections])
-    asyncio.run(run_all(settings, projections))
+    asyncio.run(serve(settings, projections))
 
 
 def relay(settings: Settings) -> None:
     """``centsource relay``: every event to JetStream."""
     configure_logging(settings.log_level)
-    asyncio.run(run_all(settings, select(settings, ["relay"])))
+    asyncio.run(serve(settings, select(settings, ["relay"])))
 
 
 def status(settings: Settings) -> None:

@@ -223,7 +223,13 @@ async def process_batch(
 
 async def catch_up(conn: psycopg.AsyncConnection[dict[str, Any]], projection: Projection) -> int:
     while True:
-        position, count = await process_batch(conn, projection)
+        try:
+            position, count = await process_batch(conn, projection)
+        except psycopg.errors.UndefinedTable as missing:
+            # Projectors may start before the first command has created the event store.
+            if EVENTS_TABLE not in str(missing):
+                raise
+            return 0
         if count < BATCH_SIZE:
             return position
 

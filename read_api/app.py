@@ -92,6 +92,7 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[request_log_middleware, projection_position_middleware],
         lifespan=[lifespan],
         state=State({"settings": settings}),
+        logging_config=None,  # logging is structlog JSON, configured by the process
         openapi_config=OpenAPIConfig(title="centsource read API", version="0.1.0", path="/schema"),
     )
 

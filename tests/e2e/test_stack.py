@@ -1,0 +1,114 @@
+"""The real processes, started as `centsource` commands, driven over HTTP like a client would."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+
+from infra.embedded import free_port
+from infra.settings import Settings
+from infra.supervisor import wait_healthy
+
+PROCESSES = ("command-api", "read-api", "project", "relay")
+
+
+@pytest.fixture
+def stack(own_schema: Settings) -> Iterator[tuple[str, str, dict[str, subprocess.Popen[bytes]]]]:
+    settings = msgspec.structs.replace(own_schema, command_port=free_port(), read_port=free_port())
+    env = {**os.environ, **settings.as_env()}
+    processes = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", name],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for name in PROCESSES
+    }
+    command_url = f"http://127.0.0.1:{settings.command_port}"
+    read_url = f"http://127.0.0.1:{settings.read_port}"
+    try:
+        wait_healthy(f"{command_url}/health")
+        wait_healthy(f"{read_url}/health")
+        yield command_url, read_url, processes
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+
+
+def test_a_client_records_and_reads_its_books_through_the_running_stack(
+    stack: tuple[str, str, dict[str, subprocess.Popen[bytes]]],
+) -> None:
+    command_url, read_url, processes = stack
+    commands = httpx.Client(base_url=command_url, timeout=10)
+    reads = httpx.Client(base_url=read_url, timeout=10)
+    credentials = {"email": "e2e@example.com", "password": "End-to-end-1"}
+    assert commands.post("/api/auth/signup", json={**credentials, "name": "E2E"}).status_code == 201
+    token = commands.post("/api/auth/login", json=credentials).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    workspace = commands.post(
+        "/api/workspaces", json={"name": "Home", "base_currency": "EUR"}, headers=auth
+    ).json()["id"]
+    account = commands.post(
+        f"/api/workspaces/{workspace}/accounts",
+        json={"name": "Checking", "type": "CHECKING", "currency": "EUR", "opening_balance": "50.00"},
+        headers=auth,
+    ).json()["id"]
+    recorded: dict[str, Any] = commands.post(
+        f"/api/workspaces/{workspace}/transactions",
+        json={"account_id": account, "date": "2026-03-14", "amount": "-5.75", "currency": "EUR",
+              "description": "Coffee"},
+        headers={**auth, "X-Correlation-Id": "e2e-coffee"},
+    ).json()
+
+    listed = reads.get(
+        f"/api/workspaces/{workspace}/transactions",
+        params={"min_position": recorded["position"]},
+        headers=auth,
+    )
+    assert listed.status_code == 200
+    assert [row["id"] for row in listed.json()["data"]] == [recorded["id"]]
+    dashboard = reads.get(
+        f"/api/workspaces/{workspace}/dashboard",
+        params={"month": "2026-03", "min_position": recorded["position"]},
+        headers=auth,
+    ).json()
+    assert dashboard["accounts"][0]["balance"] == "44.25"
+    audit = reads.get(
+        f"/api/workspaces/{workspace}/audit",
+        params={"min_position": recorded["position"]},
+        headers=auth,
+    ).json()["data"]
+    assert audit[-1]["correlation_id"] == "e2e-coffee"
+
+    for name, process in processes.items():
+        process.send_signal(signal.SIGTERM)
+    for name, process in processes.items():
+        # uvicorn finishes its shutdown, then re-raises SIGTERM: -15 after a clean stop.
+        assert process.wait(15) in (0, -signal.SIGTERM), f"{name} did not stop"
+        output = process.stdout.read().decode() if process.stdout else ""
+        assert ("shutdown complete" in output) or ('"stopped"' in output), f"{name}: {output}"
+        assert credentials["password"] not in output, f"{name} logged a password"
+        assert token not in output, f"{name} logged a token"
+        lines = [line for line in output.splitlines() if line.strip()]
+        assert lines, f"{name} logged nothing"
+        for line in lines:
+            msgspec.json.decode(line)  # every line is JSON
+
+
+def test_the_processes_need_their_urls_and_say_so(own_schema: Settings) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CENTSOURCE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.cli", "command-api"], env=env, capture_output=True, timeout=30
+    )
+    assert result.returncode != 0
+    assert b"CENTSOURCE_DATABASE_URL" in result.stderr
