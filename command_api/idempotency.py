@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp
 
 from infra.http import send_problem
 from infra.idempotency import Claim, IdempotencyStore, Stored
@@ -19,7 +19,7 @@ REPLAYABLE = frozenset({200, 201, 202, 204, 400, 413, 422})
 
 
 def idempotency_middleware(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
         headers = dict(scope["headers"]) if scope["type"] == "http" else {}
         key = headers.get(b"idempotency-key")
         if scope["type"] != "http" or scope["method"] != "POST" or key is None:
@@ -64,11 +64,11 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
 
 
 async def _run(
-    app: ASGIApp, scope: Scope, body: bytes, send: Send, store: IdempotencyStore, claim_scope: str
+    app: ASGIApp, scope: Any, body: bytes, send: Any, store: IdempotencyStore, claim_scope: str
 ) -> None:
     sent_body = False
 
-    async def receive_once() -> Message:
+    async def receive_once() -> Any:
         nonlocal sent_body
         if sent_body:
             return {"type": "http.disconnect"}
@@ -79,7 +79,7 @@ async def _run(
     response_headers: list[tuple[str, str]] = []
     chunks: list[bytes] = []
 
-    async def capture(message: Message) -> None:
+    async def capture(message: Any) -> None:
         nonlocal status, response_headers
         if message["type"] == "http.response.start":
             status = message["status"]
@@ -112,18 +112,19 @@ def _caller(headers: dict[bytes, bytes], secret: str) -> str:
         return "anonymous"
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def _read_body(receive: Any) -> bytes | None:
     body = b""
     while True:
         message = await receive()
-        body += message.get("body", b"")
+        chunk: bytes = message.get("body", b"")
+        body += chunk
         if len(body) > MAX_BODY_BYTES:
             return None
         if not message.get("more_body"):
             return body
 
 
-async def _replay(send: Send, stored: Stored) -> None:
+async def _replay(send: Any, stored: Stored) -> None:
     headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in stored.headers]
     headers.append((b"idempotent-replayed", b"true"))
     await send({"type": "http.response.start", "status": stored.status, "headers": headers})

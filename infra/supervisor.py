@@ -1,4 +1,4 @@
-"""``centsource up``: embedded services where no URL is set, then every process, restarted if it dies."""
+"""``centsource up``: embedded services where no URL is set, then every process, kept running."""
 
 from __future__ import annotations
 

@@ -153,7 +153,7 @@ async def create_read_model_tables(
         await conn.execute(POSITIONS_DDL)
         for name, statements in tables.items():
             for statement in statements:
-                await conn.execute(statement)  # type: ignore[arg-type]
+                await conn.execute(statement)
             await conn.execute(
                 "INSERT INTO projection_positions (name) VALUES (%s) ON CONFLICT DO NOTHING",
                 (name,),
@@ -320,7 +320,8 @@ async def rebuild(settings: Settings, projection: Projection) -> int:
 
 async def _tables_of(cur: Cursor, schema: str) -> list[str]:
     await cur.execute(
-        "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename <> 'projection_positions'",
+        "SELECT tablename FROM pg_tables "
+        "WHERE schemaname = %s AND tablename <> 'projection_positions'",
         (schema,),
     )
     return [row["tablename"] for row in await cur.fetchall()]

@@ -11,7 +11,7 @@ import structlog
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp
 
 from infra import broker, database, health
 from infra.http import EXCEPTION_HANDLERS, request_log_middleware
@@ -38,8 +38,8 @@ async def health_check(state: State) -> Response[dict[str, Any]]:
 def projection_position_middleware(app: ASGIApp) -> ASGIApp:
     """Every answer says how far the projection it was read from had got."""
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        async def send_with_position(message: Message) -> None:
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        async def send_with_position(message: Any) -> None:
             if message["type"] == "http.response.start":
                 position = scope["state"].get("projection_position")
                 if position is None:  # not a projection's route: the slowest read model

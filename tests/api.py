@@ -40,7 +40,9 @@ class Api:
 
     def workspace(self, user: User, currency: str = "EUR") -> str:
         response = self.commands.post(
-            "/api/workspaces", json={"name": "Home", "base_currency": currency}, headers=user.headers
+            "/api/workspaces",
+            json={"name": "Home", "base_currency": currency},
+            headers=user.headers,
         )
         assert response.status_code == 201, response.text
         workspace_id: str = response.json()["id"]
@@ -63,7 +65,9 @@ class Api:
         account_id: str = response.json()["id"]
         return account_id
 
-    def record(self, user: User, workspace_id: str, account_id: str, **fields: Any) -> dict[str, Any]:
+    def record(
+        self, user: User, workspace_id: str, account_id: str, **fields: Any
+    ) -> dict[str, Any]:
         body = {
             "account_id": account_id,
             "date": "2026-03-14",

@@ -1,4 +1,4 @@
-"""Fixtures: real PostgreSQL, NATS and Redis (CENTSOURCE_*_URL, else embedded), one schema per run."""
+"""Fixtures: real PostgreSQL, NATS and Redis (CENTSOURCE_*_URL, else embedded), own schemas."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def fresh_schema(services: Settings) -> Settings:
 def drop_schema(settings: Settings) -> None:
     with psycopg.connect(settings.database, autocommit=True) as conn:
         conn.execute(
-            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(settings.database_schema))
+            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                sql.Identifier(settings.database_schema)
+            )
         )
 
 
@@ -119,5 +121,8 @@ def api(command_client: TestClient[Any], read_client: TestClient[Any]) -> Api:
 
 
 def pytest_report_header() -> str:
-    using = [name for name in ("DATABASE", "NATS", "REDIS") if os.environ.get(f"CENTSOURCE_{name}_URL")]
-    return f"centsource services: {'from CENTSOURCE_*_URL: ' + ', '.join(using) if using else 'embedded'}"
+    using = [
+        name for name in ("DATABASE", "NATS", "REDIS") if os.environ.get(f"CENTSOURCE_{name}_URL")
+    ]
+    source = f"from CENTSOURCE_*_URL: {', '.join(using)}" if using else "embedded"
+    return f"centsource services: {source}"

@@ -81,7 +81,7 @@ def _tokens(logged_in: LoggedIn, request: Request[Any, Any, State]) -> Tokens:
     )
     return Tokens(
         access_token=access_token,
-        token_type="Bearer",
+        token_type="Bearer",  # noqa: S106 - the scheme, not a secret
         expires_at=expires_at,
         refresh_token=logged_in.refresh_token,
         user_id=logged_in.user.id,

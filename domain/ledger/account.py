@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -12,7 +12,7 @@ from domain.base import Actor, DomainError, Tracked
 from domain.money import check_amount
 
 
-class AccountType(str, Enum):
+class AccountType(StrEnum):
     CHECKING = "CHECKING"
     SAVINGS = "SAVINGS"
     CREDIT_CARD = "CREDIT_CARD"

@@ -100,7 +100,7 @@ class Ledger(CentsourceApplication):
     def _find(self, kind: type[T], aggregate_id: UUID, workspace_id: UUID) -> T | None:
         """Another workspace's aggregates, or another kind's, are not there for this one."""
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: object = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         if not isinstance(aggregate, kind) or aggregate.workspace_id != workspace_id:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -11,7 +11,7 @@ from domain.base import Actor, ForbiddenError, NotFoundError, Tracked
 from domain.money import check_currency
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     VIEWER = "VIEWER"
     EDITOR = "EDITOR"
     ADMIN = "ADMIN"

@@ -51,8 +51,8 @@ async def get_dashboard(
 async def _cache_get(cache: redis.Redis, key: str) -> bytes | None:
     """Redis is a cache: when it is down, the answer comes from PostgreSQL."""
     try:
-        value: bytes | None = await cache.get(key)
-        return value
+        value = await cache.get(key)
+        return value.encode() if isinstance(value, str) else value
     except redis.RedisError as error:
         log.warning("cache unavailable", error=str(error))
         return None

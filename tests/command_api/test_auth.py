@@ -63,7 +63,9 @@ def test_malformed_json_is_a_bad_request_not_a_server_error(api: Api) -> None:
 
 def test_a_wrong_password_and_an_unknown_email_look_the_same(api: Api) -> None:
     user = api.user()
-    wrong = api.commands.post("/api/auth/login", json={"email": user.email, "password": "Nope-12345"})
+    wrong = api.commands.post(
+        "/api/auth/login", json={"email": user.email, "password": "Nope-12345"}
+    )
     unknown = api.commands.post(
         "/api/auth/login", json={"email": "nobody@example.com", "password": "Nope-12345"}
     )

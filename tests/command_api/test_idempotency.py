@@ -93,7 +93,8 @@ def test_a_creation_interrupted_before_its_answer_was_stored_does_not_double(
     with psycopg.connect(settings.database, autocommit=True) as conn:
         conn.execute(
             sql.SQL(
-                "UPDATE {}.idempotency_keys SET status = NULL, claimed_at = now() - interval '1 hour'"
+                "UPDATE {}.idempotency_keys "
+                "SET status = NULL, claimed_at = now() - interval '1 hour'"
             ).format(sql.Identifier(settings.database_schema))
         )
     retry = api.commands.post(url, json=_body(account), headers=headers)

@@ -37,7 +37,12 @@ def test_bad_dates_and_missing_fields_are_bad_requests(api: Api) -> None:
     account = api.account(user, workspace)
     url = f"/api/workspaces/{workspace}/transactions"
     base = {"account_id": account, "amount": "-1.00", "currency": "EUR", "description": "x"}
-    assert api.commands.post(url, json={**base, "date": "2026-02-30"}, headers=user.headers).status_code == 400
+    assert (
+        api.commands.post(
+            url, json={**base, "date": "2026-02-30"}, headers=user.headers
+        ).status_code
+        == 400
+    )
     assert api.commands.post(url, json=base, headers=user.headers).status_code == 400
 
 
@@ -47,8 +52,13 @@ def test_a_currency_other_than_the_accounts_is_refused(api: Api) -> None:
     account = api.account(user, workspace, currency="EUR")
     response = api.commands.post(
         f"/api/workspaces/{workspace}/transactions",
-        json={"account_id": account, "date": "2026-03-14", "amount": "-1.00", "currency": "USD",
-              "description": "x"},
+        json={
+            "account_id": account,
+            "date": "2026-03-14",
+            "amount": "-1.00",
+            "currency": "USD",
+            "description": "x",
+        },
         headers=user.headers,
     )
     assert response.status_code == 422
@@ -61,8 +71,13 @@ def test_an_account_of_another_workspace_cannot_be_used(api: Api) -> None:
     other_account = api.account(user, api.workspace(user))
     response = api.commands.post(
         f"/api/workspaces/{mine}/transactions",
-        json={"account_id": other_account, "date": "2026-03-14", "amount": "-1.00",
-              "currency": "EUR", "description": "x"},
+        json={
+            "account_id": other_account,
+            "date": "2026-03-14",
+            "amount": "-1.00",
+            "currency": "EUR",
+            "description": "x",
+        },
         headers=user.headers,
     )
     assert response.status_code == 422
@@ -126,7 +141,9 @@ def test_a_stale_if_match_is_a_failed_precondition(api: Api) -> None:
     workspace = api.workspace(user)
     transaction = api.record(user, workspace, api.account(user, workspace))
     url = f"/api/workspaces/{workspace}/transactions/{transaction['id']}"
-    assert api.commands.patch(url, json={"description": "a"}, headers=user.headers).status_code == 200
+    assert (
+        api.commands.patch(url, json={"description": "a"}, headers=user.headers).status_code == 200
+    )
     stale = api.commands.patch(
         url, json={"description": "b"}, headers={**user.headers, "If-Match": '"1"'}
     )
@@ -146,7 +163,9 @@ def test_deleting_and_restoring_are_events_not_erasures(api: Api) -> None:
     assert deleted.status_code == 200
     assert deleted.json()["deleted"] is True
     assert api.commands.delete(url, headers=user.headers).status_code == 422
-    assert api.commands.patch(url, json={"description": "x"}, headers=user.headers).status_code == 422
+    assert (
+        api.commands.patch(url, json={"description": "x"}, headers=user.headers).status_code == 422
+    )
     restored = api.commands.post(f"{url}/restore", headers=user.headers)
     assert restored.status_code == 200
     assert restored.json()["deleted"] is False

@@ -60,13 +60,23 @@ def test_a_client_records_and_reads_its_books_through_the_running_stack(
     ).json()["id"]
     account = commands.post(
         f"/api/workspaces/{workspace}/accounts",
-        json={"name": "Checking", "type": "CHECKING", "currency": "EUR", "opening_balance": "50.00"},
+        json={
+            "name": "Checking",
+            "type": "CHECKING",
+            "currency": "EUR",
+            "opening_balance": "50.00",
+        },
         headers=auth,
     ).json()["id"]
     recorded: dict[str, Any] = commands.post(
         f"/api/workspaces/{workspace}/transactions",
-        json={"account_id": account, "date": "2026-03-14", "amount": "-5.75", "currency": "EUR",
-              "description": "Coffee"},
+        json={
+            "account_id": account,
+            "date": "2026-03-14",
+            "amount": "-5.75",
+            "currency": "EUR",
+            "description": "Coffee",
+        },
         headers={**auth, "X-Correlation-Id": "e2e-coffee"},
     ).json()
 
@@ -90,7 +100,7 @@ def test_a_client_records_and_reads_its_books_through_the_running_stack(
     ).json()["data"]
     assert audit[-1]["correlation_id"] == "e2e-coffee"
 
-    for name, process in processes.items():
+    for process in processes.values():
         process.send_signal(signal.SIGTERM)
     for name, process in processes.items():
         # uvicorn finishes its shutdown, then re-raises SIGTERM: -15 after a clean stop.

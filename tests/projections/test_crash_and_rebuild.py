@@ -32,7 +32,9 @@ TABLES = {
 
 
 def _query(settings: Settings, query: str, *params: Any) -> list[Any]:
-    with psycopg.connect(settings.database, options=f"-c search_path={settings.database_schema}") as conn:
+    with psycopg.connect(
+        settings.database, options=f"-c search_path={settings.database_schema}"
+    ) as conn:
         return conn.execute(query, params).fetchall()  # type: ignore[arg-type]
 
 
@@ -88,7 +90,7 @@ def test_a_projector_killed_while_catching_up_ends_identical_to_a_rebuild(
 
     first = _projector(settings)
     try:
-        _wait_until(lambda: 0 < _positions(settings).get("dashboard", 0), 60, "a first batch")
+        _wait_until(lambda: _positions(settings).get("dashboard", 0) > 0, 60, "a first batch")
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
@@ -134,7 +136,9 @@ def test_a_rebuild_swaps_in_while_reads_keep_being_answered(own_schema: Settings
     def read_continuously() -> None:
         while not stop.is_set():
             try:
-                answers.append(_query(settings, "SELECT count(*), sum(amount) FROM transactions")[0])
+                answers.append(
+                    _query(settings, "SELECT count(*), sum(amount) FROM transactions")[0]
+                )
             except psycopg.Error as error:
                 errors.append(error)
 

@@ -51,7 +51,9 @@ async def _first_message(settings: Settings, workspace_id: UUID) -> dict[str, An
 
 def _events_in(settings: Settings) -> int:
     """The schema holds one workspace, so all of its events are that workspace's."""
-    with psycopg.connect(settings.database, options=f"-c search_path={settings.database_schema}") as conn:
+    with psycopg.connect(
+        settings.database, options=f"-c search_path={settings.database_schema}"
+    ) as conn:
         [(count,)] = conn.execute("SELECT count(*) FROM centsource_events").fetchall()
     return int(count)
 
@@ -62,16 +64,20 @@ def test_each_event_reaches_jetstream_once_across_a_killed_relay(own_schema: Set
     head = _head(settings)
     env = {**os.environ, **settings.as_env()}
 
-    first = subprocess.Popen([sys.executable, "-m", "infra.cli", "relay"], env=env, stdout=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "relay"], env=env, stdout=subprocess.DEVNULL
+    )
     try:
-        _wait_until(lambda: 0 < _positions(settings).get("relay", 0), 60, "a first batch")
+        _wait_until(lambda: _positions(settings).get("relay", 0) > 0, 60, "a first batch")
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
         first.kill()
     assert _positions(settings)["relay"] < head, "the relay finished before it could be killed"
 
-    second = subprocess.Popen([sys.executable, "-m", "infra.cli", "relay"], env=env, stdout=subprocess.DEVNULL)
+    second = subprocess.Popen(
+        [sys.executable, "-m", "infra.cli", "relay"], env=env, stdout=subprocess.DEVNULL
+    )
     try:
         _wait_until(lambda: _positions(settings).get("relay") == head, 60, "the relay to catch up")
     finally:
@@ -116,7 +122,9 @@ def test_a_batch_published_but_not_committed_is_not_delivered_twice(own_schema: 
 def test_events_are_cloudevents_named_by_workspace_and_type(own_schema: Settings) -> None:
     settings = own_schema
     workspace_id, _ = write_history(settings, transactions=1, seed=5)
-    asyncio.run(runtime.catch_up_once(settings, RelayProjection(settings.nats, settings.nats_stream)))
+    asyncio.run(
+        runtime.catch_up_once(settings, RelayProjection(settings.nats, settings.nats_stream))
+    )
     envelope = asyncio.run(_first_message(settings, workspace_id))
     assert envelope["specversion"] == "1.0"
     assert envelope["type"] == "centsource.WorkspaceCreated"

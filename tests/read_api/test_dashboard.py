@@ -25,13 +25,27 @@ def test_money_sums_are_exact(api: Api) -> None:
     workspace = api.workspace(user)
     account = api.account(user, workspace, opening_balance="100.00")
     position = 0
-    for amount in ("-0.10", "-0.20", "-0.10", "-0.20", "-0.10", "-0.20"):  # 0.1 + 0.2 != 0.3 in floats
-        position = api.record(user, workspace, account, amount=amount, category="snacks")["position"]
+    for amount in (
+        "-0.10",
+        "-0.20",
+        "-0.10",
+        "-0.20",
+        "-0.10",
+        "-0.20",
+    ):  # 0.1 + 0.2 != 0.3 in floats
+        position = api.record(user, workspace, account, amount=amount, category="snacks")[
+            "position"
+        ]
     position = api.record(user, workspace, account, amount="1000.01", category="income")["position"]
     body = _dashboard(api, user, workspace, position, "2026-03").json()
     assert body["totals"] == [
-        {"currency": "EUR", "income": "1000.01", "expenses": "0.90", "net": "999.11",
-         "transaction_count": 7}
+        {
+            "currency": "EUR",
+            "income": "1000.01",
+            "expenses": "0.90",
+            "net": "999.11",
+            "transaction_count": 7,
+        }
     ]
     snacks = next(row for row in body["categories"] if row["category"] == "snacks")
     assert snacks["expenses"] == "0.90"
@@ -66,9 +80,12 @@ def test_deleting_takes_the_amount_out_and_restoring_puts_it_back(api: Api) -> N
     recorded = api.record(user, workspace, account, amount="-25.00")
     url = f"/api/workspaces/{workspace}/transactions/{recorded['id']}"
     deleted = api.commands.delete(url, headers=user.headers).json()
-    assert _dashboard(api, user, workspace, deleted["position"], "2026-03").json()["totals"][0][
-        "expenses"
-    ] == "10.00"
+    assert (
+        _dashboard(api, user, workspace, deleted["position"], "2026-03").json()["totals"][0][
+            "expenses"
+        ]
+        == "10.00"
+    )
     restored = api.commands.post(f"{url}/restore", headers=user.headers).json()
     totals = _dashboard(api, user, workspace, restored["position"], "2026-03").json()["totals"][0]
     assert (totals["expenses"], totals["transaction_count"]) == ("35.00", 2)
@@ -82,7 +99,10 @@ def test_currencies_are_totalled_apart(api: Api) -> None:
     api.record(user, workspace, euros, amount="-12.00")
     position = api.record(user, workspace, yen, amount="-1500", currency="JPY")["position"]
     totals = _dashboard(api, user, workspace, position, "2026-03").json()["totals"]
-    assert {(row["currency"], row["expenses"]) for row in totals} == {("EUR", "12.00"), ("JPY", "1500")}
+    assert {(row["currency"], row["expenses"]) for row in totals} == {
+        ("EUR", "12.00"),
+        ("JPY", "1500"),
+    }
 
 
 def test_the_cache_serves_repeats_and_never_a_stale_dashboard(api: Api) -> None:
@@ -107,7 +127,9 @@ def test_the_dashboard_answers_from_postgres_when_redis_is_unreachable(
     workspace = api.workspace(user)
     recorded = api.record(user, workspace, api.account(user, workspace), amount="-9.99")
     cache = api.reads.app.state.cache
-    api.reads.app.state.cache = redis.asyncio.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    api.reads.app.state.cache = redis.asyncio.Redis(
+        host="127.0.0.1", port=1, socket_connect_timeout=0.2
+    )
     try:
         response = _dashboard(api, user, workspace, recorded["position"], "2026-03")
     finally:

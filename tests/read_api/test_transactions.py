@@ -41,7 +41,9 @@ def test_a_position_the_projection_never_reaches_is_503_with_retry_after(api: Ap
 def test_a_malformed_min_position_is_a_bad_request(api: Api) -> None:
     user, workspace, _ = _books(api)
     response = api.reads.get(
-        f"/api/workspaces/{workspace}/transactions", params={"min_position": "soon"}, headers=user.headers
+        f"/api/workspaces/{workspace}/transactions",
+        params={"min_position": "soon"},
+        headers=user.headers,
     )
     assert response.status_code == 400
 
@@ -50,12 +52,28 @@ def test_filters_narrow_the_list(api: Api) -> None:
     user, workspace, account = _books(api)
     rows = [
         {"description": "Salary", "amount": "3200.00", "category": "income", "date": "2026-03-01"},
-        {"description": "Rent", "amount": "-1150.00", "category": "housing", "date": "2026-03-03",
-         "tags": ["fixed"]},
-        {"description": "Groceries", "merchant": "REWE", "amount": "-82.40", "category": "groceries",
-         "date": "2026-03-07", "tags": ["weekly", "food"]},
-        {"description": "Coffee 100% arabica", "amount": "-3.20", "category": "food_and_drink",
-         "date": "2026-04-02", "tags": ["food"]},
+        {
+            "description": "Rent",
+            "amount": "-1150.00",
+            "category": "housing",
+            "date": "2026-03-03",
+            "tags": ["fixed"],
+        },
+        {
+            "description": "Groceries",
+            "merchant": "REWE",
+            "amount": "-82.40",
+            "category": "groceries",
+            "date": "2026-03-07",
+            "tags": ["weekly", "food"],
+        },
+        {
+            "description": "Coffee 100% arabica",
+            "amount": "-3.20",
+            "category": "food_and_drink",
+            "date": "2026-04-02",
+            "tags": ["food"],
+        },
     ]
     position = max(api.record(user, workspace, account, **row)["position"] for row in rows)
     path = f"/api/workspaces/{workspace}/transactions"
@@ -85,7 +103,9 @@ def test_pages_say_how_many_there_are(api: Api) -> None:
     position = 0
     for day in range(1, 6):
         position = api.record(user, workspace, account, date=f"2026-05-0{day}")["position"]
-    page = api.read(user, f"/api/workspaces/{workspace}/transactions", position, page=2, page_size=2)
+    page = api.read(
+        user, f"/api/workspaces/{workspace}/transactions", position, page=2, page_size=2
+    )
     assert page["meta"] == {"page": 2, "page_size": 2, "total": 5, "total_pages": 3}
     assert [row["date"] for row in page["data"]] == ["2026-05-03", "2026-05-02"]
 
@@ -93,8 +113,14 @@ def test_pages_say_how_many_there_are(api: Api) -> None:
 def test_bad_query_parameters_are_bad_requests(api: Api) -> None:
     user, workspace, _ = _books(api)
     path = f"/api/workspaces/{workspace}/transactions"
-    for params in ({"page_size": 101}, {"page": 0}, {"sort": "color"}, {"min_amount": "lots"},
-                   {"from": "2026-13-01"}, {"type": "gift"}):
+    for params in (
+        {"page_size": 101},
+        {"page": 0},
+        {"sort": "color"},
+        {"min_amount": "lots"},
+        {"from": "2026-13-01"},
+        {"type": "gift"},
+    ):
         response = api.reads.get(path, params=params, headers=user.headers)
         assert response.status_code == 400, params
         assert response.json()["status"] == 400
@@ -108,7 +134,9 @@ def test_deleted_transactions_leave_the_list_but_stay_readable(api: Api) -> None
     ).json()
     page = api.read(user, f"/api/workspaces/{workspace}/transactions", deleted["position"])
     assert page["data"] == []
-    one = api.read(user, f"/api/workspaces/{workspace}/transactions/{recorded['id']}", deleted["position"])
+    one = api.read(
+        user, f"/api/workspaces/{workspace}/transactions/{recorded['id']}", deleted["position"]
+    )
     assert one["deleted"] is True
     assert one["version"] == 2
 
@@ -160,5 +188,7 @@ def test_a_transaction_is_not_found_through_another_of_my_workspaces(api: Api) -
         headers=user.headers,
     )
     assert response.status_code == 404
-    missing = api.reads.get(f"/api/workspaces/{workspace}/transactions/{uuid4()}", headers=user.headers)
+    missing = api.reads.get(
+        f"/api/workspaces/{workspace}/transactions/{uuid4()}", headers=user.headers
+    )
     assert missing.status_code == 404
