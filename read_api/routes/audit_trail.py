@@ -18,7 +18,7 @@ from read_api.access import read_access
 async def audit_trail(
     request: Request[Any, Any, State],
     workspace_id: UUID,
-    after: Annotated[int, Parameter(ge=0)] = 0,
+    after: Annotated[int, Parameter(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
 ) -> AuditPage:
     await read_access(request, workspace_id, "audit_trail")

@@ -41,7 +41,7 @@ async def list_transactions(
     from_date: Annotated[date | None, Parameter(query="from")] = None,
     to_date: Annotated[date | None, Parameter(query="to")] = None,
     sort: Sort = "-date",
-    page: Annotated[int, Parameter(ge=1)] = 1,
+    page: Annotated[int, Parameter(ge=1, le=10_000_000)] = 1,
     page_size: Annotated[int, Parameter(ge=1, le=100)] = 20,
 ) -> TransactionPage:
     await read_access(request, workspace_id, "transactions")

