@@ -21,11 +21,11 @@ def venv_bin(name: str) -> str:
 
 
 def install() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - said plainly to whoever runs an older one
+        raise SystemExit("centsource needs Python 3.11 or newer")
     pyproject = ROOT / "pyproject.toml"
     if STAMP.exists() and STAMP.stat().st_mtime >= pyproject.stat().st_mtime:
         return
-    if sys.version_info < (3, 11):
-        raise SystemExit("centsource needs Python 3.11 or newer")
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     pip = [venv_bin("python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
@@ -38,9 +38,9 @@ def main() -> None:
     install()
     os.chdir(ROOT)
     if command == "run":
-        os.execv(venv_bin("centsource"), ["centsource", "up", "--demo", *sys.argv[2:]])
+        os.execv(venv_bin("centsource"), ["centsource", "up", "--demo", *sys.argv[2:]])  # noqa: S606
     elif command == "test":
-        os.execv(venv_bin("pytest"), ["pytest", *sys.argv[2:]])
+        os.execv(venv_bin("pytest"), ["pytest", *sys.argv[2:]])  # noqa: S606
     elif command != "install":
         raise SystemExit("usage: python3 bootstrap.py [run|test|install] [arguments…]")
 

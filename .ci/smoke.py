@@ -32,7 +32,9 @@ def main() -> None:
             wait_healthy(f"{read_url}/health", timeout=60)
             commands = httpx.Client(base_url=command_url, timeout=30)
             credentials = {"email": "smoke@example.com", "password": "Smoke-test-1"}
-            commands.post("/api/auth/signup", json={**credentials, "name": "Smoke"}).raise_for_status()
+            commands.post(
+                "/api/auth/signup", json={**credentials, "name": "Smoke"}
+            ).raise_for_status()
             token = commands.post("/api/auth/login", json=credentials).json()["access_token"]
             auth = {"Authorization": f"Bearer {token}"}
             created = commands.post(

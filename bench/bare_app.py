@@ -7,7 +7,11 @@ from litestar import Litestar, get
 
 @get("/bare")
 async def bare() -> dict[str, object]:
-    return {"workspace_id": "00000000-0000-0000-0000-000000000000", "totals": [], "month": "2026-03"}
+    return {
+        "workspace_id": "00000000-0000-0000-0000-000000000000",
+        "totals": [],
+        "month": "2026-03",
+    }
 
 
 app = Litestar([bare], logging_config=None)

@@ -112,7 +112,9 @@ def bench_catch_up(settings: Settings) -> None:
                 for row in batch:
                     mapper.to_domain_event(
                         runtime.StoredEvent(
-                            row["originator_id"], row["originator_version"], row["topic"],
+                            row["originator_id"],
+                            row["originator_version"],
+                            row["topic"],
                             bytes(row["state"]),
                         )
                     )
@@ -123,7 +125,9 @@ def bench_catch_up(settings: Settings) -> None:
 
     started = time.perf_counter()
     count = asyncio.run(read_log())
-    report("notification log read + decode", f"{count / (time.perf_counter() - started):,.0f} events/s")
+    report(
+        "notification log read + decode", f"{count / (time.perf_counter() - started):,.0f} events/s"
+    )
     for name in ("transactions", "dashboard", "audit_trail"):
         [projection] = registry.select(settings, [name])
         started = time.perf_counter()
@@ -133,7 +137,10 @@ def bench_catch_up(settings: Settings) -> None:
 
 
 async def load(
-    concurrency: int, total: int, call: Callable[[httpx.AsyncClient, int], Awaitable[None]], url: str
+    concurrency: int,
+    total: int,
+    call: Callable[[httpx.AsyncClient, int], Awaitable[None]],
+    url: str,
 ) -> tuple[float, list[float]]:
     latencies: list[float] = []
     counter = iter(range(total))
@@ -151,7 +158,9 @@ async def load(
         return time.perf_counter() - started, latencies
 
 
-async def load_for(seconds: float, concurrency: int, url: str, path: str, headers: dict[str, str]) -> float:
+async def load_for(
+    seconds: float, concurrency: int, url: str, path: str, headers: dict[str, str]
+) -> float:
     done = 0
     deadline = time.monotonic() + seconds
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
@@ -169,14 +178,24 @@ async def load_for(seconds: float, concurrency: int, url: str, path: str, header
 
 def bench_http(settings: Settings) -> None:
     command_port, read_port, bare_port = free_port(), free_port(), free_port()
-    bench = msgspec.structs.replace(settings, command_port=command_port, read_port=read_port, log_level="warning")
+    bench = msgspec.structs.replace(
+        settings, command_port=command_port, read_port=read_port, log_level="warning"
+    )
     env = {**os.environ, **bench.as_env()}
     processes = [
         subprocess.Popen([sys.executable, "-m", "infra.cli", "command-api"], env=env),
         subprocess.Popen([sys.executable, "-m", "infra.cli", "read-api"], env=env),
         subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port),
-             "--log-level", "warning"],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.bare_app:app",
+                "--port",
+                str(bare_port),
+                "--log-level",
+                "warning",
+            ],
             env=env,
         ),
     ]
@@ -188,8 +207,11 @@ def bench_http(settings: Settings) -> None:
         client = httpx.Client(base_url=command_url, timeout=30)
         credentials = {"email": f"bench-{uuid4().hex[:8]}@example.com", "password": "Bench-mark-1"}
         client.post("/api/auth/signup", json={**credentials, "name": "Bench"}).raise_for_status()
-        auth = {"Authorization": f"Bearer {client.post('/api/auth/login', json=credentials).json()['access_token']}"}
-        workspace = client.post("/api/workspaces", json={"name": "B", "base_currency": "EUR"}, headers=auth).json()["id"]
+        token = client.post("/api/auth/login", json=credentials).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        workspace = client.post(
+            "/api/workspaces", json={"name": "B", "base_currency": "EUR"}, headers=auth
+        ).json()["id"]
         account = client.post(
             f"/api/workspaces/{workspace}/accounts",
             json={"name": "A", "type": "CHECKING", "currency": "EUR"},
@@ -198,8 +220,14 @@ def bench_http(settings: Settings) -> None:
         url = f"/api/workspaces/{workspace}/transactions"
 
         async def record(http: httpx.AsyncClient, number: int) -> None:
-            body = {"account_id": account, "date": "2026-03-14", "amount": f"-{number % 90 + 1}.25",
-                    "currency": "EUR", "description": f"coffee {number}", "category": "food_and_drink"}
+            body = {
+                "account_id": account,
+                "date": "2026-03-14",
+                "amount": f"-{number % 90 + 1}.25",
+                "currency": "EUR",
+                "description": f"coffee {number}",
+                "category": "food_and_drink",
+            }
             response = await http.post(url, json=body, headers=auth)
             assert response.status_code == 201, response.text
 
@@ -215,11 +243,11 @@ def bench_http(settings: Settings) -> None:
         for name in ("workspaces", "dashboard"):
             asyncio.run(runtime.catch_up_once(settings, registry.select(settings, [name])[0]))
         dashboard = f"/api/workspaces/{workspace}/dashboard?month=2026-03"
-        report(
-            f"read API dashboard (cached), {READ_CLIENTS} clients",
-            f"{asyncio.run(load_for(READ_SECONDS, READ_CLIENTS, read_url, dashboard, auth)):,.0f} req/s",
+        cached = asyncio.run(load_for(READ_SECONDS, READ_CLIENTS, read_url, dashboard, auth))
+        report(f"read API dashboard (cached), {READ_CLIENTS} clients", f"{cached:,.0f} req/s")
+        bare = asyncio.run(
+            load_for(READ_SECONDS, READ_CLIENTS, f"http://127.0.0.1:{bare_port}", "/bare", {})
         )
-        bare = asyncio.run(load_for(READ_SECONDS, READ_CLIENTS, f"http://127.0.0.1:{bare_port}", "/bare", {}))
         report(f"bare Litestar JSON route, {READ_CLIENTS} clients", f"{bare:,.0f} req/s")
     finally:
         for process in processes:
@@ -247,7 +275,9 @@ def main() -> None:
             finally:
                 with psycopg.connect(settings.database, autocommit=True) as conn:
                     conn.execute(
-                        sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(settings.database_schema))
+                        sql.SQL("DROP SCHEMA {} CASCADE").format(
+                            sql.Identifier(settings.database_schema)
+                        )
                     )
         finally:
             services.stop()
