@@ -81,17 +81,18 @@ def create_app(settings: Settings) -> Litestar:
                 application.close()
 
     return Litestar(
-        # One Router: registering handlers one by one on the app re-registers the handlers
-        # already on a shared path (PATCH and DELETE of a transaction), and Litestar 2.25 then
-        # wraps a sync_to_thread handler twice, so that it returns an un-awaited coroutine.
+        # Routers, not handlers one by one: registering handlers singly on the app re-registers
+        # those already on a shared path (PATCH and DELETE of a transaction), and Litestar 2.25
+        # then wraps a sync_to_thread handler twice, so it returns an un-awaited coroutine.
         route_handlers=[
+            health_check,
+            # Log-in and refresh answer with fresh credentials: never stored for replay.
+            Router(path="/", route_handlers=[auth.log_in, auth.refresh]),
             Router(
                 path="/",
+                middleware=[idempotency_middleware],
                 route_handlers=[
-                    health_check,
                     auth.sign_up,
-                    auth.log_in,
-                    auth.refresh,
                     workspaces.create_workspace,
                     ledger.open_account,
                     ledger.record_transaction,
@@ -109,7 +110,7 @@ def create_app(settings: Settings) -> Litestar:
             "ledger": Provide(provide_ledger, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},
-        middleware=[request_log_middleware, idempotency_middleware],
+        middleware=[request_log_middleware],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         logging_config=None,  # logging is structlog JSON, configured by the process

@@ -7,6 +7,7 @@ from uuid import UUID, uuid4
 
 from litestar import Request
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
 from domain.base import Actor, UnauthorizedError, natural_id
 from domain.identity.application import Identity
@@ -28,7 +29,9 @@ def provide_principal(request: Request[Any, Any, State]) -> Principal:
     return principal
 
 
-def provide_actor(request: Request[Any, Any, State], principal: Principal) -> Actor:
+def provide_actor(
+    request: Request[Any, Any, State], principal: NamedDependency[Principal]
+) -> Actor:
     return Actor(principal.user_id, correlation_id(request))
 
 
@@ -45,7 +48,7 @@ def new_id(request: Request[Any, Any, State], principal: Principal | None, kind:
 
 
 def provide_identity(request: Request[Any, Any, State]) -> Identity:
-    identity: Identity = request.app.state.identity
+    identity: NamedDependency[Identity] = request.app.state.identity
     return identity
 
 

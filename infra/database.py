@@ -17,7 +17,7 @@ from infra.settings import Settings
 DDL_LOCK = 0x63656E74
 
 
-def event_store_env(settings: Settings, pool_size: int = 4) -> dict[str, str]:
+def event_store_env(settings: Settings, pool_size: int = 2) -> dict[str, str]:
     """The eventsourcing library's PostgreSQL settings, taken from CENTSOURCE_DATABASE_URL."""
     info = conninfo_to_dict(settings.database)
     return {
@@ -29,7 +29,7 @@ def event_store_env(settings: Settings, pool_size: int = 4) -> dict[str, str]:
         "POSTGRES_PASSWORD": str(info.get("password", "")),
         "POSTGRES_SCHEMA": settings.database_schema,
         "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(pool_size * 2),
         "POSTGRES_LOCK_TIMEOUT": "10",
     }
 

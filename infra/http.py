@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 from uuid import uuid4
@@ -80,10 +81,21 @@ def on_validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> 
     errors: dict[str, list[str]] = {}
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
-            key = str(item.get("key") or item.get("source") or "body")
-            errors.setdefault(key.removeprefix("$."), []).append(str(item.get("message", "")))
+            message = str(item.get("message", ""))
+            errors.setdefault(_field_of(message, item), []).append(message)
     detail = exc.detail if not errors else "the request has invalid fields"
     return problem(400, detail, errors=errors or {"body": [exc.detail]})
+
+
+def _field_of(message: str, item: dict[str, Any]) -> str:
+    """msgspec names the body's field in its message (``at `$.amount```); use that name."""
+    named = _MSGSPEC_FIELD.search(message)
+    if named:
+        return named.group(1)
+    return str(item.get("key") or item.get("source") or "body")
+
+
+_MSGSPEC_FIELD = re.compile(r"(?:required field|at) `(?:\$\.)?([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -60,7 +60,7 @@ def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         database.create_schema(settings)
-        app.state.pool = database.async_pool(settings, max_size=20)
+        app.state.pool = database.async_pool(settings, max_size=10)
         await app.state.pool.open()
         app.state.positions = PositionWatcher(settings)
         await app.state.positions.start()

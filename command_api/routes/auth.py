@@ -9,6 +9,8 @@ from uuid import UUID
 import msgspec
 from litestar import Request, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from msgspec import Meta
 
 from command_api.context import correlation_id
@@ -55,7 +57,9 @@ class Tokens(msgspec.Struct, kw_only=True):
 
 
 @post("/api/auth/signup", sync_to_thread=True, status_code=201)
-def sign_up(data: SignUp, identity: Identity, request: Request[Any, Any, State]) -> UserOut:
+def sign_up(
+    data: JSONBody[SignUp], identity: NamedDependency[Identity], request: Request[Any, Any, State]
+) -> UserOut:
     user, position = identity.sign_up(data.email, data.name, data.password, correlation_id(request))
     return UserOut(
         id=user.id, email=user.email, name=user.name, version=user.version, position=position
@@ -63,12 +67,16 @@ def sign_up(data: SignUp, identity: Identity, request: Request[Any, Any, State])
 
 
 @post("/api/auth/login", sync_to_thread=True, status_code=200)
-def log_in(data: LogIn, identity: Identity, request: Request[Any, Any, State]) -> Tokens:
+def log_in(
+    data: JSONBody[LogIn], identity: NamedDependency[Identity], request: Request[Any, Any, State]
+) -> Tokens:
     return _tokens(identity.log_in(data.email, data.password, correlation_id(request)), request)
 
 
 @post("/api/auth/refresh", sync_to_thread=True, status_code=200)
-def refresh(data: Refresh, identity: Identity, request: Request[Any, Any, State]) -> Tokens:
+def refresh(
+    data: JSONBody[Refresh], identity: NamedDependency[Identity], request: Request[Any, Any, State]
+) -> Tokens:
     return _tokens(identity.refresh(data.refresh_token, correlation_id(request)), request)
 
 

@@ -10,8 +10,9 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Response, delete, patch, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import ValidationException
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import UNSET, Meta, UnsetType
 
 from command_api.context import new_id
@@ -33,7 +34,7 @@ Tag = Annotated[str, Meta(min_length=1, max_length=50)]
 Tags = Annotated[list[Tag], Meta(max_length=20)]
 IfMatch = Annotated[
     str | None,
-    Parameter(header="If-Match", description="the version you last read", required=False),
+    HeaderParameter(name="If-Match", description="the version you last read", required=False),
 ]
 
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
@@ -59,12 +60,12 @@ class AccountOut(msgspec.Struct, kw_only=True):
 
 @post(f"{WORKSPACE}/accounts", sync_to_thread=True, status_code=201)
 def open_account(
-    workspace_id: UUID,
-    data: OpenAccount,
-    workspaces: Workspaces,
-    ledger: Ledger,
-    principal: Principal,
-    actor: Actor,
+    workspace_id: FromPath[UUID],
+    data: JSONBody[OpenAccount],
+    workspaces: NamedDependency[Workspaces],
+    ledger: NamedDependency[Ledger],
+    principal: NamedDependency[Principal],
+    actor: NamedDependency[Actor],
     request: Request[Any, Any, State],
 ) -> AccountOut:
     workspaces.check_access(workspace_id, actor.actor_id, Role.EDITOR)
@@ -77,7 +78,7 @@ def open_account(
         Decimal(data.opening_balance),
         actor,
     )
-    return _account_out(account, position)
+    return _account_out(account, workspace_id, position)
 
 
 class RecordTransaction(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -127,12 +128,12 @@ class TransactionOut(msgspec.Struct, kw_only=True):
 
 @post(f"{WORKSPACE}/transactions", sync_to_thread=True, status_code=201)
 def record_transaction(
-    workspace_id: UUID,
-    data: RecordTransaction,
-    workspaces: Workspaces,
-    ledger: Ledger,
-    principal: Principal,
-    actor: Actor,
+    workspace_id: FromPath[UUID],
+    data: JSONBody[RecordTransaction],
+    workspaces: NamedDependency[Workspaces],
+    ledger: NamedDependency[Ledger],
+    principal: NamedDependency[Principal],
+    actor: NamedDependency[Actor],
     request: Request[Any, Any, State],
 ) -> Response[TransactionOut]:
     workspaces.check_access(workspace_id, actor.actor_id, Role.EDITOR)
@@ -150,17 +151,17 @@ def record_transaction(
     transaction, position = ledger.record_transaction(
         new_id(request, principal, "transaction"), workspace_id, details, actor
     )
-    return _transaction_response(transaction, position, 201)
+    return _transaction_response(transaction, workspace_id, position, 201)
 
 
 @patch(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}", sync_to_thread=True)
 def amend_transaction(
-    workspace_id: UUID,
-    transaction_id: UUID,
-    data: AmendTransaction,
-    workspaces: Workspaces,
-    ledger: Ledger,
-    actor: Actor,
+    workspace_id: FromPath[UUID],
+    transaction_id: FromPath[UUID],
+    data: JSONBody[AmendTransaction],
+    workspaces: NamedDependency[Workspaces],
+    ledger: NamedDependency[Ledger],
+    actor: NamedDependency[Actor],
     if_match: IfMatch = None,
 ) -> Response[TransactionOut]:
     workspaces.check_access(workspace_id, actor.actor_id, Role.EDITOR)
@@ -176,39 +177,39 @@ def amend_transaction(
     transaction, position = ledger.amend_transaction(
         workspace_id, transaction_id, changes, _version(if_match), actor
     )
-    return _transaction_response(transaction, position, 200)
+    return _transaction_response(transaction, workspace_id, position, 200)
 
 
 @delete(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}", sync_to_thread=True, status_code=200)
 def delete_transaction(
-    workspace_id: UUID,
-    transaction_id: UUID,
-    workspaces: Workspaces,
-    ledger: Ledger,
-    actor: Actor,
+    workspace_id: FromPath[UUID],
+    transaction_id: FromPath[UUID],
+    workspaces: NamedDependency[Workspaces],
+    ledger: NamedDependency[Ledger],
+    actor: NamedDependency[Actor],
     if_match: IfMatch = None,
 ) -> Response[TransactionOut]:
     workspaces.check_access(workspace_id, actor.actor_id, Role.EDITOR)
     transaction, position = ledger.delete_transaction(
         workspace_id, transaction_id, _version(if_match), actor
     )
-    return _transaction_response(transaction, position, 200)
+    return _transaction_response(transaction, workspace_id, position, 200)
 
 
 @post(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/restore", sync_to_thread=True)
 def restore_transaction(
-    workspace_id: UUID,
-    transaction_id: UUID,
-    workspaces: Workspaces,
-    ledger: Ledger,
-    actor: Actor,
+    workspace_id: FromPath[UUID],
+    transaction_id: FromPath[UUID],
+    workspaces: NamedDependency[Workspaces],
+    ledger: NamedDependency[Ledger],
+    actor: NamedDependency[Actor],
     if_match: IfMatch = None,
 ) -> Response[TransactionOut]:
     workspaces.check_access(workspace_id, actor.actor_id, Role.EDITOR)
     transaction, position = ledger.restore_transaction(
         workspace_id, transaction_id, _version(if_match), actor
     )
-    return _transaction_response(transaction, position, 200)
+    return _transaction_response(transaction, workspace_id, position, 200)
 
 
 def _version(if_match: str | None) -> int | None:
@@ -224,10 +225,10 @@ def _version(if_match: str | None) -> int | None:
     return int(value)
 
 
-def _account_out(account: Account, position: int) -> AccountOut:
+def _account_out(account: Account, workspace_id: UUID, position: int) -> AccountOut:
     return AccountOut(
         id=account.id,
-        workspace_id=account.workspace_id,  # type: ignore[arg-type]  # always set on accounts
+        workspace_id=workspace_id,
         name=account.name,
         type=account.type.value,
         currency=account.currency,
@@ -238,12 +239,12 @@ def _account_out(account: Account, position: int) -> AccountOut:
 
 
 def _transaction_response(
-    transaction: Transaction, position: int, status: int
+    transaction: Transaction, workspace_id: UUID, position: int, status: int
 ) -> Response[TransactionOut]:
     details = transaction.details
     body = TransactionOut(
         id=transaction.id,
-        workspace_id=transaction.workspace_id,  # type: ignore[arg-type]  # always set
+        workspace_id=workspace_id,
         account_id=details.account_id,
         date=details.date,
         amount=str(details.amount),

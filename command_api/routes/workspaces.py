@@ -8,6 +8,8 @@ from uuid import UUID
 import msgspec
 from litestar import Request, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from msgspec import Meta
 
 from command_api.context import new_id
@@ -35,10 +37,10 @@ class WorkspaceOut(msgspec.Struct, kw_only=True):
 
 @post("/api/workspaces", sync_to_thread=True, status_code=201)
 def create_workspace(
-    data: CreateWorkspace,
-    workspaces: Workspaces,
-    principal: Principal,
-    actor: Actor,
+    data: JSONBody[CreateWorkspace],
+    workspaces: NamedDependency[Workspaces],
+    principal: NamedDependency[Principal],
+    actor: NamedDependency[Actor],
     request: Request[Any, Any, State],
 ) -> WorkspaceOut:
     workspace, position = workspaces.create_workspace(

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from litestar import Request, get
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 
 from projections.audit_trail import view
 from projections.audit_trail.model import AuditPage
@@ -17,9 +17,9 @@ from read_api.access import read_access
 @get("/api/workspaces/{workspace_id:uuid}/audit")
 async def audit_trail(
     request: Request[Any, Any, State],
-    workspace_id: UUID,
-    after: Annotated[int, Parameter(ge=0, le=2**63 - 1)] = 0,
-    limit: Annotated[int, Parameter(ge=1, le=1000)] = 100,
+    workspace_id: FromPath[UUID],
+    after: Annotated[int, QueryParameter(ge=0, le=2**63 - 1)] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> AuditPage:
     await read_access(request, workspace_id, "audit_trail")
     async with request.app.state.pool.connection() as conn:

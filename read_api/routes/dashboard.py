@@ -11,7 +11,7 @@ import redis.asyncio as redis
 import structlog
 from litestar import Request, Response, get
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 
 from infra.settings import Settings
 from projections.dashboard import view
@@ -25,8 +25,10 @@ log = structlog.get_logger("read_api")
 @get("/api/workspaces/{workspace_id:uuid}/dashboard")
 async def get_dashboard(
     request: Request[Any, Any, State],
-    workspace_id: UUID,
-    month: Annotated[str | None, Parameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=[])] = None,
+    workspace_id: FromPath[UUID],
+    month: Annotated[
+        str | None, QueryParameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=[])
+    ] = None,
 ) -> Response[Dashboard]:
     """Income, expenses and net per currency, spending per category, and each account's
     balance at the end of the month (``YYYY-MM``, this month by default)."""

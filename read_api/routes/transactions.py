@@ -10,7 +10,7 @@ from uuid import UUID
 from litestar import Request, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from projections.audit_trail import view as audit_view
 from projections.transactions import view
@@ -31,18 +31,20 @@ Sort = Literal[
 @get(f"{WORKSPACE}/transactions")
 async def list_transactions(
     request: Request[Any, Any, State],
-    workspace_id: UUID,
-    q: Annotated[str | None, Parameter(max_length=200)] = None,
-    type: Literal["income", "expense"] | None = None,
-    category: str | None = None,
-    tags: Annotated[str | None, Parameter(description="comma-separated; all must match")] = None,
-    min_amount: str | None = None,
-    max_amount: str | None = None,
-    from_date: Annotated[date | None, Parameter(query="from")] = None,
-    to_date: Annotated[date | None, Parameter(query="to")] = None,
-    sort: Sort = "-date",
-    page: Annotated[int, Parameter(ge=1, le=10_000_000)] = 1,
-    page_size: Annotated[int, Parameter(ge=1, le=100)] = 20,
+    workspace_id: FromPath[UUID],
+    q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    type: FromQuery[Literal["income", "expense"] | None] = None,
+    category: FromQuery[str | None] = None,
+    tags: Annotated[
+        str | None, QueryParameter(description="comma-separated; all must match")
+    ] = None,
+    min_amount: FromQuery[str | None] = None,
+    max_amount: FromQuery[str | None] = None,
+    from_date: Annotated[date | None, QueryParameter(name="from")] = None,
+    to_date: Annotated[date | None, QueryParameter(name="to")] = None,
+    sort: FromQuery[Sort] = "-date",
+    page: Annotated[int, QueryParameter(ge=1, le=10_000_000)] = 1,
+    page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> TransactionPage:
     await read_access(request, workspace_id, "transactions")
     where = view.TransactionFilter(
@@ -61,7 +63,9 @@ async def list_transactions(
 
 @get(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}")
 async def get_transaction(
-    request: Request[Any, Any, State], workspace_id: UUID, transaction_id: UUID
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    transaction_id: FromPath[UUID],
 ) -> TransactionView:
     await read_access(request, workspace_id, "transactions")
     async with request.app.state.pool.connection() as conn:
@@ -73,7 +77,9 @@ async def get_transaction(
 
 @get(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/history")
 async def transaction_history(
-    request: Request[Any, Any, State], workspace_id: UUID, transaction_id: UUID
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    transaction_id: FromPath[UUID],
 ) -> TransactionHistory:
     """Every event of the transaction, oldest first, from the audit trail."""
     await read_access(request, workspace_id, "audit_trail")

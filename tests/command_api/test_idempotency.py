@@ -103,6 +103,23 @@ def test_a_creation_interrupted_before_its_answer_was_stored_does_not_double(
     assert _count_transactions(settings, first.json()["id"]) == 1
 
 
+def test_log_in_answers_are_never_stored_for_replay(api: Api, settings: Settings) -> None:
+    user = api.user()
+    credentials = {"email": user.email, "password": "Correct-horse-9"}
+    headers = {"Idempotency-Key": "login-1"}
+    first = api.commands.post("/api/auth/login", json=credentials, headers=headers)
+    second = api.commands.post("/api/auth/login", json=credentials, headers=headers)
+    assert first.json()["refresh_token"] != second.json()["refresh_token"]
+    with psycopg.connect(settings.database) as conn:
+        stored = conn.execute(
+            sql.SQL("SELECT count(*) FROM {}.idempotency_keys WHERE scope LIKE %s").format(
+                sql.Identifier(settings.database_schema)
+            ),
+            ("%:login-1",),
+        ).fetchone()
+    assert stored == (0,)
+
+
 def test_a_request_still_in_progress_with_the_key_is_a_conflict(
     api: Api, settings: Settings
 ) -> None:
