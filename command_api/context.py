@@ -39,16 +39,16 @@ def correlation_id(request: Request[Any, Any, State]) -> str:
     return str(request.scope["state"].get("correlation_id", ""))
 
 
-def new_id(request: Request[Any, Any, State], principal: Principal | None, kind: str) -> UUID:
+def new_id(request: Request[Any, Any, State], principal: Principal, kind: str) -> UUID:
     """A new resource's id; derived from the Idempotency-Key, so a retry names the same one."""
     key = request.headers.get("idempotency-key")
     if key is None:
         return uuid4()
-    return natural_id(kind, principal.user_id if principal else "anonymous", key)
+    return natural_id(kind, principal.user_id, key)
 
 
 def provide_identity(request: Request[Any, Any, State]) -> Identity:
-    identity: NamedDependency[Identity] = request.app.state.identity
+    identity: Identity = request.app.state.identity
     return identity
 
 

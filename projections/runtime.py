@@ -9,7 +9,7 @@ and a rebuild) take turns instead of applying an event twice.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
 from uuid import uuid5
 
@@ -33,7 +33,6 @@ log = structlog.get_logger("projections")
 mapper = build_mapper()
 
 Cursor = psycopg.AsyncCursor[dict[str, Any]]
-Handler = Callable[[Any, Cursor, Any, int], Awaitable[None]]
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])
 
 POSITIONS_DDL = """
@@ -73,10 +72,6 @@ class Projection:
         for attribute in dir(cls):
             for event_class in getattr(getattr(cls, attribute), "_handles", ()):
                 cls._handlers[get_topic(event_class)] = attribute
-
-    @property
-    def topics(self) -> frozenset[str]:
-        return frozenset(self._handlers)
 
     def wants(self, topic: str) -> bool:
         return self.every_event or topic in self._handlers
@@ -346,7 +341,3 @@ async def positions(settings: Settings) -> tuple[int, dict[str, int]]:
         return head_row["head"], {row["name"]: row["position"] for row in rows}
     finally:
         await conn.close()
-
-
-def names(projections: Iterable[Projection]) -> list[str]:
-    return [projection.name for projection in projections]

@@ -19,6 +19,7 @@ from psycopg import sql
 
 from command_api.app import create_app as create_command_app
 from infra.embedded import EmbeddedServices
+from infra.logs import configure_logging
 from infra.settings import Settings
 from projections import registry
 from read_api.app import create_app as create_read_app
@@ -30,6 +31,7 @@ ALL_PROJECTIONS = [*registry.READ_MODELS, "relay"]
 @pytest.fixture(scope="session")
 def services() -> Iterator[Settings]:
     """The machine's services where CENTSOURCE_*_URL names them; embedded ones otherwise."""
+    configure_logging("warning")  # the in-process projector's batch lines would drown the report
     settings = msgspec.structs.replace(
         Settings.from_env(),
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
