@@ -13,44 +13,23 @@ import httpx
 import msgspec
 import pytest
 
-from infra.embedded import free_port
 from infra.settings import Settings
-from infra.supervisor import wait_healthy
+from tests.e2e.stack import Stack, running
 
 PROCESSES = ("command-api", "read-api", "project", "relay")
 
 
 @pytest.fixture
-def stack(own_schema: Settings) -> Iterator[tuple[str, str, dict[str, subprocess.Popen[bytes]]]]:
-    settings = msgspec.structs.replace(own_schema, command_port=free_port(), read_port=free_port())
-    env = {**os.environ, **settings.as_env()}
-    processes = {
-        name: subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", name],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        for name in PROCESSES
-    }
-    command_url = f"http://127.0.0.1:{settings.command_port}"
-    read_url = f"http://127.0.0.1:{settings.read_port}"
-    try:
-        wait_healthy(f"{command_url}/health")
-        wait_healthy(f"{read_url}/health")
-        yield command_url, read_url, processes
-    finally:
-        for process in processes.values():
-            if process.poll() is None:
-                process.kill()
+def stack(own_schema: Settings) -> Iterator[Stack]:
+    with running(own_schema, *PROCESSES) as stack:
+        yield stack
 
 
 def test_a_client_records_and_reads_its_books_through_the_running_stack(
-    stack: tuple[str, str, dict[str, subprocess.Popen[bytes]]],
+    stack: Stack,
 ) -> None:
-    command_url, read_url, processes = stack
-    commands = httpx.Client(base_url=command_url, timeout=10)
-    reads = httpx.Client(base_url=read_url, timeout=10)
+    commands = httpx.Client(base_url=stack.command_url, timeout=10)
+    reads = httpx.Client(base_url=stack.read_url, timeout=10)
     credentials = {"email": "e2e@example.com", "password": "End-to-end-1"}
     assert commands.post("/api/auth/signup", json={**credentials, "name": "E2E"}).status_code == 201
     token = commands.post("/api/auth/login", json=credentials).json()["access_token"]
@@ -100,12 +79,12 @@ def test_a_client_records_and_reads_its_books_through_the_running_stack(
     ).json()["data"]
     assert audit[-1]["correlation_id"] == "e2e-coffee"
 
-    for process in processes.values():
+    for process in stack.processes.values():
         process.send_signal(signal.SIGTERM)
-    for name, process in processes.items():
+    for name, process in stack.processes.items():
         # uvicorn finishes its shutdown, then re-raises SIGTERM: -15 after a clean stop.
         assert process.wait(15) in (0, -signal.SIGTERM), f"{name} did not stop"
-        output = process.stdout.read().decode() if process.stdout else ""
+        output = stack.output(name)
         assert ("shutdown complete" in output) or ('"stopped"' in output), f"{name}: {output}"
         assert credentials["password"] not in output, f"{name} logged a password"
         assert token not in output, f"{name} logged a token"

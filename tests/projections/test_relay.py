@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from typing import Any
 from uuid import UUID
 
 import msgspec
-import psycopg
 import pytest
 
 from infra import broker
@@ -19,7 +14,7 @@ from infra.settings import Settings
 from projections import runtime
 from projections.relay.projector import RelayProjection
 from tests.projections.log_writer import write_history
-from tests.projections.test_crash_and_rebuild import _head, _positions, _wait_until
+from tests.projections.processes import head, kill_half_way, positions, query, run_to_head
 
 
 async def _messages_for(settings: Settings, workspace_id: UUID) -> int:
@@ -51,38 +46,15 @@ async def _first_message(settings: Settings, workspace_id: UUID) -> dict[str, An
 
 def _events_in(settings: Settings) -> int:
     """The schema holds one workspace, so all of its events are that workspace's."""
-    with psycopg.connect(
-        settings.database, options=f"-c search_path={settings.database_schema}"
-    ) as conn:
-        [(count,)] = conn.execute("SELECT count(*) FROM centsource_events").fetchall()
-    return int(count)
+    return int(query(settings, "SELECT count(*) FROM centsource_events")[0][0])
 
 
 def test_each_event_reaches_jetstream_once_across_a_killed_relay(own_schema: Settings) -> None:
     settings = own_schema
     workspace_id, _ = write_history(settings, transactions=3_000, seed=3)
-    head = _head(settings)
-    env = {**os.environ, **settings.as_env()}
 
-    first = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "relay"], env=env, stdout=subprocess.DEVNULL
-    )
-    try:
-        _wait_until(lambda: _positions(settings).get("relay", 0) > 0, 60, "a first batch")
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    finally:
-        first.kill()
-    assert _positions(settings)["relay"] < head, "the relay finished before it could be killed"
-
-    second = subprocess.Popen(
-        [sys.executable, "-m", "infra.cli", "relay"], env=env, stdout=subprocess.DEVNULL
-    )
-    try:
-        _wait_until(lambda: _positions(settings).get("relay") == head, 60, "the relay to catch up")
-    finally:
-        second.terminate()
-        second.wait(10)
+    kill_half_way(settings, "relay", "relay")
+    run_to_head(settings, "relay")
 
     expected = _events_in(settings)
     assert expected > 3_000
@@ -111,11 +83,11 @@ def test_a_batch_published_but_not_committed_is_not_delivered_twice(own_schema: 
         finally:
             await crashing.close()
             await conn.close()
-        assert _positions(settings)["relay"] == 0
+        assert positions(settings)["relay"] == 0
         await runtime.catch_up_once(settings, RelayProjection(settings.nats, settings.nats_stream))
 
     asyncio.run(crash_then_recover())
-    assert _positions(settings)["relay"] == _head(settings)
+    assert positions(settings)["relay"] == head(settings)
     assert asyncio.run(_messages_for(settings, workspace_id)) == _events_in(settings)
 
 
