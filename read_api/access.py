@@ -44,7 +44,7 @@ async def wait_for_min_position(request: Request[Any, Any, State], serving: str)
     state["projection_position"] = watcher.position(serving)
     if raw is None:
         return
-    if not raw.isdigit() or int(raw) > 2**63 - 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > 2**63 - 1:
         raise HTTPException(
             "min_position must be a position returned by a command", status_code=400
         )

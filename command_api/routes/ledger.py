@@ -27,7 +27,11 @@ from infra.tokens import Principal
 
 Amount = Annotated[
     str,
-    Meta(pattern=r"^[+-]?\d{1,15}(\.\d{1,4})?$", examples=["-5.75"], description="decimal string"),
+    Meta(
+        pattern=r"^[+-]?[0-9]{1,15}(\.[0-9]{1,4})?$",
+        examples=["-5.75"],
+        description="decimal string",
+    ),
 ]
 Text = Annotated[str, Meta(max_length=500)]
 Tag = Annotated[str, Meta(min_length=1, max_length=50)]
@@ -217,7 +221,7 @@ def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise ValidationException(
             "If-Match must be the version you read",
             extra=[{"key": "If-Match", "message": 'expected a version such as "3"'}],

@@ -26,9 +26,7 @@ log = structlog.get_logger("read_api")
 async def get_dashboard(
     request: Request[Any, Any, State],
     workspace_id: FromPath[UUID],
-    month: Annotated[
-        str | None, QueryParameter(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=[])
-    ] = None,
+    month: Annotated[str | None, QueryParameter(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")] = None,
 ) -> Response[Dashboard]:
     """Income, expenses and net per currency, spending per category, and each account's
     balance at the end of the month (``YYYY-MM``, this month by default)."""

@@ -119,6 +119,7 @@ def test_bad_query_parameters_are_bad_requests(api: Api) -> None:
         {"page": 0},
         {"page": 10**19},
         {"min_position": 10**30},
+        {"min_position": "²"},
         {"sort": "color"},
         {"min_amount": "lots"},
         {"from": "2026-13-01"},
