@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import psycopg
 import redis.asyncio as redis
 import structlog
 from litestar import Litestar, Request, Response, Router, get
@@ -52,6 +54,17 @@ async def health_check(state: State) -> Response[dict[str, Any]]:
     )
 
 
+async def _forget_expired_keys(store: IdempotencyStore) -> None:
+    while True:
+        try:
+            forgotten = await store.forget_expired()
+            if forgotten:
+                log.info("idempotency keys expired", count=forgotten)
+        except psycopg.Error as error:
+            log.warning("could not expire idempotency keys", error=str(error))
+        await asyncio.sleep(600)
+
+
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -64,6 +77,7 @@ def create_app(settings: Settings) -> Litestar:
         await app.state.pool.open()
         app.state.idempotency = IdempotencyStore(app.state.pool)
         await app.state.idempotency.create_table()
+        forgetting = asyncio.create_task(_forget_expired_keys(app.state.idempotency))
         app.state.cache = redis.from_url(settings.redis, socket_timeout=2)
         try:
             app.state.nats = await broker.connect(settings.nats)
@@ -73,6 +87,7 @@ def create_app(settings: Settings) -> Litestar:
         try:
             yield
         finally:
+            forgetting.cancel()
             if app.state.nats is not None:
                 await app.state.nats.close()
             await app.state.cache.aclose()

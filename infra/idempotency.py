@@ -14,6 +14,9 @@ from psycopg_pool import AsyncConnectionPool
 # process; a retry may then run the command again (creations use ids derived from the key,
 # so running it again cannot create a second resource).
 STALE_AFTER_SECONDS = 30
+# Answers are kept this long. A retry after that runs the command again, which still
+# creates nothing new: the resource's id is derived from the key.
+KEEP_HOURS = 24
 
 DDL = """
 CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -89,6 +92,15 @@ class IdempotencyStore:
                 "UPDATE idempotency_keys SET status = %s, headers = %s, body = %s WHERE scope = %s",
                 (stored.status, msgspec.json.encode(stored.headers).decode(), stored.body, scope),
             )
+
+    async def forget_expired(self) -> int:
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM idempotency_keys "
+                "WHERE claimed_at < now() - make_interval(hours => %s)",
+                (KEEP_HOURS,),
+            )
+            return cursor.rowcount
 
     async def release(self, scope: str) -> None:
         async with self.pool.connection() as conn:

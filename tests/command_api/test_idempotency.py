@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import psycopg
@@ -10,6 +11,8 @@ from litestar.testing import TestClient
 from psycopg import sql
 
 from command_api.app import create_app
+from infra import database
+from infra.idempotency import IdempotencyStore
 from infra.settings import Settings
 from tests.api import Api
 
@@ -24,6 +27,11 @@ def _count_transactions(settings: Settings, transaction_id: str) -> int:
         ).fetchone()
     assert row is not None
     return int(row[0])
+
+
+async def _forget_expired(settings: Settings) -> int:
+    async with database.async_pool(settings) as pool:
+        return await IdempotencyStore(pool).forget_expired()
 
 
 def _body(account: str) -> dict[str, Any]:
@@ -100,6 +108,30 @@ def test_a_creation_interrupted_before_its_answer_was_stored_does_not_double(
     retry = api.commands.post(url, json=_body(account), headers=headers)
     assert retry.status_code == 201
     assert retry.json()["id"] == first.json()["id"]
+    assert _count_transactions(settings, first.json()["id"]) == 1
+
+
+def test_a_retry_after_the_key_expired_still_creates_nothing_new(
+    api: Api, settings: Settings
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    url = f"/api/workspaces/{workspace}/transactions"
+    headers = {**user.headers, "Idempotency-Key": "lunch-6"}
+    first = api.commands.post(url, json=_body(account), headers=headers)
+    with psycopg.connect(settings.database, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "UPDATE {}.idempotency_keys SET claimed_at = now() - interval '25 hours' "
+                "WHERE scope LIKE %s"
+            ).format(sql.Identifier(settings.database_schema)),
+            (f"{user.id}:lunch-6",),
+        )
+    assert asyncio.run(_forget_expired(settings)) >= 1
+    late = api.commands.post(url, json=_body(account), headers=headers)
+    assert late.status_code == 201
+    assert late.json()["id"] == first.json()["id"]
     assert _count_transactions(settings, first.json()["id"]) == 1
 
 
