@@ -159,7 +159,7 @@ async def process_batch(
     conn: psycopg.AsyncConnection[dict[str, Any]],
     projection: Projection,
 ) -> tuple[int, int]:
-    """Handles the next batch of events in one transaction; returns (position, events handled)."""
+    """Handles the next batch of events in one transaction; returns (position, events read)."""
     name = projection.name
     started = time.perf_counter()
     async with conn.transaction(), conn.cursor() as cur:
