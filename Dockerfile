@@ -6,8 +6,12 @@ COPY command_api command_api
 COPY projections projections
 COPY read_api read_api
 COPY infra infra
-RUN pip install --no-cache-dir .
-RUN useradd --create-home centsource
+RUN pip install --no-cache-dir . \
+    && useradd --create-home centsource \
+    && mkdir /data && chown centsource /data
 USER centsource
+# Listen beyond the container; `centsource up` keeps embedded services' data in /data.
+ENV CENTSOURCE_HOST=0.0.0.0 CENTSOURCE_DATA_DIR=/data
+VOLUME /data
 EXPOSE 8000 8001
 CMD ["centsource", "up"]

@@ -1,0 +1,93 @@
+"""`centsource up` keeps every process running, and stops them all on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+
+import httpx
+import psutil
+import pytest
+
+from infra.embedded import free_port
+from infra.settings import Settings
+from infra.supervisor import wait_healthy
+
+
+def _child(parent: psutil.Process, name: str) -> psutil.Process | None:
+    for child in parent.children():
+        if child.is_running() and child.cmdline()[-1:] == [name]:
+            return child
+    return None
+
+
+@pytest.fixture
+def supervisor(own_schema: Settings) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
+    command_port, read_port = free_port(), free_port()
+    with tempfile.TemporaryDirectory(prefix="centsource-up-") as data_dir:
+        env = {
+            **os.environ,
+            **own_schema.as_env(),
+            "CENTSOURCE_COMMAND_PORT": str(command_port),
+            "CENTSOURCE_READ_PORT": str(read_port),
+            "CENTSOURCE_DATA_DIR": data_dir,
+            "CENTSOURCE_LOG_LEVEL": "warning",
+        }
+        up = subprocess.Popen([sys.executable, "-m", "infra.cli", "up"], env=env)
+        try:
+            wait_healthy(f"http://127.0.0.1:{command_port}/health")
+            wait_healthy(f"http://127.0.0.1:{read_port}/health")
+            yield up, f"http://127.0.0.1:{command_port}", f"http://127.0.0.1:{read_port}"
+        finally:
+            if up.poll() is None:
+                up.kill()
+                up.wait(10)
+
+
+def test_a_killed_projector_is_restarted_and_reads_catch_up(
+    supervisor: tuple[subprocess.Popen[bytes], str, str],
+) -> None:
+    up, command_url, read_url = supervisor
+    parent = psutil.Process(up.pid)
+    projector = _child(parent, "project")
+    assert projector is not None
+    projector.send_signal(signal.SIGKILL)
+    projector.wait(10)
+
+    deadline = time.monotonic() + 20
+    while (restarted := _child(parent, "project")) is None or restarted.pid == projector.pid:
+        assert time.monotonic() < deadline, "the projector was not restarted"
+        time.sleep(0.1)
+
+    commands = httpx.Client(base_url=command_url, timeout=10)
+    credentials = {"email": "supervised@example.com", "password": "Super-vised-1"}
+    assert commands.post("/api/auth/signup", json={**credentials, "name": "S"}).status_code == 201
+    token = commands.post("/api/auth/login", json=credentials).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    created = commands.post(
+        "/api/workspaces", json={"name": "S", "base_currency": "EUR"}, headers=auth
+    ).json()
+    audit = httpx.get(
+        f"{read_url}/api/workspaces/{created['id']}/audit",
+        params={"min_position": created["position"]},
+        headers=auth,
+        timeout=10,
+    )
+    assert audit.status_code == 200
+    assert [entry["type"] for entry in audit.json()["data"]] == ["WorkspaceCreated"]
+
+    children = parent.children()
+    assert {child.cmdline()[-1] for child in children} == {
+        "command-api",
+        "read-api",
+        "project",
+        "relay",
+    }
+    up.send_signal(signal.SIGTERM)
+    assert up.wait(30) == 0
+    assert not [child for child in children if child.is_running()]
