@@ -26,9 +26,15 @@ def install() -> None:
     pyproject = ROOT / "pyproject.toml"
     if STAMP.exists() and STAMP.stat().st_mtime >= pyproject.stat().st_mtime:
         return
-    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    pip = [venv_bin("python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    quiet = ["--quiet", "--disable-pip-version-check"]
+    if subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=False).returncode == 0:
+        pip = [venv_bin("python"), "-m", "pip", "install", *quiet]
+        subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    else:
+        # Some distributions ship Python without ensurepip (Debian without python3-venv):
+        # make the environment bare, and install into it with this Python's own pip.
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(VENV)], check=True)
+        pip = [sys.executable, "-m", "pip", "--python", venv_bin("python"), "install", *quiet]
     subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
     STAMP.touch()
 
