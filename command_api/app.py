@@ -29,7 +29,13 @@ from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.workspaces.application import Workspaces
 from infra import broker, database, health
-from infra.http import EXCEPTION_HANDLERS, problem, request_log_middleware
+from infra.http import (
+    EXCEPTION_HANDLERS,
+    add_security_headers,
+    cors,
+    problem,
+    request_log_middleware,
+)
 from infra.idempotency import IdempotencyStore
 from infra.logs import configure_logging
 from infra.passwords import Argon2Hasher
@@ -128,6 +134,8 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[request_log_middleware],
         lifespan=[lifespan],
         state=State({"settings": settings}),
+        cors_config=cors(settings),
+        before_send=[add_security_headers],
         logging_config=None,  # logging is structlog JSON, configured by the process
         openapi_config=OpenAPIConfig(
             title="centsource command API", version="0.1.0", path="/schema"

@@ -10,8 +10,12 @@ from uuid import uuid4
 import msgspec
 import structlog
 from litestar import Request, Response
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ASGIApp, ExceptionHandlersMap
+
+from infra.settings import Settings
 
 PROBLEM = "application/problem+json"
 log = structlog.get_logger("http")
@@ -112,6 +116,43 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: on_http_error,
     Exception: on_unexpected_error,
 }
+
+
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "strict-transport-security": "max-age=63072000; includeSubDomains",
+    "referrer-policy": "no-referrer",
+}
+
+
+async def add_security_headers(message: Any, scope: Any) -> None:
+    """On every answer, a 404 for an unknown path included; /api/auth/ answers never cached."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            headers[name] = value
+        if scope["path"].startswith("/api/auth/"):
+            headers["cache-control"] = "no-store"
+
+
+def cors(settings: Settings) -> CORSConfig | None:
+    """Browsers may call the APIs from the configured origins only (none by default)."""
+    origins = settings.cors_origin_list
+    if not origins:
+        return None
+    return CORSConfig(
+        allow_origins=origins,
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "Idempotency-Key",
+            "If-Match",
+            "X-Min-Position",
+            "X-Correlation-Id",
+        ],
+        expose_headers=["ETag", "X-Projection-Position", "X-Correlation-Id", "Retry-After"],
+    )
 
 
 def request_log_middleware(app: ASGIApp) -> ASGIApp:

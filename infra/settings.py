@@ -24,6 +24,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     access_token_minutes: int = 15
     min_position_timeout: float = 5.0
     log_level: str = "info"
+    cors_origins: str = ""  # comma-separated origins browsers may call the APIs from
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -45,6 +46,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
             for name, value in msgspec.structs.asdict(self).items()
             if value is not None
         }
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_origins.split(",") if origin.strip()]
 
     @property
     def data_path(self) -> Path:

@@ -14,7 +14,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.types import ASGIApp
 
 from infra import broker, database, health
-from infra.http import EXCEPTION_HANDLERS, request_log_middleware
+from infra.http import (
+    EXCEPTION_HANDLERS,
+    add_security_headers,
+    cors,
+    request_log_middleware,
+)
 from infra.logs import configure_logging
 from infra.settings import Settings
 from projections.registry import READ_MODELS
@@ -89,9 +94,14 @@ def create_app(settings: Settings) -> Litestar:
             audit_trail.audit_trail,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_log_middleware, projection_position_middleware],
+        middleware=[
+            request_log_middleware,
+            projection_position_middleware,
+        ],
         lifespan=[lifespan],
         state=State({"settings": settings}),
+        cors_config=cors(settings),
+        before_send=[add_security_headers],
         logging_config=None,  # logging is structlog JSON, configured by the process
         openapi_config=OpenAPIConfig(title="centsource read API", version="0.1.0", path="/schema"),
     )

@@ -1,0 +1,48 @@
+"""Security headers on every answer, no caching of credentials, and CORS only where configured."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar.testing import TestClient
+
+from command_api.app import create_app
+from infra.settings import Settings
+from tests.api import Api
+
+
+def test_every_answer_carries_the_security_headers(api: Api) -> None:
+    for client, path in (
+        (api.commands, "/health"),
+        (api.commands, "/no/such/path"),
+        (api.reads, "/health"),
+        (api.reads, "/api/workspaces/not-a-uuid/dashboard"),
+    ):
+        headers = client.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["x-frame-options"] == "DENY", path
+        assert headers["strict-transport-security"].startswith("max-age="), path
+
+
+def test_answers_with_credentials_are_never_cached(api: Api) -> None:
+    user = api.user()
+    login = api.commands.post(
+        "/api/auth/login", json={"email": user.email, "password": "Correct-horse-9"}
+    )
+    assert login.headers["cache-control"] == "no-store"
+    assert "cache-control" not in api.commands.get("/health").headers
+
+
+def test_cors_answers_only_configured_origins(settings: Settings) -> None:
+    allowed = "https://app.example.com"
+    configured = msgspec.structs.replace(settings, cors_origins=f"{allowed}, https://other.example")
+    with TestClient(create_app(configured)) as client:
+        preflight = {"Access-Control-Request-Method": "POST"}
+        ok = client.options("/api/workspaces", headers={"Origin": allowed, **preflight})
+        assert ok.headers["access-control-allow-origin"] == allowed
+        refused = client.options(
+            "/api/workspaces", headers={"Origin": "https://evil.example", **preflight}
+        )
+        assert "access-control-allow-origin" not in refused.headers
+    with TestClient(create_app(settings)) as client:  # none configured: no CORS at all
+        answer = client.get("/health", headers={"Origin": allowed})
+        assert "access-control-allow-origin" not in answer.headers
