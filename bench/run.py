@@ -42,6 +42,7 @@ BULK_EVENTS = 20_000
 COMMANDS = {1: 300, 32: 1_500}
 READ_SECONDS = 5.0
 READ_CLIENTS = 16
+TRANSCODED = 20_000
 rows: list[tuple[str, str]] = []
 
 
@@ -89,6 +90,28 @@ def bench_store(settings: Settings) -> None:
     report("event store, 100 events per commit", f"{BULK_EVENTS / elapsed:,.0f} events/s")
     workspaces.close()
     ledger.close()
+
+
+def bench_transcoding() -> None:
+    """The library's JSON transcoder against msgspec on the same event states."""
+    mapper = build_mapper()
+    by = Actor(uuid4(), "bench")
+    events = [
+        Transaction.record(uuid4(), uuid4(), details(uuid4(), n), by).collect_events()[0]
+        for n in range(TRANSCODED)
+    ]
+    started = time.perf_counter()
+    stored = [mapper.to_stored_event(event) for event in events]
+    for item in stored:
+        mapper.to_domain_event(item)
+    library = TRANSCODED / (time.perf_counter() - started)
+    states = [dict(vars(event)) for event in events]
+    started = time.perf_counter()
+    for state in states:
+        msgspec.json.decode(msgspec.json.encode(state))
+    raw = TRANSCODED / (time.perf_counter() - started)
+    report("transcoding: eventsourcing JSONTranscoder, encode+decode", f"{library:,.0f} events/s")
+    report("transcoding: msgspec JSON of the same states (no types back)", f"{raw:,.0f} events/s")
 
 
 def bench_catch_up(settings: Settings) -> None:
@@ -269,6 +292,7 @@ def main() -> None:
             database.create_schema(settings)
             print(f"centsource bench ({os.cpu_count()} cores), schema {settings.database_schema}")
             try:
+                bench_transcoding()
                 bench_store(settings)
                 bench_catch_up(settings)
                 bench_http(settings)
