@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 import redis.asyncio as redis
 import structlog
+import uvicorn
 from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -146,8 +147,6 @@ def create_app(settings: Settings) -> Litestar:
 
 def serve(settings: Settings) -> None:
     """``centsource command-api``."""
-    import uvicorn
-
     configure_logging(settings.log_level)
     settings.require()
     uvicorn.run(

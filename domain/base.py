@@ -107,18 +107,17 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-def register_transcodings(transcoder: JSONTranscoder) -> None:
-    transcoder.register(UUIDAsHex())
-    transcoder.register(DecimalAsStr())
-    transcoder.register(DatetimeAsISO())
-    transcoder.register(DateAsISO())
+def build_transcoder() -> JSONTranscoder:
+    """JSON with UUIDs, Decimals, datetimes and dates, as every stored event is written."""
+    transcoder = JSONTranscoder()
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+        transcoder.register(transcoding)
+    return transcoder
 
 
 def build_mapper() -> Mapper[UUID]:
     """The mapper that turns stored events back into domain events, for readers of the log."""
-    transcoder = JSONTranscoder()
-    register_transcodings(transcoder)
-    return Mapper(transcoder=transcoder)
+    return Mapper(transcoder=build_transcoder())
 
 
 class CentsourceApplication(Application[UUID]):
@@ -135,9 +134,7 @@ class CentsourceApplication(Application[UUID]):
         return super().construct_env(self.LOG_NAME, env)
 
     def construct_transcoder(self) -> Transcoder:
-        transcoder = JSONTranscoder()
-        register_transcodings(transcoder)
-        return transcoder
+        return build_transcoder()
 
     def save_all(self, *aggregates: Aggregate) -> int:
         """Saves the aggregates' new events in one transaction; returns the last position.

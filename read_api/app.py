@@ -8,6 +8,7 @@ from typing import Any
 
 import redis.asyncio as redis
 import structlog
+import uvicorn
 from litestar import Litestar, Response, get
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -109,8 +110,6 @@ def create_app(settings: Settings) -> Litestar:
 
 def serve(settings: Settings) -> None:
     """``centsource read-api``."""
-    import uvicorn
-
     configure_logging(settings.log_level)
     settings.require()
     uvicorn.run(
