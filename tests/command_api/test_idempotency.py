@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 import redis
@@ -34,6 +34,37 @@ async def _forget_expired(settings: Settings) -> int:
         return await IdempotencyStore(pool).forget_expired()
 
 
+class Lunch(NamedTuple):
+    url: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    scope: str  # the key's row in idempotency_keys
+
+
+def _lunch(api: Api, key: str) -> Lunch:
+    """A user with a workspace and an account, about to record lunch under ``key``."""
+    user = api.user()
+    workspace = api.workspace(user)
+    return Lunch(
+        f"/api/workspaces/{workspace}/transactions",
+        {**user.headers, "Idempotency-Key": key},
+        _body(api.account(user, workspace)),
+        f"{user.id}:{key}",
+    )
+
+
+def _rewind_claim(settings: Settings, lunch: Lunch, age: str, *, answered: bool) -> None:
+    """Makes the key's claim ``age`` old, with or without its stored answer."""
+    with psycopg.connect(settings.database, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "UPDATE {}.idempotency_keys SET claimed_at = now() - %s::interval, "
+                "status = CASE WHEN %s THEN status END WHERE scope = %s"
+            ).format(sql.Identifier(settings.database_schema)),
+            (age, answered, lunch.scope),
+        )
+
+
 def _body(account: str) -> dict[str, Any]:
     return {
         "account_id": account,
@@ -45,13 +76,9 @@ def _body(account: str) -> dict[str, Any]:
 
 
 def test_a_retry_with_the_same_key_returns_the_first_result(api: Api, settings: Settings) -> None:
-    user = api.user()
-    workspace = api.workspace(user)
-    account = api.account(user, workspace)
-    url = f"/api/workspaces/{workspace}/transactions"
-    headers = {**user.headers, "Idempotency-Key": "lunch-1"}
-    first = api.commands.post(url, json=_body(account), headers=headers)
-    second = api.commands.post(url, json=_body(account), headers=headers)
+    lunch = _lunch(api, "lunch-1")
+    first = api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers)
+    second = api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers)
     assert first.status_code == second.status_code == 201
     assert first.json() == second.json()
     assert second.headers["idempotent-replayed"] == "true"
@@ -59,14 +86,10 @@ def test_a_retry_with_the_same_key_returns_the_first_result(api: Api, settings: 
 
 
 def test_the_same_key_with_another_body_is_unprocessable(api: Api) -> None:
-    user = api.user()
-    workspace = api.workspace(user)
-    account = api.account(user, workspace)
-    url = f"/api/workspaces/{workspace}/transactions"
-    headers = {**user.headers, "Idempotency-Key": "lunch-2"}
-    assert api.commands.post(url, json=_body(account), headers=headers).status_code == 201
-    changed = {**_body(account), "amount": "-13.50"}
-    response = api.commands.post(url, json=changed, headers=headers)
+    lunch = _lunch(api, "lunch-2")
+    assert api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers).status_code == 201
+    changed = {**lunch.body, "amount": "-13.50"}
+    response = api.commands.post(lunch.url, json=changed, headers=lunch.headers)
     assert response.status_code == 422
     assert "Idempotency-Key" in response.json()["detail"]
 
@@ -74,15 +97,11 @@ def test_the_same_key_with_another_body_is_unprocessable(api: Api) -> None:
 def test_keys_survive_a_restart_of_the_command_api_and_an_empty_cache(
     api: Api, settings: Settings
 ) -> None:
-    user = api.user()
-    workspace = api.workspace(user)
-    account = api.account(user, workspace)
-    url = f"/api/workspaces/{workspace}/transactions"
-    headers = {**user.headers, "Idempotency-Key": "lunch-3"}
-    first = api.commands.post(url, json=_body(account), headers=headers)
+    lunch = _lunch(api, "lunch-3")
+    first = api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers)
     redis.Redis.from_url(settings.redis).flushdb()
     with TestClient(create_app(settings)) as restarted:
-        again = restarted.post(url, json=_body(account), headers=headers)
+        again = restarted.post(lunch.url, json=lunch.body, headers=lunch.headers)
     assert again.status_code == 201
     assert again.json()["id"] == first.json()["id"]
     assert _count_transactions(settings, first.json()["id"]) == 1
@@ -92,20 +111,10 @@ def test_a_creation_interrupted_before_its_answer_was_stored_does_not_double(
     api: Api, settings: Settings
 ) -> None:
     """The process died after saving but before storing the answer: the retry finds the id."""
-    user = api.user()
-    workspace = api.workspace(user)
-    account = api.account(user, workspace)
-    url = f"/api/workspaces/{workspace}/transactions"
-    headers = {**user.headers, "Idempotency-Key": "lunch-4"}
-    first = api.commands.post(url, json=_body(account), headers=headers)
-    with psycopg.connect(settings.database, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL(
-                "UPDATE {}.idempotency_keys "
-                "SET status = NULL, claimed_at = now() - interval '1 hour'"
-            ).format(sql.Identifier(settings.database_schema))
-        )
-    retry = api.commands.post(url, json=_body(account), headers=headers)
+    lunch = _lunch(api, "lunch-4")
+    first = api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers)
+    _rewind_claim(settings, lunch, "1 hour", answered=False)
+    retry = api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers)
     assert retry.status_code == 201
     assert retry.json()["id"] == first.json()["id"]
     assert _count_transactions(settings, first.json()["id"]) == 1
@@ -114,22 +123,11 @@ def test_a_creation_interrupted_before_its_answer_was_stored_does_not_double(
 def test_a_retry_after_the_key_expired_still_creates_nothing_new(
     api: Api, settings: Settings
 ) -> None:
-    user = api.user()
-    workspace = api.workspace(user)
-    account = api.account(user, workspace)
-    url = f"/api/workspaces/{workspace}/transactions"
-    headers = {**user.headers, "Idempotency-Key": "lunch-6"}
-    first = api.commands.post(url, json=_body(account), headers=headers)
-    with psycopg.connect(settings.database, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL(
-                "UPDATE {}.idempotency_keys SET claimed_at = now() - interval '25 hours' "
-                "WHERE scope LIKE %s"
-            ).format(sql.Identifier(settings.database_schema)),
-            (f"{user.id}:lunch-6",),
-        )
+    lunch = _lunch(api, "lunch-6")
+    first = api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers)
+    _rewind_claim(settings, lunch, "25 hours", answered=True)
     assert asyncio.run(_forget_expired(settings)) >= 1
-    late = api.commands.post(url, json=_body(account), headers=headers)
+    late = api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers)
     assert late.status_code == 201
     assert late.json()["id"] == first.json()["id"]
     assert _count_transactions(settings, first.json()["id"]) == 1
@@ -155,20 +153,9 @@ def test_log_in_answers_are_never_stored_for_replay(api: Api, settings: Settings
 def test_a_request_still_in_progress_with_the_key_is_a_conflict(
     api: Api, settings: Settings
 ) -> None:
-    user = api.user()
-    workspace = api.workspace(user)
-    account = api.account(user, workspace)
-    url = f"/api/workspaces/{workspace}/transactions"
-    headers = {**user.headers, "Idempotency-Key": "lunch-5"}
-    assert api.commands.post(url, json=_body(account), headers=headers).status_code == 201
-    with psycopg.connect(settings.database, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL(
-                "UPDATE {}.idempotency_keys SET status = NULL, claimed_at = now() "
-                "WHERE scope LIKE %s"
-            ).format(sql.Identifier(settings.database_schema)),
-            (f"{user.id}:lunch-5",),
-        )
-    response = api.commands.post(url, json=_body(account), headers=headers)
+    lunch = _lunch(api, "lunch-5")
+    assert api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers).status_code == 201
+    _rewind_claim(settings, lunch, "0 seconds", answered=False)  # claimed, not yet answered
+    response = api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers)
     assert response.status_code == 409
     assert response.headers["retry-after"] == "1"

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import msgspec
 
 from infra.embedded import free_port
@@ -60,3 +61,11 @@ def running(settings: Settings, *names: str) -> Iterator[Stack]:
                 if process.poll() is None:
                     process.kill()
                 process.wait(10)
+
+
+def signed_up(commands: httpx.Client, email: str, password: str) -> dict[str, str]:
+    """Signs a new user up and logs them in; returns their Authorization header."""
+    credentials = {"email": email, "password": password}
+    assert commands.post("/api/auth/signup", json={**credentials, "name": "E2E"}).status_code == 201
+    token = commands.post("/api/auth/login", json=credentials).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}

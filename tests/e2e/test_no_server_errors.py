@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 
 from infra.settings import Settings
 from tests.conftest import drop_schema, fresh_schema
-from tests.e2e.stack import Stack, running
+from tests.e2e.stack import Stack, running, signed_up
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,7 @@ def seeded(services: Settings) -> Iterator[Seeded]:
 def _seeded(stack: Stack) -> Seeded:
     """A real user, workspace, account and transaction, for requests to aim at."""
     with httpx.Client(base_url=stack.command_url, timeout=10) as client:
-        credentials = {"email": "fuzz@example.com", "password": "Fuzz-fuzz-1"}
-        client.post("/api/auth/signup", json={**credentials, "name": "Fuzz"})
-        token = client.post("/api/auth/login", json=credentials).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        headers = signed_up(client, "fuzz@example.com", "Fuzz-fuzz-1")
         workspace = client.post(
             "/api/workspaces", json={"name": "F", "base_currency": "EUR"}, headers=headers
         ).json()["id"]

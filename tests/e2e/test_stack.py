@@ -14,7 +14,7 @@ import msgspec
 import pytest
 
 from infra.settings import Settings
-from tests.e2e.stack import Stack, running
+from tests.e2e.stack import Stack, running, signed_up
 
 PROCESSES = ("command-api", "read-api", "project", "relay")
 
@@ -30,10 +30,9 @@ def test_a_client_records_and_reads_its_books_through_the_running_stack(
 ) -> None:
     commands = httpx.Client(base_url=stack.command_url, timeout=10)
     reads = httpx.Client(base_url=stack.read_url, timeout=10)
-    credentials = {"email": "e2e@example.com", "password": "End-to-end-1"}
-    assert commands.post("/api/auth/signup", json={**credentials, "name": "E2E"}).status_code == 201
-    token = commands.post("/api/auth/login", json=credentials).json()["access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
+    password = "End-to-end-1"
+    auth = signed_up(commands, "e2e@example.com", password)
+    token = auth["Authorization"].removeprefix("Bearer ")
     workspace = commands.post(
         "/api/workspaces", json={"name": "Home", "base_currency": "EUR"}, headers=auth
     ).json()["id"]
@@ -86,7 +85,7 @@ def test_a_client_records_and_reads_its_books_through_the_running_stack(
         assert process.wait(15) in (0, -signal.SIGTERM), f"{name} did not stop"
         output = stack.output(name)
         assert ("shutdown complete" in output) or ('"stopped"' in output), f"{name}: {output}"
-        assert credentials["password"] not in output, f"{name} logged a password"
+        assert password not in output, f"{name} logged a password"
         assert token not in output, f"{name} logged a token"
         lines = [line for line in output.splitlines() if line.strip()]
         assert lines, f"{name} logged nothing"

@@ -17,6 +17,7 @@ import pytest
 from infra.embedded import free_port
 from infra.settings import Settings
 from infra.supervisor import wait_healthy
+from tests.e2e.stack import signed_up
 
 
 def _child(parent: psutil.Process, name: str) -> psutil.Process | None:
@@ -65,10 +66,7 @@ def test_a_killed_projector_is_restarted_and_reads_catch_up(
         time.sleep(0.1)
 
     commands = httpx.Client(base_url=command_url, timeout=10)
-    credentials = {"email": "supervised@example.com", "password": "Super-vised-1"}
-    assert commands.post("/api/auth/signup", json={**credentials, "name": "S"}).status_code == 201
-    token = commands.post("/api/auth/login", json=credentials).json()["access_token"]
-    auth = {"Authorization": f"Bearer {token}"}
+    auth = signed_up(commands, "supervised@example.com", "Super-vised-1")
     created = commands.post(
         "/api/workspaces", json={"name": "S", "base_currency": "EUR"}, headers=auth
     ).json()
