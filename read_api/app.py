@@ -10,9 +10,8 @@ import redis.asyncio as redis
 import structlog
 import uvicorn
 from litestar import Litestar, Response, get
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.openapi import OpenAPIConfig
-from litestar.types import ASGIApp
 
 from infra import broker, database, health
 from infra.http import (
@@ -41,25 +40,14 @@ async def health_check(state: State) -> Response[dict[str, Any]]:
     )
 
 
-def projection_position_middleware(app: ASGIApp) -> ASGIApp:
+async def add_projection_position(message: Any, scope: Any) -> None:
     """Every answer says how far the projection it was read from had got."""
-
-    async def middleware(scope: Any, receive: Any, send: Any) -> None:
-        async def send_with_position(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                position = scope["state"].get("projection_position")
-                if position is None:  # not a projection's route: the slowest read model
-                    watcher: PositionWatcher = scope["app"].state.positions
-                    position = min(watcher.position(name) for name in READ_MODELS)
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-projection-position", str(position).encode()),
-                ]
-            await send(message)
-
-        await app(scope, receive, send_with_position)
-
-    return middleware
+    if message["type"] == "http.response.start":
+        position = scope.get("state", {}).get("projection_position")
+        if position is None:  # not a projection's route: the slowest read model
+            watcher: PositionWatcher = scope["app"].state.positions
+            position = min(watcher.position(name) for name in READ_MODELS)
+        MutableScopeHeaders.from_message(message)["x-projection-position"] = str(position)
 
 
 def create_app(settings: Settings) -> Litestar:
@@ -95,14 +83,11 @@ def create_app(settings: Settings) -> Litestar:
             audit_trail.audit_trail,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[
-            request_log_middleware,
-            projection_position_middleware,
-        ],
+        middleware=[request_log_middleware],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         cors_config=cors(settings),
-        before_send=[add_security_headers],
+        before_send=[add_security_headers, add_projection_position],
         logging_config=None,  # logging is structlog JSON, configured by the process
         openapi_config=OpenAPIConfig(title="centsource read API", version="0.1.0", path="/schema"),
     )

@@ -59,6 +59,7 @@ def test_both_apis_report_their_services(api: Api) -> None:
         assert response.status_code == 200
         assert response.json()["checks"] == {"database": "ok", "nats": "ok", "redis": "ok"}
     assert "x-projection-position" in api.reads.get("/health").headers
+    assert "x-projection-position" in api.reads.get("/no/such/route").headers
 
 
 def test_both_apis_publish_openapi(api: Api) -> None:
