@@ -102,7 +102,7 @@ def create_app(settings: Settings) -> Litestar:
             for application in (app.state.identity, app.state.workspaces, app.state.ledger):
                 application.close()
 
-    return Litestar(
+    app = Litestar(
         # Routers, not handlers one by one: registering handlers singly on the app re-registers
         # those already on a shared path (PATCH and DELETE of a transaction), and Litestar 2.25
         # then wraps a sync_to_thread handler twice, so it returns an un-awaited coroutine.
@@ -132,7 +132,6 @@ def create_app(settings: Settings) -> Litestar:
             "ledger": Provide(provide_ledger, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},
-        middleware=[request_log_middleware],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         cors_config=cors(settings),
@@ -143,6 +142,9 @@ def create_app(settings: Settings) -> Litestar:
         ),
         request_max_body_size=1_048_576,
     )
+    # Around Litestar's own handler, so a request no route matches is logged too.
+    app.asgi_handler = request_log_middleware(app.asgi_handler)
+    return app
 
 
 def serve(settings: Settings) -> None:

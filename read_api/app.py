@@ -73,7 +73,7 @@ def create_app(settings: Settings) -> Litestar:
             await app.state.positions.stop()
             await app.state.pool.close()
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health_check,
             transactions.list_transactions,
@@ -83,7 +83,6 @@ def create_app(settings: Settings) -> Litestar:
             audit_trail.audit_trail,
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[request_log_middleware],
         lifespan=[lifespan],
         state=State({"settings": settings}),
         cors_config=cors(settings),
@@ -91,6 +90,9 @@ def create_app(settings: Settings) -> Litestar:
         logging_config=None,  # logging is structlog JSON, configured by the process
         openapi_config=OpenAPIConfig(title="centsource read API", version="0.1.0", path="/schema"),
     )
+    # Around Litestar's own handler, so a request no route matches is logged too.
+    app.asgi_handler = request_log_middleware(app.asgi_handler)
+    return app
 
 
 def serve(settings: Settings) -> None:

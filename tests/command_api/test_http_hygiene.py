@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 import msgspec
 from litestar.testing import TestClient
 
 from command_api.app import create_app
+from infra.logs import configure_logging
 from infra.settings import Settings
 from tests.api import Api
 
@@ -46,3 +49,22 @@ def test_cors_answers_only_configured_origins(settings: Settings) -> None:
     with TestClient(create_app(settings)) as client:  # none configured: no CORS at all
         answer = client.get("/health", headers={"Origin": allowed})
         assert "access-control-allow-origin" not in answer.headers
+
+
+def test_every_request_is_logged_once_and_echoes_its_correlation_id(api: Api) -> None:
+    output = io.StringIO()
+    configure_logging("info", output)
+    try:
+        missing = api.commands.get("/no/such/path", headers={"X-Correlation-Id": "trace-1"})
+        healthy = api.reads.get("/health", headers={"X-Correlation-Id": "trace-2"})
+    finally:
+        configure_logging("warning")
+    lines = [msgspec.json.decode(line) for line in output.getvalue().splitlines()]
+    requests = [
+        (line["path"], line["status"], line["correlation_id"])
+        for line in lines
+        if line["event"] == "request"
+    ]
+    assert requests == [("/no/such/path", 404, "trace-1"), ("/health", 200, "trace-2")]
+    assert missing.headers["x-correlation-id"] == "trace-1"
+    assert healthy.headers["x-correlation-id"] == "trace-2"
