@@ -8,6 +8,7 @@ and a rebuild) take turns instead of applying an event twice.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
@@ -17,6 +18,7 @@ import psycopg
 import structlog
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
+from nats.errors import Error as NatsError
 from psycopg import sql
 
 from domain.base import build_mapper
@@ -28,6 +30,7 @@ EVENTS_CHANNEL = "centsource_events"  # the event store NOTIFYs this channel on 
 POSITIONS_CHANNEL = "centsource_projections"
 BATCH_SIZE = 500
 IDLE_RECHECK_SECONDS = 10.0  # a safety net should a notification be missed; not a poll loop
+MAX_RETRY_SECONDS = 30.0
 
 log = structlog.get_logger("projections")
 mapper = build_mapper()
@@ -242,7 +245,27 @@ async def catch_up_once(settings: Settings, projection: Projection) -> int:
 
 
 async def run(settings: Settings, projection: Projection) -> None:
-    """Catches up, then follows the log live; runs until cancelled."""
+    """Catches up, then follows the log live; runs until cancelled.
+
+    When the database or the broker goes away, it waits and starts over from its committed
+    position: a batch that did not commit is simply done again.
+    """
+    delay = 1.0
+    while True:
+        try:
+            await _follow(settings, projection)
+        except (psycopg.OperationalError, OSError, TimeoutError, NatsError) as error:
+            log.warning(
+                "projection interrupted; retrying",
+                projection=projection.name,
+                error=f"{type(error).__name__}: {error}",
+                retry_in=delay,
+            )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_RETRY_SECONDS)
+
+
+async def _follow(settings: Settings, projection: Projection) -> None:
     create_schema(settings)
     conn = await open_connection(settings)
     listener = await open_connection(settings)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -10,11 +14,20 @@ import msgspec
 import pytest
 
 from infra import broker
+from infra.embedded import free_port, wait_for_port
 from infra.settings import Settings
 from projections import runtime
 from projections.relay.projector import RelayProjection
 from tests.projections.log_writer import write_history
-from tests.projections.processes import head, kill_half_way, positions, query, run_to_head
+from tests.projections.processes import (
+    head,
+    kill_half_way,
+    positions,
+    query,
+    run_to_head,
+    start,
+    wait_until,
+)
 
 
 async def _messages_for(settings: Settings, workspace_id: UUID) -> int:
@@ -104,3 +117,60 @@ def test_events_are_cloudevents_named_by_workspace_and_type(own_schema: Settings
     assert envelope["data"]["name"] == "Bulk"
     assert envelope["msg_id"] == envelope["id"]
     assert envelope["position"] == 1
+
+
+class PrivateNats:
+    """A NATS server of this test's own, which it can stop and start again on one port."""
+
+    def __init__(self, store: Path) -> None:
+        self.port = free_port()
+        self.store = store
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        binary = Path(sys.executable).parent / "nats-server"
+        self.process = subprocess.Popen(
+            [str(binary), "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.terminate()
+        self.process.wait(10)
+
+
+def test_the_relay_rides_out_a_broker_outage_without_losing_or_doubling(
+    own_schema: Settings, tmp_path: Path
+) -> None:
+    nats = PrivateNats(tmp_path)
+    settings = msgspec.structs.replace(own_schema, nats_url=nats.url)
+    first_workspace, _ = write_history(settings, transactions=20, seed=6)
+    relay = start(settings, "relay")  # before the broker is up: it must wait, not exit
+    try:
+        time.sleep(2)
+        assert relay.poll() is None, "the relay exited while the broker was down"
+        nats.start()
+        wait_until(lambda: positions(settings).get("relay") == head(settings), 60, "publishing")
+        nats.stop()
+        second_workspace, _ = write_history(settings, transactions=20, seed=7)
+        time.sleep(2)
+        assert positions(settings)["relay"] < head(settings), "published with no broker"
+        nats.start()
+        wait_until(lambda: positions(settings).get("relay") == head(settings), 60, "recovery")
+        assert relay.poll() is None, "the relay exited instead of waiting for the broker"
+    finally:
+        relay.terminate()
+        relay.wait(10)
+    published = sum(
+        asyncio.run(_messages_for(settings, workspace))
+        for workspace in (first_workspace, second_workspace)
+    )
+    nats.stop()
+    assert published == _events_in(settings)
