@@ -18,7 +18,7 @@ from infra.supervisor import wait_healthy
 CREDENTIALS = {"email": "smoke@example.com", "password": "Smoke-test-1"}
 
 
-def run_stack(data_dir: str, check: Callable[[httpx.Client, str], None]) -> None:
+def run_stack(data_dir: str, check: Callable[[httpx.Client, str, dict[str, str]], None]) -> None:
     command_port, read_port = free_port(), free_port()
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CENTSOURCE_")},
@@ -32,7 +32,7 @@ def run_stack(data_dir: str, check: Callable[[httpx.Client, str], None]) -> None
         read_url = f"http://127.0.0.1:{read_port}"
         wait_healthy(f"{command_url}/health", timeout=180)
         wait_healthy(f"{read_url}/health", timeout=60)
-        check(httpx.Client(base_url=command_url, timeout=30), read_url)
+        check(httpx.Client(base_url=command_url, timeout=30), read_url, env)
     finally:
         stack.send_signal(signal.SIGTERM)
         code = stack.wait(60)
@@ -55,7 +55,7 @@ def read_workspace(read_url: str, token: str, workspace: dict[str, str | int]) -
 def main() -> None:
     created: dict[str, str | int] = {}
 
-    def first(commands: httpx.Client, read_url: str) -> None:
+    def first(commands: httpx.Client, read_url: str, env: dict[str, str]) -> None:
         commands.post("/api/auth/signup", json={**CREDENTIALS, "name": "Smoke"}).raise_for_status()
         token = commands.post("/api/auth/login", json=CREDENTIALS).json()["access_token"]
         response = commands.post(
@@ -67,8 +67,17 @@ def main() -> None:
         created.update(response.json())
         assert read_workspace(read_url, token, created) == ["WorkspaceCreated"]
         print(f"smoke: command at position {created['position']}, read back: ok")
+        status = subprocess.run(
+            [sys.executable, "-m", "infra.cli", "projections", "status"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "dashboard" in status.stdout, status.stdout
+        print("smoke: `centsource projections status` found the embedded services: ok")
 
-    def second(commands: httpx.Client, read_url: str) -> None:
+    def second(commands: httpx.Client, read_url: str, _: dict[str, str]) -> None:
         login = commands.post("/api/auth/login", json=CREDENTIALS)
         login.raise_for_status()
         assert read_workspace(read_url, login.json()["access_token"], created) == [

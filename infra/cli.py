@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from infra.demo import load_demo
+from infra.embedded import attach
 from infra.logs import configure_logging
 from infra.settings import Settings
 from infra.supervisor import up
@@ -56,16 +57,20 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "up":
         configure_logging(settings.log_level)
         up(settings, demo=args.demo)
-    elif args.command == "demo":
+        return
+    if args.command == "demo":
         load_demo(args.command_url, args.read_url)
-    elif args.command in ("command-api", "read-api", "relay"):
-        entry_point(args.command)(settings.require())
-    elif args.command == "project":
-        entry_point("project")(settings.require(), args.names)
-    elif args.action == "status":
-        entry_point("status")(settings.require())
+        return
+    # The rest run against the services their URLs name, else those a running `up` started.
+    settings = attach(settings).require()
+    if args.command == "project":
+        entry_point("project")(settings, args.names)
+    elif args.command == "projections" and args.action == "rebuild":
+        entry_point("rebuild")(settings, args.name)
+    elif args.command == "projections":
+        entry_point("status")(settings)
     else:
-        entry_point("rebuild")(settings.require(), args.name)
+        entry_point(args.command)(settings)
 
 
 if __name__ == "__main__":

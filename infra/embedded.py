@@ -19,6 +19,22 @@ from infra.settings import Settings
 log = structlog.get_logger("embedded")
 
 
+RUNNING = "running.json"
+
+
+def attach(settings: Settings) -> Settings:
+    """Fills in the URLs of the embedded services a running `centsource up` started."""
+    running = settings.data_path / RUNNING
+    if not running.exists():
+        return settings
+    urls: dict[str, str] = msgspec.json.decode(running.read_bytes())
+    missing = {name: url for name, url in urls.items() if getattr(settings, name) is None}
+    secret = settings.data_path / "secret_key"
+    if settings.secret_key is None and secret.exists():
+        missing["secret_key"] = secret.read_text().strip()
+    return msgspec.structs.replace(settings, **missing)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -51,9 +67,15 @@ class EmbeddedServices:
             changes["nats_url"] = self._nats()
         if settings.redis_url is None:
             changes["redis_url"] = self._valkey()
+        # Other `centsource` commands (projections status, rebuild) find them here.
+        self._running.write_bytes(msgspec.json.encode(changes))
         if settings.secret_key is None:
             changes["secret_key"] = self._secret_key()
         return msgspec.structs.replace(settings, **changes)
+
+    @property
+    def _running(self) -> Path:
+        return self.data_dir / RUNNING
 
     def _postgres(self) -> str:
         # Imported here: importing it makes a lock file in the user's runtime directory,
@@ -100,6 +122,7 @@ class EmbeddedServices:
         return path.read_text().strip()
 
     def stop(self) -> None:
+        self._running.unlink(missing_ok=True)
         for name, service in reversed(self._stops):
             with contextlib.suppress(Exception):
                 if isinstance(service, subprocess.Popen):
