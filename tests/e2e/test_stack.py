@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -93,8 +94,9 @@ def test_a_client_records_and_reads_its_books_through_the_running_stack(
             msgspec.json.decode(line)  # every line is JSON
 
 
-def test_the_processes_need_their_urls_and_say_so(own_schema: Settings) -> None:
+def test_the_processes_need_their_urls_and_say_so(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if not key.startswith("CENTSOURCE_")}
+    env["CENTSOURCE_DATA_DIR"] = str(tmp_path)  # no `up` runs there to attach to
     result = subprocess.run(
         [sys.executable, "-m", "infra.cli", "command-api"], env=env, capture_output=True, timeout=30
     )
