@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
+import msgspec
 import psutil
 import pytest
 
@@ -89,3 +92,41 @@ def test_a_killed_projector_is_restarted_and_reads_catch_up(
     up.send_signal(signal.SIGTERM)
     assert up.wait(30) == 0
     assert not [child for child in children if child.is_running()]
+
+
+def test_a_process_that_keeps_dying_is_restarted_ever_more_slowly(
+    own_schema: Settings, tmp_path: Path
+) -> None:
+    command_port, read_port = free_port(), free_port()
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", command_port))  # the command API cannot start while this is held
+    blocker.listen()
+    log = tmp_path / "up.log"
+    env = {
+        **os.environ,
+        **own_schema.as_env(),
+        "CENTSOURCE_COMMAND_PORT": str(command_port),
+        "CENTSOURCE_READ_PORT": str(read_port),
+        "CENTSOURCE_DATA_DIR": str(tmp_path),
+        "CENTSOURCE_LOG_LEVEL": "warning",
+    }
+    with log.open("wb") as output:
+        up = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", "up"], env=env, stdout=output, stderr=output
+        )
+    try:
+        time.sleep(12)  # each failed start takes ~2.5 s, then a growing pause
+        blocker.close()
+        wait_healthy(f"http://127.0.0.1:{command_port}/health", timeout=60)
+    finally:
+        blocker.close()
+        up.send_signal(signal.SIGTERM)
+        up.wait(30)
+    delays = [
+        line["restart_in"]
+        for line in map(msgspec.json.decode, log.read_text().splitlines())
+        if isinstance(line, dict) and line.get("process") == "command-api"
+    ]
+    assert len(delays) >= 2, delays
+    assert delays == sorted(delays), delays
+    assert delays[-1] > delays[0], delays
