@@ -14,15 +14,13 @@ from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.workspaces.application import Workspaces
 from infra.settings import Settings
-from infra.tokens import InvalidTokenError, Principal, bearer_token, read_access_token
+from infra.tokens import InvalidTokenError, Principal, principal_from
 
 
 def provide_principal(request: Request[Any, Any, State]) -> Principal:
     settings: Settings = request.app.state.settings
     try:
-        principal = read_access_token(
-            bearer_token(request.headers.get("authorization")), settings.secret
-        )
+        principal = principal_from(request.headers.get("authorization"), settings.secret)
     except InvalidTokenError as error:
         raise UnauthorizedError(str(error)) from None
     request.scope["state"]["actor_id"] = str(principal.user_id)

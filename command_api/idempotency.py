@@ -9,7 +9,7 @@ from litestar.types import ASGIApp
 
 from infra.http import send_problem
 from infra.idempotency import Claim, IdempotencyStore, Stored
-from infra.tokens import InvalidTokenError, bearer_token, read_access_token
+from infra.tokens import InvalidTokenError, principal_from
 
 MAX_KEY_LENGTH = 255
 MAX_BODY_BYTES = 1_048_576
@@ -106,8 +106,8 @@ async def _run(
 def _caller(headers: dict[bytes, bytes], secret: str) -> str:
     """Keys are per user, so two clients' keys never collide; unauthenticated calls share one."""
     try:
-        token = bearer_token(headers.get(b"authorization", b"").decode())
-        return str(read_access_token(token, secret).user_id)
+        authorization = headers.get(b"authorization", b"").decode(errors="replace")
+        return str(principal_from(authorization, secret).user_id)
     except InvalidTokenError:
         return "anonymous"
 

@@ -38,18 +38,19 @@ def issue_access_token(
     return token, expires_at
 
 
-def read_access_token(token: str, secret: str) -> Principal:
+def principal_from(authorization: str | None, secret: str) -> Principal:
+    """Who an ``Authorization: Bearer <access token>`` header names; else InvalidTokenError."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise InvalidTokenError("an Authorization: Bearer token is required")
     try:
         claims = jwt.decode(
-            token, secret, algorithms=["HS256"], issuer=ISSUER, options={"require": ["exp", "sub"]}
+            token.strip(),
+            secret,
+            algorithms=["HS256"],
+            issuer=ISSUER,
+            options={"require": ["exp", "sub"]},
         )
         return Principal(UUID(claims["sub"]), UUID(claims["sid"]))
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise InvalidTokenError(str(error)) from None
-
-
-def bearer_token(authorization: str | None) -> str:
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidTokenError("an Authorization: Bearer token is required")
-    return token.strip()

@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
 
 from infra.settings import Settings
-from infra.tokens import InvalidTokenError, Principal, bearer_token, read_access_token
+from infra.tokens import InvalidTokenError, Principal, principal_from
 from projections.workspaces import view as workspaces_view
 from read_api.consistency import PositionWatcher
 
@@ -23,9 +23,7 @@ async def read_access(
     """Authenticates, waits for ``min_position`` if asked, then checks membership (else 404)."""
     settings: Settings = request.app.state.settings
     try:
-        principal = read_access_token(
-            bearer_token(request.headers.get("authorization")), settings.secret
-        )
+        principal = principal_from(request.headers.get("authorization"), settings.secret)
     except InvalidTokenError as error:
         raise NotAuthorizedException(str(error), headers={"WWW-Authenticate": "Bearer"}) from None
     request.scope["state"]["actor_id"] = str(principal.user_id)

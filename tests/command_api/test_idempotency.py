@@ -159,3 +159,12 @@ def test_a_request_still_in_progress_with_the_key_is_a_conflict(
     response = api.commands.post(lunch.url, json=lunch.body, headers=lunch.headers)
     assert response.status_code == 409
     assert response.headers["retry-after"] == "1"
+
+
+def test_an_undecodable_authorization_header_with_a_key_is_unauthorized(api: Api) -> None:
+    response = api.commands.post(
+        "/api/workspaces",
+        json={"name": "Home", "base_currency": "EUR"},
+        headers={"Authorization": b"Bearer \xff\xfe", "Idempotency-Key": "odd-bytes"},
+    )
+    assert response.status_code == 401
