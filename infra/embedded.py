@@ -19,7 +19,8 @@ from infra.settings import Settings
 log = structlog.get_logger("embedded")
 
 
-RUNNING = "running.json"
+RUNNING = "running.json"  # the URLs a running `up` handed out
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name: the signing key `up` generated
 
 
 def attach(settings: Settings) -> Settings:
@@ -29,7 +30,7 @@ def attach(settings: Settings) -> Settings:
         return settings
     urls: dict[str, str] = msgspec.json.decode(running.read_bytes())
     missing = {name: url for name, url in urls.items() if getattr(settings, name) is None}
-    secret = settings.data_path / "secret_key"
+    secret = settings.data_path / SECRET_KEY_FILE
     if settings.secret_key is None and secret.exists():
         missing["secret_key"] = secret.read_text().strip()
     return msgspec.structs.replace(settings, **missing)
@@ -115,7 +116,7 @@ class EmbeddedServices:
         return f"redis://127.0.0.1:{server.port}"
 
     def _secret_key(self) -> str:
-        path = self.data_dir / "secret_key"
+        path = self.data_dir / SECRET_KEY_FILE
         if not path.exists():
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)

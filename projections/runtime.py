@@ -31,6 +31,7 @@ POSITIONS_CHANNEL = "centsource_projections"
 BATCH_SIZE = 500
 IDLE_RECHECK_SECONDS = 10.0  # a safety net should a notification be missed; not a poll loop
 MAX_RETRY_SECONDS = 30.0
+MAX_POSITION = 2**63 - 1  # notification ids are PostgreSQL bigints
 
 log = structlog.get_logger("projections")
 mapper = build_mapper()

@@ -11,6 +11,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundE
 
 from infra.settings import Settings
 from infra.tokens import InvalidTokenError, Principal, principal_from
+from projections.runtime import MAX_POSITION
 from projections.workspaces import view as workspaces_view
 from read_api.consistency import PositionWatcher
 
@@ -42,7 +43,7 @@ async def wait_for_min_position(request: Request[Any, Any, State], serving: str)
     state["projection_position"] = watcher.position(serving)
     if raw is None:
         return
-    if not (raw.isascii() and raw.isdigit()) or int(raw) > 2**63 - 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_POSITION:
         raise HTTPException(
             "min_position must be a position returned by a command", status_code=400
         )

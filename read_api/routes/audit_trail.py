@@ -11,6 +11,7 @@ from litestar.params import FromPath, QueryParameter
 
 from projections.audit_trail import view
 from projections.audit_trail.model import AuditPage
+from projections.runtime import MAX_POSITION
 from read_api.access import read_access
 
 
@@ -18,7 +19,7 @@ from read_api.access import read_access
 async def audit_trail(
     request: Request[Any, Any, State],
     workspace_id: FromPath[UUID],
-    after: Annotated[int, QueryParameter(ge=0, le=2**63 - 1)] = 0,
+    after: Annotated[int, QueryParameter(ge=0, le=MAX_POSITION)] = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
 ) -> AuditPage:
     await read_access(request, workspace_id, "audit_trail")
