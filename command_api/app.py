@@ -29,7 +29,7 @@ from domain.base import DomainError
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.workspaces.application import Workspaces
-from infra import broker, database, health
+from infra import database, health
 from infra.http import (
     EXCEPTION_HANDLERS,
     add_security_headers,
@@ -86,17 +86,12 @@ def create_app(settings: Settings) -> Litestar:
         await app.state.idempotency.create_table()
         forgetting = asyncio.create_task(_forget_expired_keys(app.state.idempotency))
         app.state.cache = redis.from_url(settings.redis, socket_timeout=2)
-        try:
-            app.state.nats = await broker.connect(settings.nats)
-        except Exception as error:  # noqa: BLE001 - /health reports it; commands do not need NATS
-            log.warning("nats unavailable", error=str(error))
-            app.state.nats = None
+        app.state.nats = health.connect_nats(settings.nats)
         try:
             yield
         finally:
             forgetting.cancel()
-            if app.state.nats is not None:
-                await app.state.nats.close()
+            await health.close_nats(app.state.nats)
             await app.state.cache.aclose()
             await app.state.pool.close()
             for application in (app.state.identity, app.state.workspaces, app.state.ledger):

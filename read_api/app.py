@@ -7,13 +7,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import redis.asyncio as redis
-import structlog
 import uvicorn
 from litestar import Litestar, Response, get
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.openapi import OpenAPIConfig
 
-from infra import broker, database, health
+from infra import database, health
 from infra.http import (
     EXCEPTION_HANDLERS,
     add_security_headers,
@@ -25,8 +24,6 @@ from infra.settings import Settings
 from projections.registry import READ_MODELS
 from read_api.consistency import PositionWatcher
 from read_api.routes import audit_trail, dashboard, transactions
-
-log = structlog.get_logger("read_api")
 
 
 @get("/health")
@@ -59,16 +56,11 @@ def create_app(settings: Settings) -> Litestar:
         app.state.positions = PositionWatcher(settings)
         await app.state.positions.start()
         app.state.cache = redis.from_url(settings.redis, socket_timeout=1, socket_connect_timeout=1)
-        try:
-            app.state.nats = await broker.connect(settings.nats)
-        except Exception as error:  # noqa: BLE001 - /health reports it; reads do not need NATS
-            log.warning("nats unavailable", error=str(error))
-            app.state.nats = None
+        app.state.nats = health.connect_nats(settings.nats)
         try:
             yield
         finally:
-            if app.state.nats is not None:
-                await app.state.nats.close()
+            await health.close_nats(app.state.nats)
             await app.state.cache.aclose()
             await app.state.positions.stop()
             await app.state.pool.close()

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import threading
+from typing import Any
 
 import msgspec
 from litestar.testing import TestClient
 
 from command_api.app import create_app
+from infra.embedded import free_port
 from infra.logs import configure_logging
 from infra.settings import Settings
 from tests.api import Api
@@ -68,3 +71,26 @@ def test_every_request_is_logged_once_and_echoes_its_correlation_id(api: Api) ->
     assert requests == [("/no/such/path", 404, "trace-1"), ("/health", 200, "trace-2")]
     assert missing.headers["x-correlation-id"] == "trace-1"
     assert healthy.headers["x-correlation-id"] == "trace-2"
+
+
+def test_the_apis_start_and_serve_while_nats_is_down(settings: Settings) -> None:
+    nowhere = msgspec.structs.replace(settings, nats_url=f"nats://127.0.0.1:{free_port()}")
+    answers: dict[str, Any] = {}
+
+    def start_and_ask() -> None:
+        with TestClient(create_app(nowhere)) as client:
+            answers["health"] = client.get("/health")
+            answers["signup"] = client.post(
+                "/api/auth/signup",
+                json={"email": "no-nats@example.com", "password": "Correct-horse-9", "name": "N"},
+            )
+
+    worker = threading.Thread(target=start_and_ask)
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive(), "the command API waited for NATS before serving"
+    health = answers["health"]
+    assert health.status_code == 503
+    assert health.json()["checks"]["database"] == "ok"
+    assert health.json()["checks"]["nats"].startswith("unavailable")
+    assert answers["signup"].status_code == 201
