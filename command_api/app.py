@@ -16,15 +16,17 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 
+from command_api.access import authorize
 from command_api.context import (
     provide_actor,
     provide_identity,
     provide_ledger,
+    provide_mailer,
     provide_principal,
     provide_workspaces,
 )
 from command_api.idempotency import idempotency_middleware
-from command_api.routes import auth, ledger, workspaces
+from command_api.routes import admin, auth, ledger, workspaces
 from domain.base import DomainError
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
@@ -39,6 +41,7 @@ from infra.http import (
 )
 from infra.idempotency import IdempotencyStore
 from infra.logs import configure_logging
+from infra.mail import DevMailbox, SmtpMailer
 from infra.passwords import Argon2Hasher
 from infra.settings import Settings
 
@@ -77,7 +80,7 @@ def create_app(settings: Settings) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         database.create_schema(settings)
         env = database.event_store_env(settings)
-        app.state.identity = Identity(env, Argon2Hasher())
+        app.state.identity = Identity(env, Argon2Hasher(), code_key=settings.secret)
         app.state.workspaces = Workspaces(env)
         app.state.ledger = Ledger(env)
         app.state.pool = database.async_pool(settings)
@@ -85,6 +88,11 @@ def create_app(settings: Settings) -> Litestar:
         app.state.idempotency = IdempotencyStore(app.state.pool)
         await app.state.idempotency.create_table()
         forgetting = asyncio.create_task(_forget_expired_keys(app.state.idempotency))
+        if settings.smtp_url:
+            app.state.mailer = SmtpMailer(settings.smtp_url, settings.mail_from)
+        else:
+            app.state.mailer = DevMailbox(app.state.pool)
+            await app.state.mailer.create_table()
         app.state.cache = redis.from_url(settings.redis, socket_timeout=2)
         app.state.nats = health.connect_nats(settings.nats)
         try:
@@ -103,14 +111,47 @@ def create_app(settings: Settings) -> Litestar:
         # then wraps a sync_to_thread handler twice, so it returns an un-awaited coroutine.
         route_handlers=[
             health_check,
-            # Log-in and refresh answer with fresh credentials: never stored for replay.
-            Router(path="/", route_handlers=[auth.log_in, auth.refresh]),
+            # These answer with credentials (tokens, an API key): never stored for replay.
+            # (The idempotency middleware acts on POST only; other methods share either Router.)
             Router(
                 path="/",
+                guards=[authorize],
+                route_handlers=[
+                    auth.log_in,
+                    auth.refresh,
+                    auth.register_device,
+                    auth.change_password,
+                    workspaces.create_api_key,
+                ],
+            ),
+            Router(
+                path="/",
+                guards=[authorize],
                 middleware=[idempotency_middleware],
                 route_handlers=[
                     auth.sign_up,
+                    auth.log_out,
+                    auth.me,
+                    auth.rename,
+                    auth.attach_credentials,
+                    auth.request_email_verification,
+                    auth.verify_email,
+                    auth.request_password_reset,
+                    auth.reset_password,
+                    admin.change_system_role,
+                    admin.read_mailbox,
                     workspaces.create_workspace,
+                    workspaces.rename_workspace,
+                    workspaces.change_settings,
+                    workspaces.delete_workspace,
+                    workspaces.invite_member,
+                    workspaces.revoke_invitation,
+                    workspaces.accept_invitation,
+                    workspaces.decline_invitation,
+                    workspaces.change_member_role,
+                    workspaces.remove_member,
+                    workspaces.leave_workspace,
+                    workspaces.revoke_api_key,
                     ledger.open_account,
                     ledger.record_transaction,
                     ledger.amend_transaction,
@@ -125,6 +166,7 @@ def create_app(settings: Settings) -> Litestar:
             "identity": Provide(provide_identity, sync_to_thread=False),
             "workspaces": Provide(provide_workspaces, sync_to_thread=False),
             "ledger": Provide(provide_ledger, sync_to_thread=False),
+            "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},
         lifespan=[lifespan],

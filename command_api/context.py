@@ -1,4 +1,4 @@
-"""Who is asking: the bearer token's user, and the Actor every event records."""
+"""Who is asking (checked by the access guard), the Actor every event records, new ids."""
 
 from __future__ import annotations
 
@@ -9,28 +9,23 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-from domain.base import Actor, UnauthorizedError, natural_id
+from command_api.access import current_principal
+from domain.base import Actor, natural_id
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.workspaces.application import Workspaces
-from infra.settings import Settings
-from infra.tokens import InvalidTokenError, Principal, principal_from
+from infra.mail import Mailer
+from infra.tokens import Principal
 
 
 def provide_principal(request: Request[Any, Any, State]) -> Principal:
-    settings: Settings = request.app.state.settings
-    try:
-        principal = principal_from(request.headers.get("authorization"), settings.secret)
-    except InvalidTokenError as error:
-        raise UnauthorizedError(str(error)) from None
-    request.scope["state"]["actor_id"] = str(principal.user_id)
-    return principal
+    return current_principal(request)
 
 
 def provide_actor(
     request: Request[Any, Any, State], principal: NamedDependency[Principal]
 ) -> Actor:
-    return Actor(principal.user_id, correlation_id(request))
+    return Actor(principal.actor_id, correlation_id(request))
 
 
 def correlation_id(request: Request[Any, Any, State]) -> str:
@@ -42,7 +37,7 @@ def new_id(request: Request[Any, Any, State], principal: Principal, kind: str) -
     key = request.headers.get("idempotency-key")
     if key is None:
         return uuid4()
-    return natural_id(kind, principal.user_id, key)
+    return natural_id(kind, principal.actor_id, key)
 
 
 def provide_identity(request: Request[Any, Any, State]) -> Identity:
@@ -58,3 +53,8 @@ def provide_workspaces(request: Request[Any, Any, State]) -> Workspaces:
 def provide_ledger(request: Request[Any, Any, State]) -> Ledger:
     ledger: Ledger = request.app.state.ledger
     return ledger
+
+
+def provide_mailer(request: Request[Any, Any, State]) -> Mailer:
+    mailer: Mailer = request.app.state.mailer
+    return mailer

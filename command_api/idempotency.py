@@ -107,7 +107,7 @@ def _caller(headers: dict[bytes, bytes], secret: str) -> str:
     """Keys are per user, so two clients' keys never collide; unauthenticated calls share one."""
     try:
         authorization = headers.get(b"authorization", b"").decode(errors="replace")
-        return str(principal_from(authorization, secret).user_id)
+        return str(principal_from(authorization, secret).actor_id)
     except InvalidTokenError:
         return "anonymous"
 

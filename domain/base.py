@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     DatetimeAsISO,
@@ -28,6 +29,11 @@ NAMESPACE = UUID("6f1b3c2e-8d4a-5b7c-9e0f-1a2b3c4d5e6f")
 
 def natural_id(*parts: object) -> UUID:
     return uuid5(NAMESPACE, "\x1f".join(str(part) for part in parts))
+
+
+def hash_secret(secret: str) -> str:
+    """How a high-entropy secret (refresh token, API key, invitation) is kept: its SHA-256."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class DomainError(Exception):
@@ -120,6 +126,9 @@ def build_mapper() -> Mapper[UUID]:
     return Mapper(transcoder=build_transcoder())
 
 
+TAggregate = TypeVar("TAggregate", bound=Aggregate)
+
+
 class CentsourceApplication(Application[UUID]):
     """Base of the bounded contexts' applications.
 
@@ -147,3 +156,11 @@ class CentsourceApplication(Application[UUID]):
         except IntegrityError as error:
             raise ConflictError("a concurrent change won the race; reload and retry") from error
         return max((r.notification.id for r in recordings), default=0)
+
+    def find(self, kind: type[TAggregate], aggregate_id: UUID) -> TAggregate | None:
+        """The aggregate of this kind with this id, or None."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        return aggregate if isinstance(aggregate, kind) else None

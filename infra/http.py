@@ -127,13 +127,15 @@ SECURITY_HEADERS = {
 
 
 async def add_security_headers(message: Any, scope: Any) -> None:
-    """On every answer, a 404 for an unknown path included; /api/auth/ answers never cached."""
+    """On every answer, a 404 for an unknown path included.
+
+    Answers hold credentials or someone's money: no cache may keep them.
+    """
     if message["type"] == "http.response.start":
         headers = MutableScopeHeaders.from_message(message)
         for name, value in SECURITY_HEADERS.items():
             headers[name] = value
-        if scope["path"].startswith("/api/auth/"):
-            headers["cache-control"] = "no-store"
+        headers["cache-control"] = "no-store"
 
 
 def cors(settings: Settings) -> CORSConfig | None:

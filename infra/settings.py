@@ -25,6 +25,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     min_position_timeout: float = 5.0
     log_level: str = "info"
     cors_origins: str = ""  # comma-separated origins browsers may call the APIs from
+    smtp_url: str | None = None  # smtp:// or smtps://; without it mail goes to the dev mailbox
+    mail_from: str = "centsource <no-reply@centsource.invalid>"
+    # Requests per window in seconds, per tier (see infra/rate_limits.py); "off" disables.
+    rate_limits: str = "strict=5/900,expensive=10/3600,moderate=100/900,lenient=300/900"
+    login_lockout: str = "10/900"  # failed log-ins per email before it is locked for the window
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -27,10 +27,10 @@ async def read_access(
         principal = principal_from(request.headers.get("authorization"), settings.secret)
     except InvalidTokenError as error:
         raise NotAuthorizedException(str(error), headers={"WWW-Authenticate": "Bearer"}) from None
-    request.scope["state"]["actor_id"] = str(principal.user_id)
+    request.scope["state"]["actor_id"] = str(principal.actor_id)
     await wait_for_min_position(request, serving)
     async with request.app.state.pool.connection() as conn:
-        role = await workspaces_view.role_of(conn, workspace_id, principal.user_id)
+        role = await workspaces_view.role_of(conn, workspace_id, principal.actor_id)
     if role is None:
         raise NotFoundException("no such workspace")
     return principal

@@ -15,14 +15,13 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import UNSET, Meta, UnsetType
 
+from command_api.access import Access
 from command_api.context import new_id
 from command_api.routes.workspaces import Currency
 from domain.base import Actor
 from domain.ledger.account import Account, AccountType
 from domain.ledger.application import Ledger
 from domain.ledger.transaction import Transaction, TransactionDetails
-from domain.workspaces.application import Workspaces
-from domain.workspaces.workspace import Role
 from infra.tokens import Principal
 
 Amount = Annotated[
@@ -62,17 +61,15 @@ class AccountOut(msgspec.Struct, kw_only=True):
     position: int
 
 
-@post(f"{WORKSPACE}/accounts", sync_to_thread=True, status_code=201)
+@post(f"{WORKSPACE}/accounts", sync_to_thread=True, access=Access.EDITOR, status_code=201)
 def open_account(
     workspace_id: FromPath[UUID],
     data: JSONBody[OpenAccount],
-    workspaces: NamedDependency[Workspaces],
     ledger: NamedDependency[Ledger],
     principal: NamedDependency[Principal],
     actor: NamedDependency[Actor],
     request: Request[Any, Any, State],
 ) -> AccountOut:
-    workspaces.check_access(workspace_id, actor.actor_id, Role.EDITOR)
     account, position = ledger.open_account(
         new_id(request, principal, "account"),
         workspace_id,
@@ -130,17 +127,15 @@ class TransactionOut(msgspec.Struct, kw_only=True):
     position: int
 
 
-@post(f"{WORKSPACE}/transactions", sync_to_thread=True, status_code=201)
+@post(f"{WORKSPACE}/transactions", sync_to_thread=True, access=Access.EDITOR, status_code=201)
 def record_transaction(
     workspace_id: FromPath[UUID],
     data: JSONBody[RecordTransaction],
-    workspaces: NamedDependency[Workspaces],
     ledger: NamedDependency[Ledger],
     principal: NamedDependency[Principal],
     actor: NamedDependency[Actor],
     request: Request[Any, Any, State],
 ) -> Response[TransactionOut]:
-    workspaces.check_access(workspace_id, actor.actor_id, Role.EDITOR)
     details = TransactionDetails(
         account_id=data.account_id,
         date=data.date,
@@ -158,17 +153,17 @@ def record_transaction(
     return _transaction_response(transaction, workspace_id, position, 201)
 
 
-@patch(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}", sync_to_thread=True)
+@patch(
+    f"{WORKSPACE}/transactions/{{transaction_id:uuid}}", sync_to_thread=True, access=Access.EDITOR
+)
 def amend_transaction(
     workspace_id: FromPath[UUID],
     transaction_id: FromPath[UUID],
     data: JSONBody[AmendTransaction],
-    workspaces: NamedDependency[Workspaces],
     ledger: NamedDependency[Ledger],
     actor: NamedDependency[Actor],
     if_match: IfMatch = None,
 ) -> Response[TransactionOut]:
-    workspaces.check_access(workspace_id, actor.actor_id, Role.EDITOR)
     changes: dict[str, Any] = {
         name: getattr(data, name)
         for name in data.__struct_fields__
@@ -184,32 +179,37 @@ def amend_transaction(
     return _transaction_response(transaction, workspace_id, position, 200)
 
 
-@delete(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}", sync_to_thread=True, status_code=200)
+@delete(
+    f"{WORKSPACE}/transactions/{{transaction_id:uuid}}",
+    sync_to_thread=True,
+    access=Access.EDITOR,
+    status_code=200,
+)
 def delete_transaction(
     workspace_id: FromPath[UUID],
     transaction_id: FromPath[UUID],
-    workspaces: NamedDependency[Workspaces],
     ledger: NamedDependency[Ledger],
     actor: NamedDependency[Actor],
     if_match: IfMatch = None,
 ) -> Response[TransactionOut]:
-    workspaces.check_access(workspace_id, actor.actor_id, Role.EDITOR)
     transaction, position = ledger.delete_transaction(
         workspace_id, transaction_id, _version(if_match), actor
     )
     return _transaction_response(transaction, workspace_id, position, 200)
 
 
-@post(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/restore", sync_to_thread=True)
+@post(
+    f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/restore",
+    sync_to_thread=True,
+    access=Access.EDITOR,
+)
 def restore_transaction(
     workspace_id: FromPath[UUID],
     transaction_id: FromPath[UUID],
-    workspaces: NamedDependency[Workspaces],
     ledger: NamedDependency[Ledger],
     actor: NamedDependency[Actor],
     if_match: IfMatch = None,
 ) -> Response[TransactionOut]:
-    workspaces.check_access(workspace_id, actor.actor_id, Role.EDITOR)
     transaction, position = ledger.restore_transaction(
         workspace_id, transaction_id, _version(if_match), actor
     )

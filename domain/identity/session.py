@@ -1,19 +1,14 @@
-"""A login session: the hash of its refresh secret, rotated at every refresh."""
+"""A login session: the hash of its refresh secret; a refresh ends it and starts the next."""
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import datetime
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
 
-from domain.base import Actor, Tracked, UnauthorizedError
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+from domain.base import Actor, Tracked, UnauthorizedError, hash_secret
 
 
 class Session(Tracked):
@@ -28,6 +23,7 @@ class Session(Tracked):
         self.user_id = user_id
         self.secret_hash = secret_hash
         self.expires_at = expires_at
+        self.ended = False
 
     @classmethod
     def start(cls, user_id: UUID, secret: str, expires_at: datetime, by: Actor) -> Session:
@@ -42,27 +38,37 @@ class Session(Tracked):
             expires_at=expires_at,
         )
 
+    @property
+    def started_at(self) -> datetime:
+        return self.created_on
+
+    def check_live(self) -> None:
+        if self.ended:
+            raise UnauthorizedError("this session has ended; log in again")
+
     def check_secret(self, secret: str, now: datetime) -> None:
+        self.check_live()
         if not hmac.compare_digest(self.secret_hash, hash_secret(secret)):
             raise UnauthorizedError("refresh token is not valid")
         if now >= self.expires_at:
             raise UnauthorizedError("refresh token has expired")
 
+    class Ended(Tracked.Event):
+        reason: str
+
+    def end(self, reason: str, by: Actor) -> None:
+        """Logged out or refreshed: its refresh token and its access tokens stop working."""
+        self.check_live()
+        self._trigger(self.Ended, by, reason=reason)
+
+    @event(Ended)
+    def _ended(self, reason: str) -> None:
+        self.ended = True
+
+    # Sessions used to rotate their secret in place; a stored Rotated must still load.
     class Rotated(Tracked.Event):
         secret_hash: str
         expires_at: datetime
-
-    def rotate(
-        self, old_secret: str, new_secret: str, now: datetime, expires_at: datetime, by: Actor
-    ) -> None:
-        """A refresh secret works once: using it replaces it."""
-        self.check_secret(old_secret, now)
-        self._trigger(
-            self.Rotated,
-            by,
-            secret_hash=hash_secret(new_secret),
-            expires_at=expires_at,
-        )
 
     @event(Rotated)
     def _rotated(self, secret_hash: str, expires_at: datetime) -> None:

@@ -8,8 +8,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.base import (
     Actor,
     CentsourceApplication,
@@ -99,10 +97,5 @@ class Ledger(CentsourceApplication):
 
     def _find(self, kind: type[T], aggregate_id: UUID, workspace_id: UUID) -> T | None:
         """Another workspace's aggregates, or another kind's, are not there for this one."""
-        try:
-            aggregate: object = self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
-        if not isinstance(aggregate, kind) or aggregate.workspace_id != workspace_id:
-            return None
-        return aggregate
+        aggregate = self.find(kind, aggregate_id)
+        return aggregate if aggregate and aggregate.workspace_id == workspace_id else None

@@ -29,13 +29,15 @@ def test_every_answer_carries_the_security_headers(api: Api) -> None:
         assert headers["strict-transport-security"].startswith("max-age="), path
 
 
-def test_answers_with_credentials_are_never_cached(api: Api) -> None:
+def test_answers_with_credentials_or_money_are_never_cached(api: Api) -> None:
     user = api.user()
     login = api.commands.post(
         "/api/auth/login", json={"email": user.email, "password": "Correct-horse-9"}
     )
     assert login.headers["cache-control"] == "no-store"
-    assert "cache-control" not in api.commands.get("/health").headers
+    workspace_id = api.workspace(user)
+    listing = api.reads.get(f"/api/workspaces/{workspace_id}/transactions", headers=user.headers)
+    assert listing.headers["cache-control"] == "no-store"
 
 
 def test_cors_answers_only_configured_origins(settings: Settings) -> None:

@@ -1,0 +1,111 @@
+"""The outbound mail port: SMTP when CENTSOURCE_SMTP_URL is set, else a dev mailbox table."""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+import structlog
+from psycopg_pool import AsyncConnectionPool
+
+log = structlog.get_logger("mail")
+
+MAILBOX_DDL = """
+CREATE TABLE IF NOT EXISTS dev_mailbox (
+    id bigserial PRIMARY KEY,
+    recipient text NOT NULL,
+    subject text NOT NULL,
+    body text NOT NULL,
+    sent_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+class Mailer(Protocol):
+    async def send(self, mail: Mail) -> bool:
+        """True once the mail is handed over; False (logged) when it could not be."""
+        ...
+
+
+class SmtpMailer:
+    """``smtp://[user:password@]host[:port]`` (STARTTLS when offered) or ``smtps://`` (TLS)."""
+
+    def __init__(self, url: str, sender: str) -> None:
+        self.url = urlsplit(url)
+        self.sender = sender
+
+    async def send(self, mail: Mail) -> bool:
+        try:
+            await asyncio.to_thread(self._send, mail)
+        except (OSError, smtplib.SMTPException) as error:
+            # The error names the server, never the mail's body (it holds codes and tokens).
+            log.warning("mail not sent", to=mail.to, subject=mail.subject, error=str(error))
+            return False
+        return True
+
+    def _send(self, mail: Mail) -> None:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message.set_content(mail.body)
+        host = self.url.hostname or "localhost"
+        if self.url.scheme == "smtps":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                host, self.url.port or 465, timeout=10, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(host, self.url.port or 25, timeout=10)
+        with client:
+            if self.url.scheme == "smtp" and client.has_extn("starttls"):
+                client.starttls(context=ssl.create_default_context())
+            if self.url.username:
+                client.login(unquote(self.url.username), unquote(self.url.password or ""))
+            client.send_message(message)
+
+
+class DevMailbox:
+    """Keeps mails in PostgreSQL, where a system ADMIN reads them (GET /api/admin/mailbox)."""
+
+    def __init__(self, pool: AsyncConnectionPool[Any]) -> None:
+        self.pool = pool
+
+    async def create_table(self) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(MAILBOX_DDL)
+
+    async def send(self, mail: Mail) -> bool:
+        try:
+            async with self.pool.connection() as conn:
+                await conn.execute(
+                    "INSERT INTO dev_mailbox (recipient, subject, body) VALUES (%s, %s, %s)",
+                    (mail.to, mail.subject, mail.body),
+                )
+        except psycopg.Error as error:
+            log.warning("mail not kept", to=mail.to, subject=mail.subject, error=str(error))
+            return False
+        return True
+
+    async def read(self, recipient: str | None, limit: int) -> list[dict[str, Any]]:
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(
+                "SELECT id, recipient, subject, body, sent_at FROM dev_mailbox"
+                " WHERE %(to)s::text IS NULL OR lower(recipient) = lower(%(to)s)"
+                " ORDER BY id DESC LIMIT %(limit)s",
+                {"to": recipient, "limit": limit},
+            )
+            rows: list[dict[str, Any]] = await cursor.fetchall()
+            return rows
