@@ -10,20 +10,24 @@ import structlog
 from infra.logs import configure_logging
 from infra.settings import Settings
 from projections import runtime
+from projections.activities.projector import ActivitiesProjection
 from projections.audit_trail.projector import AuditTrailProjection
 from projections.dashboard.projector import DashboardProjection
 from projections.relay.projector import RelayProjection
 from projections.runtime import Projection
 from projections.transactions.projector import TransactionsProjection
+from projections.users.projector import UsersProjection
 from projections.workspaces.projector import WorkspacesProjection
 
-READ_MODELS = ("workspaces", "transactions", "dashboard", "audit_trail")
+READ_MODELS = ("workspaces", "users", "activities", "transactions", "dashboard", "audit_trail")
 log = structlog.get_logger("projections")
 
 
 def build(settings: Settings) -> dict[str, Projection]:
     projections: list[Projection] = [
         WorkspacesProjection(),
+        UsersProjection(),
+        ActivitiesProjection(),
         TransactionsProjection(),
         DashboardProjection(),
         AuditTrailProjection(),

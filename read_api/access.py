@@ -1,39 +1,81 @@
-"""Who is reading, whether they may, and how fresh the projection must be first."""
+"""Who is reading, whether they may, and how fresh the projections must be first."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotAuthorizedException, NotFoundException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 
 from infra.settings import Settings
 from infra.tokens import InvalidTokenError, Principal, principal_from
+from projections import access
 from projections.runtime import MAX_POSITION
+from projections.users import view as users_view
 from projections.workspaces import view as workspaces_view
 from read_api.consistency import PositionWatcher
 
 MIN_POSITION_HEADER = "x-min-position"
+ROLES = ("VIEWER", "EDITOR", "ADMIN")
+
+
+@dataclass(frozen=True)
+class Reader:
+    principal: Principal
+    role: str | None  # in the workspace read, where there is one
 
 
 async def read_access(
-    request: Request[Any, Any, State], workspace_id: UUID, serving: str
-) -> Principal:
-    """Authenticates, waits for ``min_position`` if asked, then checks membership (else 404)."""
+    request: Request[Any, Any, State], workspace_id: UUID | None, serving: str
+) -> Reader:
+    """Authenticates, waits for ``min_position`` and for the last access change, then checks
+    the session or key and the membership (a stranger gets 404)."""
     settings: Settings = request.app.state.settings
     try:
         principal = principal_from(request.headers.get("authorization"), settings.secret)
     except InvalidTokenError as error:
-        raise NotAuthorizedException(str(error), headers={"WWW-Authenticate": "Bearer"}) from None
+        raise _unauthorized(str(error)) from None
     request.scope["state"]["actor_id"] = str(principal.actor_id)
     await wait_for_min_position(request, serving)
     async with request.app.state.pool.connection() as conn:
+        narrowed_at = await access.last_narrowing_position(conn)
+        await _wait(request, access.ACCESS_MODELS, narrowed_at)
+        if principal.is_api_key:
+            key = await workspaces_view.api_key(conn, principal.actor_id)
+            if key is None or not hmac.compare_digest(
+                key["secret_hash"], _hash(principal.key_secret or "")
+            ):
+                raise _unauthorized("the API key is not valid")
+            if workspace_id is None:
+                raise PermissionDeniedException("an API key reaches its workspace's routes only")
+            if key["workspace_id"] != workspace_id:
+                raise NotFoundException("no such workspace")
+            return Reader(principal, str(key["role"]))
+        assert principal.session_id is not None
+        if await users_view.session_ended(conn, principal.session_id):
+            raise _unauthorized("this session has ended; log in again")
+        if workspace_id is None:
+            return Reader(principal, None)
         role = await workspaces_view.role_of(conn, workspace_id, principal.actor_id)
     if role is None:
         raise NotFoundException("no such workspace")
-    return principal
+    return Reader(principal, role)
+
+
+def require_role(reader: Reader, required: str) -> None:
+    assert reader.role is not None
+    if ROLES.index(reader.role) < ROLES.index(required):
+        raise PermissionDeniedException(f"this needs the {required} role; you are {reader.role}")
 
 
 async def wait_for_min_position(request: Request[Any, Any, State], serving: str) -> None:
@@ -47,13 +89,26 @@ async def wait_for_min_position(request: Request[Any, Any, State], serving: str)
         raise HTTPException(
             "min_position must be a position returned by a command", status_code=400
         )
+    # Access is checked in the access projections, so they must be as fresh as the data.
+    await _wait(request, (serving, *access.ACCESS_MODELS), int(raw))
+    # What is read next is at least this fresh.
+    state["projection_position"] = watcher.position(serving)
+
+
+async def _wait(request: Request[Any, Any, State], names: tuple[str, ...], position: int) -> None:
     settings: Settings = request.app.state.settings
-    # Membership comes from the workspaces projection, so it must be as fresh as the data.
-    if not await watcher.wait((serving, "workspaces"), int(raw), settings.min_position_timeout):
+    watcher: PositionWatcher = request.app.state.positions
+    if not await watcher.wait(names, position, settings.min_position_timeout):
         raise HTTPException(
-            f"the {serving} projection has not reached position {raw} yet; retry shortly",
+            f"the read models have not reached position {position} yet; retry shortly",
             status_code=503,
             headers={"Retry-After": "1"},
         )
-    # What is read next is at least this fresh.
-    state["projection_position"] = watcher.position(serving)
+
+
+def _unauthorized(detail: str) -> NotAuthorizedException:
+    return NotAuthorizedException(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -23,7 +23,7 @@ from infra.logs import configure_logging
 from infra.settings import Settings
 from projections.registry import READ_MODELS
 from read_api.consistency import PositionWatcher
-from read_api.routes import audit_trail, dashboard, transactions
+from read_api.routes import activities, audit_trail, dashboard, transactions, workspaces
 
 
 @get("/health")
@@ -68,6 +68,12 @@ def create_app(settings: Settings) -> Litestar:
     app = Litestar(
         route_handlers=[
             health_check,
+            workspaces.list_workspaces,
+            workspaces.get_workspace,
+            workspaces.list_members,
+            workspaces.list_invitations,
+            workspaces.list_api_keys,
+            activities.list_activities,
             transactions.list_transactions,
             transactions.get_transaction,
             transactions.transaction_history,

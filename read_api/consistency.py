@@ -14,16 +14,21 @@ from psycopg import sql
 
 from infra.database import connection_kwargs
 from infra.settings import Settings
+from projections import access
+from projections.activities import view as activities_view
 from projections.audit_trail import view as audit_trail_view
 from projections.dashboard import view as dashboard_view
 from projections.runtime import POSITIONS_CHANNEL, create_read_model_tables
 from projections.transactions import view as transactions_view
+from projections.users import view as users_view
 from projections.workspaces import view as workspaces_view
 
 # The read API may start before the projectors: it makes their (empty) tables so that it
 # answers from the start, rather than failing on a missing table.
 READ_MODEL_TABLES = {
     "workspaces": workspaces_view.TABLES,
+    "users": users_view.TABLES,
+    "activities": activities_view.TABLES,
     "transactions": transactions_view.TABLES,
     "dashboard": dashboard_view.TABLES,
     "audit_trail": audit_trail_view.TABLES,
@@ -45,6 +50,7 @@ class PositionWatcher:
         self.positions: dict[str, int] = {}
         self.changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
+        self._indexed = False
 
     async def start(self) -> None:
         conn = await self._connect()
@@ -94,6 +100,8 @@ class PositionWatcher:
                     conn = await self._connect()
 
     async def _refresh(self, conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
+        if not self._indexed:  # the event table appears when the command API first starts
+            self._indexed = await access.create_index(conn)
         rows = await (
             await conn.execute("SELECT name, position FROM projection_positions")
         ).fetchall()

@@ -1,0 +1,67 @@
+"""The latest event that took access away, so the read API can wait until it is projected.
+
+The read API checks membership, sessions and API keys in the ``workspaces`` and ``users``
+projections. Before it trusts them it waits until they have passed the last committed event
+of these types: a removed member, an ended session or a revoked key is refused at the next
+request, while reads pay one index lookup when nothing was taken away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import psycopg
+from eventsourcing.utils import get_topic
+from psycopg import sql
+
+from domain.identity.session import Session
+from domain.identity.user import User
+from domain.workspaces.api_key import ApiKey
+from domain.workspaces.workspace import Workspace
+from projections.runtime import EVENTS_TABLE
+
+ACCESS_MODELS = ("workspaces", "users")
+NARROWING_EVENTS = (
+    Session.Ended,
+    User.PasswordChanged,
+    User.PasswordReset,
+    User.SystemRoleChanged,
+    Workspace.Deleted,
+    Workspace.MemberRoleChanged,
+    Workspace.MemberRemoved,
+    Workspace.MemberLeft,
+    ApiKey.Revoked,
+)
+_TOPICS = sql.SQL(", ").join(sql.Literal(get_topic(cls)) for cls in NARROWING_EVENTS)
+_INDEX = (
+    "centsource_events_narrowing_"
+    + hashlib.sha256("|".join(get_topic(cls) for cls in NARROWING_EVENTS).encode()).hexdigest()[:8]
+)
+
+
+async def create_index(conn: psycopg.AsyncConnection[Any]) -> bool:
+    """A partial index on the few narrowing events; False while the event table is missing."""
+    try:
+        await conn.execute(
+            sql.SQL(
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} (notification_id)"
+                " WHERE topic IN ({})"
+            ).format(sql.Identifier(_INDEX), sql.Identifier(EVENTS_TABLE), _TOPICS)
+        )
+    except psycopg.errors.UndefinedTable:
+        return False
+    return True
+
+
+async def last_narrowing_position(conn: psycopg.AsyncConnection[dict[str, Any]]) -> int:
+    try:
+        cursor = await conn.execute(
+            sql.SQL(
+                "SELECT COALESCE(max(notification_id), 0) AS position FROM {} WHERE topic IN ({})"
+            ).format(sql.Identifier(EVENTS_TABLE), _TOPICS)
+        )
+    except psycopg.errors.UndefinedTable:
+        return 0
+    row = await cursor.fetchone()
+    return int(row["position"]) if row else 0

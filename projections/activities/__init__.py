@@ -1,0 +1,1 @@
+"""The activities read model: every workspace event as a line a person can read."""

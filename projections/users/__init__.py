@@ -1,0 +1,1 @@
+"""The users read model: display names and system roles, and which sessions have ended."""
