@@ -31,7 +31,7 @@ from domain.base import DomainError
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.workspaces.application import Workspaces
-from infra import database, health
+from infra import database, health, rate_limits
 from infra.http import (
     EXCEPTION_HANDLERS,
     add_security_headers,
@@ -46,6 +46,30 @@ from infra.passwords import Argon2Hasher
 from infra.settings import Settings
 
 log = structlog.get_logger("command_api")
+
+# Credentials are guessed here: limited per IP and email (the STRICT tier).
+STRICT_PATHS = frozenset(
+    {
+        "/api/auth/signup",
+        "/api/auth/login",
+        "/api/auth/refresh",
+        "/api/auth/password",
+        "/api/auth/password-reset",
+        "/api/auth/password-reset/confirm",
+        "/api/auth/email-verification/confirm",
+        "/api/users",
+    }
+)
+
+
+def rate_limit_tier(method: str, path: str) -> str | None:
+    if not path.startswith("/api/") or method == "OPTIONS":
+        return None
+    if path in STRICT_PATHS:
+        return "strict"
+    if "/imports" in path or "/exports" in path:
+        return "expensive"
+    return "lenient" if method in ("GET", "HEAD") else "moderate"
 
 
 def on_domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
@@ -93,7 +117,8 @@ def create_app(settings: Settings) -> Litestar:
         else:
             app.state.mailer = DevMailbox(app.state.pool)
             await app.state.mailer.create_table()
-        app.state.cache = redis.from_url(settings.redis, socket_timeout=2)
+        app.state.cache = redis.from_url(settings.redis, socket_timeout=1, socket_connect_timeout=1)
+        rate_limits.install(app.state, settings, app.state.cache)
         app.state.nats = health.connect_nats(settings.nats)
         try:
             yield
@@ -159,6 +184,9 @@ def create_app(settings: Settings) -> Litestar:
                     ledger.restore_transaction,
                 ],
             ),
+        ],
+        middleware=[
+            rate_limits.rate_limit_middleware(rate_limit_tier, frozenset({"/api/auth/login"}))
         ],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=False),

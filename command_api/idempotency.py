@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.types import ASGIApp
 
-from infra.http import send_problem
+from infra.http import read_body, send_problem
 from infra.idempotency import Claim, IdempotencyStore, Stored
 from infra.tokens import InvalidTokenError, principal_from
 
@@ -30,7 +30,7 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
                 send, 400, f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters"
             )
             return
-        body = await _read_body(receive)
+        body = await read_body(receive, MAX_BODY_BYTES)
         if body is None:
             await send_problem(send, 413, f"the body is larger than {MAX_BODY_BYTES} bytes")
             return
@@ -110,18 +110,6 @@ def _caller(headers: dict[bytes, bytes], secret: str) -> str:
         return str(principal_from(authorization, secret).actor_id)
     except InvalidTokenError:
         return "anonymous"
-
-
-async def _read_body(receive: Any) -> bytes | None:
-    body = b""
-    while True:
-        message = await receive()
-        chunk: bytes = message.get("body", b"")
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            return None
-        if not message.get("more_body"):
-            return body
 
 
 async def _replay(send: Any, stored: Stored) -> None:

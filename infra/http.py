@@ -64,6 +64,19 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
+async def read_body(receive: Any, max_bytes: int = 1_048_576) -> bytes | None:
+    """The whole request body from ASGI messages; None once it grows past ``max_bytes``."""
+    body = b""
+    while True:
+        message = await receive()
+        chunk: bytes = message.get("body", b"")
+        body += chunk
+        if len(body) > max_bytes:
+            return None
+        if not message.get("more_body"):
+            return body
+
+
 _TITLES = {
     400: "Bad Request",
     401: "Unauthorized",

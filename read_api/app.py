@@ -12,7 +12,7 @@ from litestar import Litestar, Response, get
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.openapi import OpenAPIConfig
 
-from infra import database, health
+from infra import database, health, rate_limits
 from infra.http import (
     EXCEPTION_HANDLERS,
     add_security_headers,
@@ -47,6 +47,12 @@ async def add_projection_position(message: Any, scope: Any) -> None:
         MutableScopeHeaders.from_message(message)["x-projection-position"] = str(position)
 
 
+def rate_limit_tier(method: str, path: str) -> str | None:
+    if not path.startswith("/api/") or method == "OPTIONS":
+        return None
+    return "expensive" if "/exports" in path else "lenient"
+
+
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -56,6 +62,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.positions = PositionWatcher(settings)
         await app.state.positions.start()
         app.state.cache = redis.from_url(settings.redis, socket_timeout=1, socket_connect_timeout=1)
+        rate_limits.install(app.state, settings, app.state.cache)
         app.state.nats = health.connect_nats(settings.nats)
         try:
             yield
@@ -80,6 +87,7 @@ def create_app(settings: Settings) -> Litestar:
             dashboard.get_dashboard,
             audit_trail.audit_trail,
         ],
+        middleware=[rate_limits.rate_limit_middleware(rate_limit_tier)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"settings": settings}),
