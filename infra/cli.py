@@ -21,6 +21,7 @@ ENTRY_POINTS = {
     "relay": "projections.registry:relay",
     "status": "projections.registry:status",
     "rebuild": "projections.registry:rebuild",
+    "admin": "command_api.admin_cli:change_system_role",
 }
 
 
@@ -48,6 +49,12 @@ def parser() -> argparse.ArgumentParser:
     actions.add_parser("status", help="each projection's position against the head of the log")
     rebuild = actions.add_parser("rebuild", help="replay a projection into fresh tables and swap")
     rebuild.add_argument("name")
+    admin = commands.add_parser("admin", help="system roles")
+    roles = admin.add_subparsers(dest="action", required=True)
+    grant = roles.add_parser("grant", help="make the user with this email a system ADMIN")
+    grant.add_argument("email")
+    revoke = roles.add_parser("revoke", help="make a system ADMIN a plain USER again")
+    revoke.add_argument("email")
     return cli
 
 
@@ -69,6 +76,8 @@ def main(argv: list[str] | None = None) -> None:
         entry_point("rebuild")(settings, args.name)
     elif args.command == "projections":
         entry_point("status")(settings)
+    elif args.command == "admin":
+        entry_point("admin")(settings, args.email, grant=args.action == "grant")
     else:
         entry_point(args.command)(settings)
 

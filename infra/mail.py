@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -34,13 +35,13 @@ class Mail:
     body: str
 
 
-class Mailer(Protocol):
+class Mailer(ABC):
+    @abstractmethod
     async def send(self, mail: Mail) -> bool:
         """True once the mail is handed over; False (logged) when it could not be."""
-        ...
 
 
-class SmtpMailer:
+class SmtpMailer(Mailer):
     """``smtp://[user:password@]host[:port]`` (STARTTLS when offered) or ``smtps://`` (TLS)."""
 
     def __init__(self, url: str, sender: str) -> None:
@@ -77,7 +78,7 @@ class SmtpMailer:
             client.send_message(message)
 
 
-class DevMailbox:
+class DevMailbox(Mailer):
     """Keeps mails in PostgreSQL, where a system ADMIN reads them (GET /api/admin/mailbox)."""
 
     def __init__(self, pool: AsyncConnectionPool[Any]) -> None:

@@ -131,3 +131,21 @@ def pytest_report_header() -> str:
     ]
     source = f"from CENTSOURCE_*_URL: {', '.join(using)}" if using else "embedded"
     return f"centsource services: {source}"
+
+
+@pytest.fixture
+def mailbox(settings: Settings) -> Any:
+    """The newest mail the dev mailbox kept for an email (tests run without SMTP)."""
+
+    def newest_to(email: str) -> str:
+        with psycopg.connect(settings.database) as conn:
+            row = conn.execute(
+                sql.SQL(
+                    "SELECT body FROM {}.dev_mailbox WHERE recipient = %s ORDER BY id DESC"
+                ).format(sql.Identifier(settings.database_schema)),
+                (email,),
+            ).fetchone()
+        assert row is not None, f"no mail to {email}"
+        return str(row[0])
+
+    return newest_to

@@ -205,7 +205,12 @@ async def request_email_verification(
     return CodeSent(email_sent=sent, position=issued.position)
 
 
-@post("/api/auth/email-verification/confirm", sync_to_thread=True, access=Access.SIGNED_IN)
+@post(
+    "/api/auth/email-verification/confirm",
+    sync_to_thread=True,
+    status_code=200,
+    access=Access.SIGNED_IN,
+)
 def verify_email(
     data: JSONBody[ConfirmCode],
     identity: NamedDependency[Identity],
@@ -237,7 +242,9 @@ async def request_password_reset(
     return Response(None, status_code=202)
 
 
-@post("/api/auth/password-reset/confirm", sync_to_thread=True, access=Access.PUBLIC)
+@post(
+    "/api/auth/password-reset/confirm", sync_to_thread=True, status_code=200, access=Access.PUBLIC
+)
 def reset_password(
     data: JSONBody[ResetPassword],
     identity: NamedDependency[Identity],

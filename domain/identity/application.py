@@ -139,7 +139,7 @@ class Identity(CentsourceApplication):
         user = self.get_user(user_id)
         if user.password_hash is None or not self.hasher.verify(user.password_hash, current):
             raise UnauthorizedError("the current password is wrong")
-        user.change_password(self.hasher.hash(new), by)
+        user.change_password(self.hasher.hash(new), _now(), by)
         return self._start_session(user, by.correlation_id)
 
     def attach_credentials(

@@ -137,15 +137,18 @@ class User(Tracked):
 
     class PasswordChanged(Tracked.Event):
         password_hash: str
+        sessions_valid_from: datetime
 
-    def change_password(self, password_hash: str, by: Actor) -> None:
+    def change_password(self, password_hash: str, now: datetime, by: Actor) -> None:
         """Every session started before the change stops working, the current one too."""
-        self._trigger(self.PasswordChanged, by, password_hash=password_hash)
+        self._trigger(
+            self.PasswordChanged, by, password_hash=password_hash, sessions_valid_from=now
+        )
 
     @event(PasswordChanged)
-    def _password_changed(self, password_hash: str) -> None:
+    def _password_changed(self, password_hash: str, sessions_valid_from: datetime) -> None:
         self.password_hash = password_hash
-        self.sessions_valid_from = self.modified_on
+        self.sessions_valid_from = sessions_valid_from
 
     def check_session_start(self, started_at: datetime) -> None:
         if self.sessions_valid_from is not None and started_at < self.sessions_valid_from:
@@ -205,16 +208,18 @@ class User(Tracked):
 
     class PasswordReset(Tracked.Event):
         password_hash: str
+        sessions_valid_from: datetime
 
     def reset_password(self, code_hash: str, password_hash: str, now: datetime, by: Actor) -> None:
+        """As a change of password: every session started before it ends."""
         _check_code(self.reset, code_hash, now)
-        self._trigger(self.PasswordReset, by, password_hash=password_hash)
+        self._trigger(self.PasswordReset, by, password_hash=password_hash, sessions_valid_from=now)
 
     @event(PasswordReset)
-    def _password_reset(self, password_hash: str) -> None:
+    def _password_reset(self, password_hash: str, sessions_valid_from: datetime) -> None:
         self.password_hash = password_hash
         self.reset = None
-        self.sessions_valid_from = self.modified_on
+        self.sessions_valid_from = sessions_valid_from
 
 
 def _check_code(expected: tuple[str, datetime] | None, code_hash: str, now: datetime) -> None:

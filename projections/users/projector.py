@@ -58,7 +58,7 @@ class UsersProjection(Projection):
         await cur.execute(
             "UPDATE users_sessions SET ended_at = %s"
             " WHERE user_id = %s AND started_at < %s AND ended_at IS NULL",
-            (event.timestamp, event.originator_id, event.timestamp),
+            (event.timestamp, event.originator_id, event.sessions_valid_from),
         )
 
     @handles(Session.Started)
