@@ -83,6 +83,19 @@ class Api:
         result: dict[str, Any] = response.json()
         return result
 
+    def record_with(self, headers: dict[str, str], workspace_id: str, account_id: str) -> Any:
+        return self.commands.post(
+            f"/api/workspaces/{workspace_id}/transactions",
+            json={
+                "account_id": account_id,
+                "date": "2026-03-14",
+                "amount": "-5.75",
+                "currency": "EUR",
+                "description": "Coffee",
+            },
+            headers=headers,
+        )
+
     def read(self, user: User, path: str, min_position: int = 0, **params: Any) -> Any:
         response = self.reads.get(
             path, params={"min_position": min_position, **params}, headers=user.headers

@@ -61,6 +61,7 @@ class Workspace(Tracked):
 
     @event(Created)
     def __init__(self, name: str, base_currency: str, creator_id: UUID) -> None:
+        self.workspace_id = self.id  # a workspace's own events belong to it
         self.name = name
         self.base_currency = base_currency
         self.timezone = DEFAULT_TIMEZONE
