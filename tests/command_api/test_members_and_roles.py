@@ -52,17 +52,7 @@ def test_an_invited_member_joins_and_a_removed_one_is_refused_at_once(
         f"/api/workspaces/{workspace_id}/members/{editor.id}", headers=admin.headers
     )
     assert removed.status_code == 200
-    write = api.commands.post(
-        f"/api/workspaces/{workspace_id}/transactions",
-        json={
-            "account_id": account_id,
-            "date": "2026-03-14",
-            "amount": "-1.00",
-            "currency": "EUR",
-            "description": "Sneaky",
-        },
-        headers=editor.headers,
-    )
+    write = api.record_with(editor.headers, workspace_id, account_id)
     assert write.status_code == 404
     read = api.reads.get(f"/api/workspaces/{workspace_id}/transactions", headers=editor.headers)
     assert read.status_code == 404
@@ -75,17 +65,7 @@ def test_a_viewer_reads_but_cannot_record_nor_see_another_workspace(
     workspace_id = api.workspace(admin)
     account_id = api.account(admin, workspace_id)
     viewer = join(api, admin, workspace_id, "VIEWER", mailbox)
-    refused = api.commands.post(
-        f"/api/workspaces/{workspace_id}/transactions",
-        json={
-            "account_id": account_id,
-            "date": "2026-03-14",
-            "amount": "-1.00",
-            "currency": "EUR",
-            "description": "No",
-        },
-        headers=viewer.headers,
-    )
+    refused = api.record_with(viewer.headers, workspace_id, account_id)
     assert refused.status_code == 403
     assert refused.headers["content-type"] == "application/problem+json"
     other = api.workspace(api.user("Stranger"))
