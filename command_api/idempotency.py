@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.types import ASGIApp
 
-from infra.http import read_body, send_problem
+from infra.http import read_body, replay_body, send_problem
 from infra.idempotency import Claim, IdempotencyStore, Stored
 from infra.tokens import InvalidTokenError, principal_from
 
@@ -66,15 +66,6 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
 async def _run(
     app: ASGIApp, scope: Any, body: bytes, send: Any, store: IdempotencyStore, claim_scope: str
 ) -> None:
-    sent_body = False
-
-    async def receive_once() -> Any:
-        nonlocal sent_body
-        if sent_body:
-            return {"type": "http.disconnect"}
-        sent_body = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
     status = 500
     response_headers: list[tuple[str, str]] = []
     chunks: list[bytes] = []
@@ -94,7 +85,7 @@ async def _run(
 
     completed = False
     try:
-        await app(scope, receive_once, capture)
+        await app(scope, replay_body(body), capture)
         if status in REPLAYABLE:
             await store.complete(claim_scope, Stored(status, response_headers, b"".join(chunks)))
             completed = True

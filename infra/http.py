@@ -77,6 +77,20 @@ async def read_body(receive: Any, max_bytes: int = 1_048_576) -> bytes | None:
             return body
 
 
+def replay_body(body: bytes) -> Any:
+    """An ASGI ``receive`` that hands a body already read to the app, once."""
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
 _TITLES = {
     400: "Bad Request",
     401: "Unauthorized",

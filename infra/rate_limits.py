@@ -21,7 +21,8 @@ import redis.asyncio as redis
 import structlog
 from redis.exceptions import RedisError
 
-from infra.http import read_body, send_problem
+from infra.http import read_body, replay_body, send_problem
+from infra.settings import Settings
 from infra.tokens import InvalidTokenError, principal_from
 
 log = structlog.get_logger("rate_limits")
@@ -120,14 +121,14 @@ def lockout_tier(text: str) -> Tier:
     return Tier("lockout", int(limit), int(window))
 
 
-def install(state: Any, settings: Any, cache: redis.Redis) -> None:
+def install(state: Any, settings: Settings, cache: redis.Redis) -> None:
     """Puts the windows and the configured tiers where the middleware finds them."""
     state.rate_limits = SlidingWindows(cache, f"{settings.database_schema}:rate")
     state.rate_limit_tiers = parse_tiers(settings.rate_limits)
     state.login_lockout = lockout_tier(settings.login_lockout)
 
 
-def headers(tier: Tier, decision: Decision) -> dict[str, str]:
+def limit_headers(tier: Tier, decision: Decision) -> dict[str, str]:
     return {
         "RateLimit-Policy": f'"{tier.name}";q={tier.limit};w={tier.window}',
         "RateLimit": f'"{tier.name}";r={decision.remaining};t={decision.reset}',
@@ -170,7 +171,9 @@ def rate_limit_middleware(classify: Classifier, lockout_paths: frozenset[str] = 
             if not decision.allowed:
                 await _refuse(send, tier, decision, f"the {tier.name} rate limit is reached")
                 return
-            extra = [(k.lower().encode(), v.encode()) for k, v in headers(tier, decision).items()]
+            extra = [
+                (k.lower().encode(), v.encode()) for k, v in limit_headers(tier, decision).items()
+            ]
             status = 0
 
             async def send_with_headers(message: Any) -> None:
@@ -191,7 +194,6 @@ def rate_limit_middleware(classify: Classifier, lockout_paths: frozenset[str] = 
 
 async def _who(scope: Any, receive: Any, tier: Tier, secret: str) -> tuple[str, str, Any]:
     """The window's key: the user or API key; for STRICT the IP and the body's email."""
-    headers_ = dict(scope["headers"])
     ip = (scope.get("client") or ("unknown",))[0]
     if tier.name == "strict":
         body = await read_body(receive) or b""
@@ -199,25 +201,12 @@ async def _who(scope: Any, receive: Any, tier: Tier, secret: str) -> tuple[str, 
             email = msgspec.json.decode(body, type=_Email).email.strip().casefold()
         except msgspec.DecodeError:
             email = ""
-        return f"ip:{ip}:{email}", email, _replay(body)
+        return f"ip:{ip}:{email}", email, replay_body(body)
     try:
-        authorization = headers_.get(b"authorization", b"").decode(errors="replace")
+        authorization = dict(scope["headers"]).get(b"authorization", b"").decode(errors="replace")
         return f"actor:{principal_from(authorization, secret).actor_id}", "", receive
     except InvalidTokenError:
         return f"ip:{ip}", "", receive
-
-
-def _replay(body: bytes) -> Any:
-    sent = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return receive
 
 
 async def _refuse(send: Any, tier: Tier, decision: Decision, detail: str) -> None:
@@ -225,5 +214,5 @@ async def _refuse(send: Any, tier: Tier, decision: Decision, detail: str) -> Non
         send,
         429,
         f"{detail}; retry in {decision.reset} s",
-        {**headers(tier, decision), "Retry-After": str(decision.reset)},
+        {**limit_headers(tier, decision), "Retry-After": str(decision.reset)},
     )
