@@ -31,6 +31,11 @@ def natural_id(*parts: object) -> UUID:
     return uuid5(NAMESPACE, "\x1f".join(str(part) for part in parts))
 
 
+def normalize_email(email: str) -> str:
+    """Emails compare, and key natural ids, case-folded and stripped."""
+    return email.strip().casefold()
+
+
 def hash_secret(secret: str) -> str:
     """How a high-entropy secret (refresh token, API key, invitation) is kept: its SHA-256."""
     return hashlib.sha256(secret.encode()).hexdigest()

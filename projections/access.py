@@ -33,10 +33,11 @@ NARROWING_EVENTS = (
     Workspace.MemberLeft,
     ApiKey.Revoked,
 )
-_TOPICS = sql.SQL(", ").join(sql.Literal(get_topic(cls)) for cls in NARROWING_EVENTS)
+_NARROWING_TOPICS = tuple(get_topic(cls) for cls in NARROWING_EVENTS)
+_TOPICS = sql.SQL(", ").join(sql.Literal(topic) for topic in _NARROWING_TOPICS)
 _INDEX = (
     "centsource_events_narrowing_"
-    + hashlib.sha256("|".join(get_topic(cls) for cls in NARROWING_EVENTS).encode()).hexdigest()[:8]
+    + hashlib.sha256("|".join(_NARROWING_TOPICS).encode()).hexdigest()[:8]
 )
 
 

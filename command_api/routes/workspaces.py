@@ -156,28 +156,27 @@ async def invite_member(
 ) -> InvitationOut:
     """Mails a one-use token to the email; only its hash is stored. Expires in 7 days."""
     existing_user_id = await asyncio.to_thread(identity.find_user_id, data.email)
-    invitation_id, token, position = await asyncio.to_thread(
+    invited = await asyncio.to_thread(
         workspaces.invite, workspace_id, data.email, data.role, existing_user_id, actor
     )
-    workspace = await asyncio.to_thread(workspaces.get_workspace, workspace_id)
-    invitation = workspace.invitations[invitation_id]
+    name = invited.workspace.name
     sent = await mailer.send(
         Mail(
             data.email,
-            f"You are invited to {workspace.name} on centsource",
-            f"You are invited to the workspace {workspace.name!r} as {data.role.value}.\n"
-            f"Accept with POST /api/invitations/accept and this token:\n{token}\n"
+            f"You are invited to {name} on centsource",
+            f"You are invited to the workspace {name!r} as {data.role.value}.\n"
+            f"Accept with POST /api/invitations/accept and this token:\n{invited.token}\n"
             "It works once and expires in 7 days.",
         )
     )
     return InvitationOut(
-        id=invitation_id,
+        id=invited.invitation_id,
         workspace_id=workspace_id,
-        email=invitation.email,
-        role=invitation.role.value,
-        expires_at=invitation.expires_at,
+        email=invited.invitation.email,
+        role=invited.invitation.role.value,
+        expires_at=invited.invitation.expires_at,
         email_sent=sent,
-        position=position,
+        position=invited.position,
     )
 
 

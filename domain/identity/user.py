@@ -16,6 +16,7 @@ from domain.base import (
     Tracked,
     UnauthorizedError,
     natural_id,
+    normalize_email,
 )
 
 ANONYMOUS_NAME = "Anonymous"
@@ -33,10 +34,6 @@ def user_id_for(email: str) -> UUID:
 
 def device_user_id(client_id: UUID) -> UUID:
     return natural_id("device", client_id)
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().casefold()
 
 
 class User(Tracked):

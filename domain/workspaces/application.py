@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from domain.base import Actor, CentsourceApplication, NotFoundError, UnauthorizedError
 from domain.workspaces.api_key import ApiKey
-from domain.workspaces.workspace import Role, Workspace, check_role
+from domain.workspaces.workspace import Invitation, Role, Workspace, check_role
 
 INVITATION_LIFETIME = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Invited:
+    """An invitation made; the token is for the mail only (just its hash is stored)."""
+
+    workspace: Workspace
+    invitation_id: UUID
+    token: str
+    position: int
+
+    @property
+    def invitation(self) -> Invitation:
+        return self.workspace.invitations[self.invitation_id]
 
 
 class Workspaces(CentsourceApplication):
@@ -68,15 +83,15 @@ class Workspaces(CentsourceApplication):
         role: Role,
         existing_user_id: UUID | None,
         by: Actor,
-    ) -> tuple[UUID, str, int]:
-        """Returns the invitation's id, the token to mail (never stored) and the position."""
+    ) -> Invited:
         workspace = self.get_workspace(workspace_id)
         secret = secrets.token_urlsafe(32)
         invitation_id = workspace.invite(
             email, role, secret, _now() + INVITATION_LIFETIME, existing_user_id, by
         )
+        position = self.save_all(workspace)
         token = f"{workspace_id.hex}.{invitation_id.hex}.{secret}"
-        return invitation_id, token, self.save_all(workspace)
+        return Invited(workspace, invitation_id, token, position)
 
     def accept_invitation(
         self, token: str, email: str | None, by: Actor

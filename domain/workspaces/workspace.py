@@ -20,6 +20,7 @@ from domain.base import (
     Tracked,
     hash_secret,
     natural_id,
+    normalize_email,
 )
 from domain.money import check_currency
 
@@ -171,7 +172,7 @@ class Workspace(Tracked):
             raise DomainError(
                 f"a workspace has at most {MAX_MEMBERS} members and pending invitations"
             )
-        invitation_id = natural_id("invitation", self.id, email.casefold(), self.version)
+        invitation_id = natural_id("invitation", self.id, normalize_email(email), self.version)
         self._trigger(
             self.MemberInvited,
             by,
@@ -263,7 +264,7 @@ class Workspace(Tracked):
     def change_role(self, user_id: UUID, role: Role, by: Actor) -> None:
         current = self._member(user_id)
         if current is Role.ADMIN and role is not Role.ADMIN:
-            self._check_not_last_admin(user_id, "demoted")
+            self._check_not_last_admin(user_id, "be demoted")
         if role is not current:
             self._trigger(self.MemberRoleChanged, by, user_id=user_id, role=role.value)
 
@@ -276,7 +277,7 @@ class Workspace(Tracked):
 
     def remove_member(self, user_id: UUID, by: Actor) -> None:
         self._member(user_id)
-        self._check_not_last_admin(user_id, "removed")
+        self._check_not_last_admin(user_id, "be removed")
         self._trigger(self.MemberRemoved, by, user_id=user_id)
 
     @event(MemberRemoved)
@@ -301,12 +302,11 @@ class Workspace(Tracked):
             raise NotFoundError("no such member", "user_id")
         return role
 
-    def _check_not_last_admin(self, user_id: UUID, what: str) -> None:
+    def _check_not_last_admin(self, user_id: UUID, cannot: str) -> None:
         admins = [member for member, role in self.members.items() if role is Role.ADMIN]
         if admins == [user_id]:
-            verb = "leave" if what == "leave" else f"be {what}"
             raise DomainError(
-                f"the last ADMIN cannot {verb}; make another member ADMIN first", "user_id"
+                f"the last ADMIN cannot {cannot}; make another member ADMIN first", "user_id"
             )
 
 
@@ -317,7 +317,7 @@ def check_role(role: Role, required: Role) -> Role:
 
 
 def _same_email(a: str, b: str) -> bool:
-    return a.strip().casefold() == b.strip().casefold()
+    return normalize_email(a) == normalize_email(b)
 
 
 _TIMEZONES = frozenset(available_timezones())

@@ -61,7 +61,7 @@ def describe(event: Any) -> tuple[str, UUID | None]:
             return "restored a transaction", None
     # An event type this list does not know yet still shows, in plain words.
     words = re.sub(r"(?<!^)(?=[A-Z])", " ", event_type(event)).lower()
-    return f"{words}", None
+    return words, None
 
 
 class ActivitiesProjection(Projection):

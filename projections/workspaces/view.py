@@ -92,9 +92,8 @@ async def workspace(
     conn: psycopg.AsyncConnection[dict[str, Any]], workspace_id: UUID
 ) -> dict[str, Any]:
     cursor = await conn.execute(
-        "SELECT w.id, w.name, w.base_currency, w.timezone, w.week_start, w.created_at,"
-        " (SELECT count(*) FROM workspaces_members m WHERE m.workspace_id = w.id) AS members"
-        " FROM workspaces w WHERE w.id = %s",
+        "SELECT id, name, base_currency, timezone, week_start, created_at"
+        " FROM workspaces WHERE id = %s",
         (workspace_id,),
     )
     row: dict[str, Any] = await cursor.fetchone()  # type: ignore[assignment]

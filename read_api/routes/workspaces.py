@@ -41,7 +41,6 @@ async def get_workspace(
     reader = await read_access(request, workspace_id, "workspaces")
     async with request.app.state.pool.connection() as conn:
         row = await view.workspace(conn, workspace_id)
-    row.pop("members")
     return WorkspaceView(**row, role=reader.role if not reader.principal.is_api_key else None)
 
 

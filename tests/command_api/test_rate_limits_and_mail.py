@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import socket
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
@@ -16,6 +15,7 @@ from aiosmtpd.controller import Controller
 from litestar.testing import TestClient
 
 from command_api.app import create_app as create_command_app
+from infra.embedded import free_port
 from infra.logs import configure_logging
 from infra.settings import Settings
 from tests.api import PASSWORD, Api
@@ -66,16 +66,10 @@ def test_repeated_failures_lock_an_email_across_addresses(own_schema: Settings) 
         assert "failed log-ins" in right.json()["detail"]
 
 
-def _dead_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_with_redis_away_limits_hold_per_process_and_nothing_fails(
     own_schema: Settings,
 ) -> None:
-    redis_away = f"redis://127.0.0.1:{_dead_port()}"  # nothing listens there
+    redis_away = f"redis://127.0.0.1:{free_port()}"  # nothing listens there
     with _app(own_schema, redis_url=redis_away, rate_limits="moderate=3/900,strict=2/900") as c:
         signup = c.post(
             "/api/auth/signup",
@@ -108,7 +102,7 @@ class Inbox:
 @pytest.fixture
 def smtp() -> Iterator[tuple[str, Inbox]]:
     inbox = Inbox()
-    port = _dead_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
