@@ -26,7 +26,7 @@ from command_api.context import (
     provide_workspaces,
 )
 from command_api.idempotency import idempotency_middleware
-from command_api.routes import admin, auth, ledger, workspaces
+from command_api.routes import admin, auth, categories, imports, ledger, workspaces
 from domain.base import DomainError
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
@@ -182,6 +182,19 @@ def create_app(settings: Settings) -> Litestar:
                     ledger.amend_transaction,
                     ledger.delete_transaction,
                     ledger.restore_transaction,
+                    ledger.update_account,
+                    ledger.close_account,
+                    ledger.reopen_account,
+                    ledger.value_account,
+                    ledger.record_transfer,
+                    ledger.split_transaction,
+                    ledger.categorize_transactions,
+                    categories.add_category,
+                    categories.change_category,
+                    categories.merge_category,
+                    imports.import_statement,
+                    imports.record_rates,
+                    imports.upload_rates,
                 ],
             ),
         ],

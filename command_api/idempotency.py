@@ -12,7 +12,7 @@ from infra.idempotency import Claim, IdempotencyStore, Stored
 from infra.tokens import InvalidTokenError, principal_from
 
 MAX_KEY_LENGTH = 255
-MAX_BODY_BYTES = 1_048_576
+MAX_BODY_BYTES = 11 * 1_048_576  # a statement file of 10 MB, and its form
 # Outcomes a retry must see again. Others (401, 403, 404, 409, 412, 429, 5xx) may change
 # once the client fixes the cause, so their key is released.
 REPLAYABLE = frozenset({200, 201, 202, 204, 400, 413, 422})

@@ -162,6 +162,23 @@ class CentsourceApplication(Application[UUID]):
             raise ConflictError("a concurrent change won the race; reload and retry") from error
         return max((r.notification.id for r in recordings), default=0)
 
+    def existing_ids(self, ids: list[UUID]) -> set[UUID]:
+        """Which of these ids an aggregate already has: one query, for imports of many rows."""
+        datastore = getattr(self.recorder, "datastore", None)
+        if datastore is None:  # not PostgreSQL: ask the repository one by one
+            return {i for i in ids if self.repository.__contains__(i)}
+        table = ".".join(
+            '"' + name.replace('"', '""') + '"'
+            for name in (datastore.schema, self.recorder.events_table_name)  # type: ignore[attr-defined]
+        )
+        query = (
+            f"SELECT originator_id FROM {table} "  # noqa: S608 - quoted identifiers of our own
+            "WHERE originator_id = ANY(%s) AND originator_version = 1"
+        )
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute(query, (ids,))
+            return {row["originator_id"] for row in cursor.fetchall()}
+
     def find(self, kind: type[TAggregate], aggregate_id: UUID) -> TAggregate | None:
         """The aggregate of this kind with this id, or None."""
         try:

@@ -13,13 +13,22 @@ from projections import runtime
 from projections.activities.projector import ActivitiesProjection
 from projections.audit_trail.projector import AuditTrailProjection
 from projections.dashboard.projector import DashboardProjection
+from projections.ledger.projector import LedgerProjection
 from projections.relay.projector import RelayProjection
 from projections.runtime import Projection
 from projections.transactions.projector import TransactionsProjection
 from projections.users.projector import UsersProjection
 from projections.workspaces.projector import WorkspacesProjection
 
-READ_MODELS = ("workspaces", "users", "activities", "transactions", "dashboard", "audit_trail")
+READ_MODELS = (
+    "workspaces",
+    "users",
+    "activities",
+    "transactions",
+    "ledger",
+    "dashboard",
+    "audit_trail",
+)
 log = structlog.get_logger("projections")
 
 
@@ -29,6 +38,7 @@ def build(settings: Settings) -> dict[str, Projection]:
         UsersProjection(),
         ActivitiesProjection(),
         TransactionsProjection(),
+        LedgerProjection(),
         DashboardProjection(),
         AuditTrailProjection(),
         RelayProjection(settings.nats, settings.nats_stream),

@@ -36,7 +36,7 @@ class Reader:
 
 
 async def read_access(
-    request: Request[Any, Any, State], workspace_id: UUID | None, serving: str
+    request: Request[Any, Any, State], workspace_id: UUID | None, serving: str | tuple[str, ...]
 ) -> Reader:
     """Authenticates, waits for ``min_position`` and for the last access change, then checks
     the session or key and the membership (a stranger gets 404)."""
@@ -78,11 +78,16 @@ def require_role(reader: Reader, required: str) -> None:
         raise PermissionDeniedException(f"this needs the {required} role; you are {reader.role}")
 
 
-async def wait_for_min_position(request: Request[Any, Any, State], serving: str) -> None:
+async def wait_for_min_position(
+    request: Request[Any, Any, State], serving: str | tuple[str, ...]
+) -> None:
+    """``serving`` names the read model(s) an answer is made from; it is as fresh as the
+    least fresh of them."""
+    names = (serving,) if isinstance(serving, str) else serving
     raw = request.query_params.get("min_position") or request.headers.get(MIN_POSITION_HEADER)
     watcher: PositionWatcher = request.app.state.positions
     state = request.scope["state"]
-    state["projection_position"] = watcher.position(serving)
+    state["projection_position"] = min(watcher.position(name) for name in names)
     if raw is None:
         return
     if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_POSITION:
@@ -90,9 +95,9 @@ async def wait_for_min_position(request: Request[Any, Any, State], serving: str)
             "min_position must be a position returned by a command", status_code=400
         )
     # Access is checked in the access projections, so they must be as fresh as the data.
-    await _wait(request, (serving, *access.ACCESS_MODELS), int(raw))
+    await _wait(request, (*names, *access.ACCESS_MODELS), int(raw))
     # What is read next is at least this fresh.
-    state["projection_position"] = watcher.position(serving)
+    state["projection_position"] = min(watcher.position(name) for name in names)
 
 
 async def _wait(request: Request[Any, Any, State], names: tuple[str, ...], position: int) -> None:

@@ -23,7 +23,14 @@ from infra.logs import configure_logging
 from infra.settings import Settings
 from projections.registry import READ_MODELS
 from read_api.consistency import PositionWatcher
-from read_api.routes import activities, audit_trail, dashboard, transactions, workspaces
+from read_api.routes import (
+    activities,
+    audit_trail,
+    dashboard,
+    ledger,
+    transactions,
+    workspaces,
+)
 
 
 @get("/health")
@@ -82,6 +89,14 @@ def create_app(settings: Settings) -> Litestar:
             workspaces.list_api_keys,
             activities.list_activities,
             transactions.list_transactions,
+            transactions.recent_transactions,
+            transactions.deleted_transactions,
+            ledger.list_accounts,
+            ledger.balance_history,
+            ledger.net_worth,
+            ledger.list_categories,
+            ledger.category_spending,
+            ledger.get_import,
             transactions.get_transaction,
             transactions.transaction_history,
             dashboard.get_dashboard,

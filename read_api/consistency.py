@@ -18,6 +18,7 @@ from projections import access
 from projections.activities import view as activities_view
 from projections.audit_trail import view as audit_trail_view
 from projections.dashboard import view as dashboard_view
+from projections.ledger import view as ledger_view
 from projections.runtime import POSITIONS_CHANNEL, create_read_model_tables
 from projections.transactions import view as transactions_view
 from projections.users import view as users_view
@@ -31,6 +32,7 @@ READ_MODEL_TABLES = {
     "activities": activities_view.TABLES,
     "transactions": transactions_view.TABLES,
     "dashboard": dashboard_view.TABLES,
+    "ledger": ledger_view.TABLES,
     "audit_trail": audit_trail_view.TABLES,
 }
 

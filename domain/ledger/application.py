@@ -1,12 +1,15 @@
-"""The Ledger application: open accounts, record and correct transactions."""
+"""The Ledger application: accounts, transactions, transfers, categories, rates and imports."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from domain.base import (
     Actor,
@@ -14,14 +17,45 @@ from domain.base import (
     DomainError,
     NotFoundError,
     StaleVersionError,
+    natural_id,
 )
 from domain.ledger.account import Account, AccountType
-from domain.ledger.transaction import Transaction, TransactionDetails
+from domain.ledger.categories import TRANSFERS, Categories, system_category_id
+from domain.ledger.exchange_rates import Rate, RateSheet
+from domain.ledger.imports import (
+    Import,
+    StatementLine,
+    external_ids,
+    imported_transaction_id,
+)
+from domain.ledger.transaction import Origin, SplitPart, Transaction, TransactionDetails
+from domain.money import check_amount
 
-T = TypeVar("T", Account, Transaction)
+T = TypeVar("T", Account, Transaction, Import)
+MAX_BULK = 1000
+
+
+@dataclass(frozen=True)
+class Transfer:
+    transfer_id: UUID
+    legs: tuple[Transaction, Transaction]  # money out, money in
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    import_id: UUID
+    format: str
+    dry_run: bool
+    imported: int
+    skipped: list[dict[str, Any]]
+    rejected: list[dict[str, Any]]
+    transactions: list[Transaction]
+    position: int
 
 
 class Ledger(CentsourceApplication):
+    # Accounts
+
     def open_account(
         self,
         account_id: UUID,
@@ -38,15 +72,60 @@ class Ledger(CentsourceApplication):
         account = Account.open(account_id, workspace_id, name, type, currency, opening_balance, by)
         return account, self.save_all(account)
 
+    def update_account(
+        self,
+        workspace_id: UUID,
+        account_id: UUID,
+        changes: Mapping[str, Any],
+        expected_version: int | None,
+        by: Actor,
+    ) -> tuple[Account, int]:
+        account = self._get_account(workspace_id, account_id, expected_version)
+        account.update(changes.get("name", account.name), changes.get("type", account.type), by)
+        return account, self.save_all(account)
+
+    def close_account(
+        self, workspace_id: UUID, account_id: UUID, expected_version: int | None, by: Actor
+    ) -> tuple[Account, int]:
+        account = self._get_account(workspace_id, account_id, expected_version)
+        account.close(by)
+        return account, self.save_all(account)
+
+    def reopen_account(
+        self, workspace_id: UUID, account_id: UUID, expected_version: int | None, by: Actor
+    ) -> tuple[Account, int]:
+        account = self._get_account(workspace_id, account_id, expected_version)
+        account.reopen(by)
+        return account, self.save_all(account)
+
+    def value_account(
+        self, workspace_id: UUID, account_id: UUID, on: date, value: Decimal, by: Actor
+    ) -> tuple[Account, int]:
+        account = self._get_account(workspace_id, account_id, None)
+        account.value(on, value, by)
+        return account, self.save_all(account)
+
+    # Transactions
+
     def record_transaction(
-        self, transaction_id: UUID, workspace_id: UUID, details: TransactionDetails, by: Actor
-    ) -> tuple[Transaction, int]:
+        self,
+        transaction_id: UUID,
+        workspace_id: UUID,
+        details: TransactionDetails,
+        by: Actor,
+        category_name: str | None = None,
+    ) -> tuple[Transaction, Categories, int]:
+        """``category_name`` names a category (made when no category has that name yet)."""
+        categories = self.categories(workspace_id, by)
         existing = self._find(Transaction, transaction_id, workspace_id)
         if existing is not None:  # a retry of the same idempotent command
-            return existing, 0
-        self.get_account(workspace_id, details.account_id).check_accepts(details.currency)
+            return existing, categories, 0
+        account = self.get_account(workspace_id, details.account_id)
+        account.check_open()
+        account.check_accepts(details.currency)
+        details = self._with_category(categories, details, category_name, by)
         transaction = Transaction.record(transaction_id, workspace_id, details, by)
-        return transaction, self.save_all(transaction)
+        return transaction, categories, self.save_all(transaction, *_changed(categories))
 
     def amend_transaction(
         self,
@@ -55,27 +134,283 @@ class Ledger(CentsourceApplication):
         changes: Mapping[str, Any],
         expected_version: int | None,
         by: Actor,
-    ) -> tuple[Transaction, int]:
+        category_name: str | None = None,
+    ) -> tuple[Transaction, Categories, int]:
         """Changes the named fields; the others keep their values."""
+        categories = self.categories(workspace_id, by)
         transaction = self.get_transaction(workspace_id, transaction_id, expected_version)
         details = replace(transaction.details, **changes)
+        if details.account_id != transaction.details.account_id:
+            self.get_account(workspace_id, details.account_id).check_open()
         self.get_account(workspace_id, details.account_id).check_accepts(details.currency)
+        if category_name is not None or "category_id" in changes:
+            details = self._with_category(categories, details, category_name, by)
         transaction.amend(details, by)
-        return transaction, self.save_all(transaction)
+        return transaction, categories, self.save_all(transaction, *_changed(categories))
 
     def delete_transaction(
         self, workspace_id: UUID, transaction_id: UUID, expected_version: int | None, by: Actor
     ) -> tuple[Transaction, int]:
+        """A transfer leg takes its other leg with it."""
         transaction = self.get_transaction(workspace_id, transaction_id, expected_version)
-        transaction.delete(by)
-        return transaction, self.save_all(transaction)
+        legs = self._legs(workspace_id, transaction)
+        for leg in legs:
+            leg.delete(by)
+        return transaction, self.save_all(*legs)
 
     def restore_transaction(
         self, workspace_id: UUID, transaction_id: UUID, expected_version: int | None, by: Actor
     ) -> tuple[Transaction, int]:
         transaction = self.get_transaction(workspace_id, transaction_id, expected_version)
-        transaction.restore(by)
+        legs = self._legs(workspace_id, transaction)
+        for leg in legs:
+            leg.restore(by)
+        return transaction, self.save_all(*legs)
+
+    def split_transaction(
+        self,
+        workspace_id: UUID,
+        transaction_id: UUID,
+        parts: list[tuple[UUID | None, Decimal, str | None]],
+        expected_version: int | None,
+        by: Actor,
+    ) -> tuple[Transaction, int]:
+        categories = self.categories(workspace_id, by)
+        transaction = self.get_transaction(workspace_id, transaction_id, expected_version)
+        transaction.split(
+            tuple(
+                SplitPart(
+                    None if category_id is None else categories.current(category_id, "splits"),
+                    amount,
+                    notes,
+                )
+                for category_id, amount, notes in parts
+            ),
+            by,
+        )
         return transaction, self.save_all(transaction)
+
+    def categorize_transactions(
+        self,
+        workspace_id: UUID,
+        transaction_ids: list[UUID],
+        category_id: UUID | None,
+        by: Actor,
+    ) -> tuple[list[Transaction], int, int]:
+        """All of them or none: an unknown id refuses the whole command.
+
+        Answers the transactions, how many changed, and the position."""
+        if not 1 <= len(set(transaction_ids)) <= MAX_BULK:
+            raise DomainError(f"name 1 to {MAX_BULK} transactions", "transaction_ids")
+        categories = self.categories(workspace_id, by)
+        target = None if category_id is None else categories.current(category_id)
+        transactions = []
+        for transaction_id in dict.fromkeys(transaction_ids):
+            transaction = self._find(Transaction, transaction_id, workspace_id)
+            if transaction is None:
+                raise DomainError(f"no transaction {transaction_id} here", "transaction_ids")
+            transaction.categorize(target, by)
+            transactions.append(transaction)
+        changed = sum(1 for t in transactions if t.pending_events)
+        return transactions, changed, self.save_all(*transactions)
+
+    def transfer(
+        self,
+        transfer_id: UUID,
+        workspace_id: UUID,
+        from_account_id: UUID,
+        to_account_id: UUID,
+        on: date,
+        amount: Decimal,
+        received: Decimal | None,
+        description: str,
+        notes: str | None,
+        by: Actor,
+    ) -> tuple[Transfer, int]:
+        """One command, two legs: money out of one account and into another, saved together.
+
+        Between currencies the client says what arrived (``received``); no rate is guessed.
+        """
+        out_id, in_id = natural_id(transfer_id, "out"), natural_id(transfer_id, "in")
+        existing = self._find(Transaction, out_id, workspace_id)
+        if existing is not None:  # a retry of the same idempotent command
+            counterpart = self.get_transaction(workspace_id, in_id)
+            return Transfer(transfer_id, (existing, counterpart)), 0
+        if from_account_id == to_account_id:
+            raise DomainError("a transfer is between two accounts", "to_account_id")
+        if amount <= 0:
+            raise DomainError("the amount moved is positive", "amount")
+        source = self.get_account(workspace_id, from_account_id)
+        target = self.get_account(workspace_id, to_account_id)
+        source.check_open()
+        target.check_open()
+        if received is None:
+            if source.currency != target.currency:
+                raise DomainError(
+                    f"the accounts are in {source.currency} and {target.currency}: "
+                    "say what arrived",
+                    "received_amount",
+                )
+            received = amount
+        check_amount(received, target.currency, "received_amount")
+        if received <= 0:
+            raise DomainError("the amount received is positive", "received_amount")
+        category_id = system_category_id(workspace_id, TRANSFERS)
+        legs = []
+        for leg_id, account, other, signed in (
+            (out_id, source, target, -amount),
+            (in_id, target, source, received),
+        ):
+            details = TransactionDetails(
+                account.id, on, signed, account.currency, description, None, category_id, (), notes
+            )
+            origin = Origin(transfer_id=transfer_id, counter_account_id=other.id)
+            legs.append(Transaction.record(leg_id, workspace_id, details, by, origin=origin))
+        return Transfer(transfer_id, (legs[0], legs[1])), self.save_all(*legs)
+
+    # Categories
+
+    def categories(self, workspace_id: UUID, by: Actor) -> Categories:
+        """The workspace's categories; a workspace that never changed them has the system set
+        (started here, saved with its first change)."""
+        found = self.find(Categories, Categories.id_for(workspace_id))
+        return found if found is not None else Categories.start(workspace_id, by)
+
+    def add_category(
+        self, workspace_id: UUID, name: str, parent_id: UUID | None, by: Actor
+    ) -> tuple[Categories, UUID, int]:
+        categories = self.categories(workspace_id, by)
+        category_id = categories.add(name, parent_id, by)
+        return categories, category_id, self.save_all(categories)
+
+    def rename_category(
+        self, workspace_id: UUID, category_id: UUID, name: str, by: Actor
+    ) -> tuple[Categories, int]:
+        categories = self.categories(workspace_id, by)
+        categories.rename(category_id, name, by)
+        return categories, self.save_all(*_changed(categories))
+
+    def archive_category(
+        self, workspace_id: UUID, category_id: UUID, archived: bool, by: Actor
+    ) -> tuple[Categories, int]:
+        categories = self.categories(workspace_id, by)
+        if archived:
+            categories.archive(category_id, by)
+        else:
+            categories.unarchive(category_id, by)
+        return categories, self.save_all(*_changed(categories))
+
+    def merge_categories(
+        self,
+        workspace_id: UUID,
+        source_id: UUID,
+        target_id: UUID,
+        candidates: Iterable[UUID],
+        by: Actor,
+    ) -> tuple[Categories, int, int]:
+        """Moves the source's transactions to the target by their own ``Categorized`` events,
+        saved with the merge. ``candidates`` are the transactions a read model says carry the
+        source; each is loaded and checked here."""
+        categories = self.categories(workspace_id, by)
+        categories.merge(source_id, target_id, by)
+        moved = []
+        for transaction_id in candidates:
+            transaction = self._find(Transaction, transaction_id, workspace_id)
+            if transaction is not None and transaction.details.category_id == source_id:
+                transaction.categorize(target_id, by)
+                moved.append(transaction)
+        return categories, len(moved), self.save_all(categories, *moved)
+
+    # Exchange rates
+
+    def record_rates(
+        self, sheet_id: UUID, workspace_id: UUID, rates: list[Rate], by: Actor
+    ) -> tuple[RateSheet, int]:
+        existing = self.find(RateSheet, sheet_id)
+        if existing is not None and existing.workspace_id == workspace_id:
+            return existing, 0
+        sheet = RateSheet.record(sheet_id, workspace_id, rates, by)
+        return sheet, self.save_all(sheet)
+
+    # Imports
+
+    def import_statement(
+        self,
+        import_id: UUID,
+        workspace_id: UUID,
+        account_id: UUID,
+        file_name: str,
+        format: str,
+        lines: list[StatementLine],
+        unreadable: list[tuple[int, str]],
+        dry_run: bool,
+        by: Actor,
+    ) -> ImportReport:
+        """Every line becomes a transaction, is skipped as one already there, or is refused
+        with its reason; the transactions and the report are saved in one transaction."""
+        account = self.get_account(workspace_id, account_id)
+        account.check_open()
+        categories = self.categories(workspace_id, by)
+        keys = external_ids(lines)
+        ids = [imported_transaction_id(workspace_id, account_id, key) for key in keys]
+        already = self.existing_ids(ids)
+        skipped: list[dict[str, Any]] = []
+        rejected: list[dict[str, Any]] = [
+            {"line": line, "reason": reason} for line, reason in unreadable
+        ]
+        transactions: list[Transaction] = []
+        taken: set[UUID] = set()
+        for line, key, transaction_id in zip(lines, keys, ids, strict=True):
+            if transaction_id in already or transaction_id in taken:
+                skipped.append(
+                    {"line": line.line, "transaction_id": transaction_id, "reason": "duplicate"}
+                )
+                continue
+            currency = line.currency or account.currency
+            try:
+                account.check_accepts(currency)
+                category_id = categories.find_or_add(line.category, by) if line.category else None
+                details = TransactionDetails(
+                    account_id,
+                    line.date,
+                    line.amount,
+                    currency,
+                    line.description,
+                    line.merchant,
+                    category_id,
+                    (),
+                    line.notes,
+                )
+                origin = Origin(external_id=key, import_id=import_id)
+                transaction = Transaction.record(
+                    transaction_id, workspace_id, details, by, origin=origin
+                )
+            except DomainError as error:
+                rejected.append({"line": line.line, "reason": error.detail})
+                continue
+            taken.add(transaction_id)
+            transactions.append(transaction)
+        rejected.sort(key=lambda row: row["line"])
+        position = 0
+        if not dry_run:
+            report = Import.complete(
+                import_id,
+                workspace_id,
+                account_id,
+                file_name,
+                format,
+                len(transactions),
+                skipped,
+                rejected,
+                by,
+            )
+            aggregates: list[Aggregate] = [*transactions, *_changed(categories), report]
+            position = self.save_all(*aggregates)
+        return ImportReport(
+            import_id, format, dry_run, len(transactions), skipped, rejected, transactions, position
+        )
+
+    # Loading
 
     def get_account(self, workspace_id: UUID, account_id: UUID) -> Account:
         account = self._find(Account, account_id, workspace_id)
@@ -89,13 +424,54 @@ class Ledger(CentsourceApplication):
         transaction = self._find(Transaction, transaction_id, workspace_id)
         if transaction is None:
             raise NotFoundError("no such transaction")
-        if expected_version is not None and expected_version != transaction.version:
-            raise StaleVersionError(
-                f"the transaction is at version {transaction.version}, not {expected_version}"
-            )
+        _check_version(transaction, expected_version)
         return transaction
+
+    def _get_account(
+        self, workspace_id: UUID, account_id: UUID, expected_version: int | None
+    ) -> Account:
+        account = self._find(Account, account_id, workspace_id)
+        if account is None:
+            raise NotFoundError("no such account")
+        _check_version(account, expected_version)
+        return account
+
+    def _legs(self, workspace_id: UUID, transaction: Transaction) -> list[Transaction]:
+        transfer_id = transaction.origin.transfer_id
+        if transfer_id is None:
+            return [transaction]
+        legs = [natural_id(transfer_id, "out"), natural_id(transfer_id, "in")]
+        return [
+            transaction if leg_id == transaction.id else self.get_transaction(workspace_id, leg_id)
+            for leg_id in legs
+        ]
+
+    def _with_category(
+        self,
+        categories: Categories,
+        details: TransactionDetails,
+        category_name: str | None,
+        by: Actor,
+    ) -> TransactionDetails:
+        if category_name is not None:
+            return replace(details, category_id=categories.find_or_add(category_name, by))
+        if details.category_id is not None:
+            return replace(details, category_id=categories.current(details.category_id))
+        return details
 
     def _find(self, kind: type[T], aggregate_id: UUID, workspace_id: UUID) -> T | None:
         """Another workspace's aggregates, or another kind's, are not there for this one."""
         aggregate = self.find(kind, aggregate_id)
         return aggregate if aggregate and aggregate.workspace_id == workspace_id else None
+
+
+def _changed(categories: Categories) -> list[Categories]:
+    """The categories, when a command changed them (a lone start is not worth saving)."""
+    pending = categories.pending_events
+    changed = bool(pending) and not (len(pending) == 1 and categories.version == 1)
+    return [categories] if changed else []
+
+
+def _check_version(aggregate: Aggregate, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != aggregate.version:
+        raise StaleVersionError(f"it is at version {aggregate.version}, not {expected_version}")

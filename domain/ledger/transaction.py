@@ -5,12 +5,24 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from domain.base import Actor, DomainError, Tracked
+from domain.ledger.categories import legacy_category_id
 from domain.money import check_amount
+
+
+class CategorizedBy(StrEnum):
+    """Who chose a transaction's category; a user's choice over an automatic one is a
+    correction, and later transactions of that merchant learn from it."""
+
+    USER = "user"
+    RULE = "rule"
+    LEARNED = "learned"
 
 
 @dataclass(frozen=True)
@@ -23,7 +35,7 @@ class TransactionDetails:
     currency: str
     description: str
     merchant: str | None
-    category: str | None
+    category_id: UUID | None
     tags: tuple[str, ...]
     notes: str | None
 
@@ -33,17 +45,61 @@ class TransactionDetails:
             raise DomainError("a transaction moves money: the amount cannot be zero", "amount")
 
 
+@dataclass(frozen=True)
+class Categorization:
+    """How a category was chosen when the user did not choose it."""
+
+    by: CategorizedBy
+    confidence: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a transaction came from, when not from a client's single command."""
+
+    transfer_id: UUID | None = None
+    counter_account_id: UUID | None = None
+    external_id: str | None = None  # a statement's FITID, or the import's content key
+    import_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class SplitPart:
+    category_id: UUID | None
+    amount: Decimal
+    notes: str | None
+
+
 class Transaction(Tracked):
     class Recorded(Tracked.Created):
+        class_version = 2
+
         account_id: UUID
         date: date
         amount: Decimal
         currency: str
         description: str
         merchant: str | None
-        category: str | None
+        category_id: UUID | None
         tags: tuple[str, ...]
         notes: str | None
+        categorized_by: str | None
+        confidence: Decimal | None
+        transfer_id: UUID | None
+        counter_account_id: UUID | None
+        external_id: str | None
+        import_id: UUID | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _upcast_category(state)
+            state.update(
+                confidence=None,
+                transfer_id=None,
+                counter_account_id=None,
+                external_id=None,
+                import_id=None,
+            )
 
     @event(Recorded)
     def __init__(
@@ -55,21 +111,48 @@ class Transaction(Tracked):
         currency: str,
         description: str,
         merchant: str | None,
-        category: str | None,
+        category_id: UUID | None,
         tags: tuple[str, ...],
         notes: str | None,
+        categorized_by: str | None,
+        confidence: Decimal | None,
+        transfer_id: UUID | None,
+        counter_account_id: UUID | None,
+        external_id: str | None,
+        import_id: UUID | None,
     ) -> None:
         self.workspace_id = workspace_id
         self.details = TransactionDetails(
-            account_id, date, amount, currency, description, merchant, category, tuple(tags), notes
+            account_id,
+            date,
+            amount,
+            currency,
+            description,
+            merchant,
+            category_id,
+            tuple(tags),
+            notes,
         )
+        self.categorized_by = categorized_by
+        self.confidence = confidence
+        self.user_corrected = False
+        self.origin = Origin(transfer_id, counter_account_id, external_id, import_id)
+        self.splits: tuple[SplitPart, ...] = ()
         self.deleted = False
 
     @classmethod
     def record(
-        cls, transaction_id: UUID, workspace_id: UUID, details: TransactionDetails, by: Actor
+        cls,
+        transaction_id: UUID,
+        workspace_id: UUID,
+        details: TransactionDetails,
+        by: Actor,
+        categorization: Categorization | None = None,
+        origin: Origin = Origin(),
     ) -> Transaction:
         details.check()
+        if categorization is None and details.category_id is not None:
+            categorization = Categorization(CategorizedBy.USER)
         return cls._create(
             cls.Recorded,
             id=transaction_id,
@@ -77,10 +160,19 @@ class Transaction(Tracked):
             actor_id=by.actor_id,
             correlation_id=by.correlation_id,
             **asdict(details),
+            categorized_by=categorization and categorization.by.value,
+            confidence=categorization and categorization.confidence,
+            **asdict(origin),
         )
+
+    @property
+    def is_transfer(self) -> bool:
+        return self.origin.transfer_id is not None
 
     class Amended(Tracked.Event):
         """Carries every editable field as it is after the change."""
+
+        class_version = 2
 
         account_id: UUID
         date: date
@@ -88,15 +180,37 @@ class Transaction(Tracked):
         currency: str
         description: str
         merchant: str | None
-        category: str | None
+        category_id: UUID | None
         tags: tuple[str, ...]
         notes: str | None
+        categorized_by: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            _upcast_category(state)
 
     def amend(self, details: TransactionDetails, by: Actor) -> None:
+        """A user's change; a changed category becomes the user's choice."""
         self.check_not_deleted()
         details.check()
-        if details != self.details:
-            self._trigger(self.Amended, by, **asdict(details))
+        if self.is_transfer and (
+            details.account_id != self.details.account_id
+            or details.amount != self.details.amount
+            or details.currency != self.details.currency
+        ):
+            raise DomainError(
+                "a transfer leg's account and amount change with its transfer: "
+                "delete the transfer and record it again",
+                "amount",
+            )
+        if self.splits and details.amount != self.details.amount:
+            raise DomainError("the transaction is split: change the split with it", "amount")
+        if details == self.details:
+            return
+        categorized_by = self.categorized_by
+        if details.category_id != self.details.category_id:
+            categorized_by = None if details.category_id is None else CategorizedBy.USER.value
+        self._trigger(self.Amended, by, **asdict(details), categorized_by=categorized_by)
 
     @event(Amended)
     def _amended(
@@ -107,13 +221,90 @@ class Transaction(Tracked):
         currency: str,
         description: str,
         merchant: str | None,
-        category: str | None,
+        category_id: UUID | None,
         tags: tuple[str, ...],
         notes: str | None,
+        categorized_by: str | None,
     ) -> None:
+        if category_id != self.details.category_id:
+            self._set_category(category_id, categorized_by, None)
         self.details = TransactionDetails(
-            account_id, date, amount, currency, description, merchant, category, tuple(tags), notes
+            account_id,
+            date,
+            amount,
+            currency,
+            description,
+            merchant,
+            category_id,
+            tuple(tags),
+            notes,
         )
+
+    class Categorized(Tracked.Event):
+        """The category alone changed: in bulk, by a merge, or by what was learned."""
+
+        category_id: UUID | None
+        categorized_by: str | None
+        confidence: Decimal | None
+
+    def categorize(
+        self, category_id: UUID | None, by: Actor, categorization: Categorization | None = None
+    ) -> None:
+        self.check_not_deleted()
+        if category_id == self.details.category_id:
+            return
+        if categorization is None:
+            categorization = Categorization(CategorizedBy.USER)
+        self._trigger(
+            self.Categorized,
+            by,
+            category_id=category_id,
+            categorized_by=categorization.by.value if category_id else None,
+            confidence=categorization.confidence,
+        )
+
+    @event(Categorized)
+    def _categorized(
+        self, category_id: UUID | None, categorized_by: str | None, confidence: Decimal | None
+    ) -> None:
+        self._set_category(category_id, categorized_by, confidence)
+
+    def _set_category(
+        self, category_id: UUID | None, categorized_by: str | None, confidence: Decimal | None
+    ) -> None:
+        automatic = (CategorizedBy.RULE.value, CategorizedBy.LEARNED.value)
+        if self.categorized_by in automatic and categorized_by == CategorizedBy.USER.value:
+            self.user_corrected = True
+        self.details = TransactionDetails(**{**asdict(self.details), "category_id": category_id})
+        self.categorized_by = categorized_by
+        self.confidence = confidence
+
+    class Split(Tracked.Event):
+        """The parts, each with its category; none means the transaction is whole again."""
+
+        parts: tuple[dict[str, Any], ...]
+
+    def split(self, parts: tuple[SplitPart, ...], by: Actor) -> None:
+        self.check_not_deleted()
+        if self.is_transfer:
+            raise DomainError("a transfer cannot be split", "splits")
+        if len(parts) == 1:
+            raise DomainError("a split has two parts or more; send none to undo it", "splits")
+        for part in parts:
+            check_amount(part.amount, self.details.currency, "splits")
+            if part.amount == 0 or (part.amount > 0) != (self.details.amount > 0):
+                raise DomainError("each part moves money the same way as the transaction", "splits")
+        total = sum((part.amount for part in parts), Decimal(0))
+        if parts and total != self.details.amount:
+            raise DomainError(
+                f"the parts add up to {total}, the transaction is {self.details.amount}", "splits"
+            )
+        if parts != self.splits:
+            self._trigger(self.Split, by, parts=tuple(asdict(part) for part in parts))
+
+    @event(Split)
+    def _split(self, parts: tuple[dict[str, Any], ...]) -> None:
+        self.splits = tuple(SplitPart(**part) for part in parts)
 
     class Deleted(Tracked.Event):
         pass
@@ -141,3 +332,10 @@ class Transaction(Tracked):
     def check_not_deleted(self) -> None:
         if self.deleted:
             raise DomainError("the transaction is deleted; restore it first")
+
+
+def _upcast_category(state: dict[str, Any]) -> None:
+    """Version 1 kept the category as free text."""
+    name = state.pop("category")
+    state["category_id"] = legacy_category_id(state["workspace_id"], name) if name else None
+    state["categorized_by"] = CategorizedBy.USER.value if name else None

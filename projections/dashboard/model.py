@@ -16,6 +16,7 @@ class CurrencyTotals(msgspec.Struct, kw_only=True):
 
 
 class CategoryTotals(msgspec.Struct, kw_only=True):
+    category_id: UUID | None
     category: str | None
     currency: str
     income: str
@@ -34,6 +35,7 @@ class Dashboard(msgspec.Struct, kw_only=True):
     """Expenses are positive sizes of money going out; net is income minus expenses.
 
     Totals are per currency (no conversion yet); balances are at the end of the month.
+    Transfers move balances but are neither income nor expenses.
     """
 
     workspace_id: UUID

@@ -41,15 +41,16 @@ class DashboardProjection(Projection):
     ) -> None:
         await cur.execute(
             "INSERT INTO dashboard_transactions (id, workspace_id, account_id, month, category, "
-            "currency, amount, counted) VALUES (%s, %s, %s, %s, %s, %s, %s, true)",
+            "currency, amount, counted, transfer) VALUES (%s, %s, %s, %s, %s, %s, %s, true, %s)",
             (
                 event.originator_id,
                 event.workspace_id,
                 event.account_id,
                 _month(event.date),
-                event.category or "",
+                _category(event.category_id),
                 event.currency,
                 event.amount,
+                event.transfer_id is not None,
             ),
         )
         await self._count(cur, event.originator_id, +1)
@@ -66,11 +67,23 @@ class DashboardProjection(Projection):
             (
                 event.account_id,
                 _month(event.date),
-                event.category or "",
+                _category(event.category_id),
                 event.currency,
                 event.amount,
                 event.originator_id,
             ),
+        )
+        await self._count(cur, event.originator_id, +1)
+        await self._touch(cur, event.workspace_id, position)
+
+    @handles(Transaction.Categorized)
+    async def on_transaction_categorized(
+        self, cur: Cursor, event: Transaction.Categorized, position: int
+    ) -> None:
+        await self._count(cur, event.originator_id, -1)
+        await cur.execute(
+            "UPDATE dashboard_transactions SET category = %s WHERE id = %s",
+            (_category(event.category_id), event.originator_id),
         )
         await self._count(cur, event.originator_id, +1)
         await self._touch(cur, event.workspace_id, position)
@@ -100,7 +113,7 @@ class DashboardProjection(Projection):
     async def _count(self, cur: Cursor, transaction_id: UUID, sign: int) -> None:
         """Adds (+1) or takes back (-1) what a counted transaction contributes."""
         await cur.execute(
-            "SELECT workspace_id, account_id, month, category, currency, amount "
+            "SELECT workspace_id, account_id, month, category, currency, amount, transfer "
             "FROM dashboard_transactions WHERE id = %s AND counted",
             (transaction_id,),
         )
@@ -108,6 +121,14 @@ class DashboardProjection(Projection):
         if row is None:
             return
         amount: Decimal = row["amount"] * sign
+        await cur.execute(
+            "INSERT INTO dashboard_account_months AS d (account_id, month, change) "
+            "VALUES (%s, %s, %s) ON CONFLICT (account_id, month) DO UPDATE SET "
+            "change = d.change + excluded.change",
+            (row["account_id"], row["month"], amount),
+        )
+        if row["transfer"]:  # money moved between own accounts: neither income nor expense
+            return
         income = amount if row["amount"] > 0 else ZERO
         expenses = -amount if row["amount"] < 0 else ZERO
         await cur.execute(
@@ -125,12 +146,6 @@ class DashboardProjection(Projection):
             "income = d.income + excluded.income, expenses = d.expenses + excluded.expenses",
             (row["workspace_id"], row["month"], row["currency"], row["category"], income, expenses),
         )
-        await cur.execute(
-            "INSERT INTO dashboard_account_months AS d (account_id, month, change) "
-            "VALUES (%s, %s, %s) ON CONFLICT (account_id, month) DO UPDATE SET "
-            "change = d.change + excluded.change",
-            (row["account_id"], row["month"], amount),
-        )
 
     async def _touch(self, cur: Cursor, workspace_id: UUID | None, position: int) -> None:
         await cur.execute(
@@ -138,6 +153,11 @@ class DashboardProjection(Projection):
             "ON CONFLICT (workspace_id) DO UPDATE SET position = excluded.position",
             (workspace_id, position),
         )
+
+
+def _category(category_id: UUID | None) -> str:
+    """The category's id as text; '' for none (a key column cannot be null)."""
+    return "" if category_id is None else str(category_id)
 
 
 def _month(day: date) -> date:

@@ -20,8 +20,11 @@ TABLES = (
         category text NOT NULL,
         currency text NOT NULL,
         amount numeric NOT NULL,
-        counted boolean NOT NULL
+        counted boolean NOT NULL,
+        transfer boolean NOT NULL DEFAULT false
     )""",
+    "ALTER TABLE dashboard_transactions ADD COLUMN IF NOT EXISTS "
+    "transfer boolean NOT NULL DEFAULT false",
     """CREATE TABLE IF NOT EXISTS dashboard_months (
         workspace_id uuid NOT NULL,
         month date NOT NULL,
@@ -85,10 +88,12 @@ async def get_dashboard(
     ).fetchall()
     categories = await (
         await conn.execute(
-            "SELECT nullif(category, '') AS category, currency, income::text AS income, "
-            "expenses::text AS expenses FROM dashboard_categories "
-            "WHERE workspace_id = %s AND month = %s AND (income <> 0 OR expenses <> 0) "
-            "ORDER BY expenses DESC, category",
+            # Category names come from the ledger read model's categories.
+            "SELECT nullif(d.category, '')::uuid AS category_id, c.name AS category, d.currency, "
+            "d.income::text AS income, d.expenses::text AS expenses FROM dashboard_categories d "
+            "LEFT JOIN ledger_categories c ON c.id::text = d.category "
+            "WHERE d.workspace_id = %s AND d.month = %s AND (d.income <> 0 OR d.expenses <> 0) "
+            "ORDER BY d.expenses DESC, c.name",
             (workspace_id, month),
         )
     ).fetchall()

@@ -9,7 +9,15 @@ from uuid import UUID
 import msgspec
 
 
+class SplitView(msgspec.Struct, kw_only=True):
+    category_id: UUID | None
+    amount: str
+    notes: str | None
+
+
 class TransactionView(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``type`` is income, expense or transfer (a transfer's legs are neither)."""
+
     id: UUID
     workspace_id: UUID
     account_id: UUID
@@ -19,10 +27,19 @@ class TransactionView(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     type: str
     description: str
     merchant: str | None
+    category_id: UUID | None
     category: str | None
+    categorized_by: str | None
+    confidence: str | None
+    user_corrected: bool
     tags: list[str]
     notes: str | None
+    splits: list[SplitView]
+    transfer_id: UUID | None
+    counter_account_id: UUID | None
+    import_id: UUID | None
     deleted: bool
+    deleted_at: datetime | None
     version: int
     created_at: datetime
     updated_at: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from domain.ledger.transaction import Transaction
@@ -19,8 +20,10 @@ class TransactionsProjection(Projection):
     ) -> None:
         await cur.execute(
             "INSERT INTO transactions (id, workspace_id, account_id, date, amount, currency, "
-            "description, merchant, category, tags, notes, version, created_at, updated_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "description, merchant, category_id, categorized_by, confidence, tags, notes, "
+            "transfer_id, counter_account_id, external_id, import_id, version, created_at, "
+            "updated_at) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 event.originator_id,
                 event.workspace_id,
@@ -30,9 +33,15 @@ class TransactionsProjection(Projection):
                 event.currency,
                 event.description,
                 event.merchant,
-                event.category,
+                event.category_id,
+                event.categorized_by,
+                event.confidence,
                 list(event.tags),
                 event.notes,
+                event.transfer_id,
+                event.counter_account_id,
+                event.external_id,
+                event.import_id,
                 event.originator_version,
                 event.timestamp,
                 event.timestamp,
@@ -43,10 +52,11 @@ class TransactionsProjection(Projection):
     async def on_transaction_amended(
         self, cur: Cursor, event: Transaction.Amended, position: int
     ) -> None:
+        await self._categorize(cur, event, event.category_id, event.categorized_by, None)
         await cur.execute(
             "UPDATE transactions SET account_id = %s, date = %s, amount = %s, currency = %s, "
-            "description = %s, merchant = %s, category = %s, tags = %s, notes = %s, "
-            "version = %s, updated_at = %s WHERE id = %s",
+            "description = %s, merchant = %s, tags = %s, notes = %s, version = %s, "
+            "updated_at = %s WHERE id = %s",
             (
                 event.account_id,
                 event.date,
@@ -54,7 +64,6 @@ class TransactionsProjection(Projection):
                 event.currency,
                 event.description,
                 event.merchant,
-                event.category,
                 list(event.tags),
                 event.notes,
                 event.originator_version,
@@ -63,14 +72,69 @@ class TransactionsProjection(Projection):
             ),
         )
 
+    @handles(Transaction.Categorized)
+    async def on_transaction_categorized(
+        self, cur: Cursor, event: Transaction.Categorized, position: int
+    ) -> None:
+        await self._categorize(
+            cur, event, event.category_id, event.categorized_by, event.confidence
+        )
+
+    @handles(Transaction.Split)
+    async def on_transaction_split(
+        self, cur: Cursor, event: Transaction.Split, position: int
+    ) -> None:
+        parts = [
+            {
+                "category_id": None if p["category_id"] is None else str(p["category_id"]),
+                "amount": str(p["amount"]),
+                "notes": p["notes"],
+            }
+            for p in event.parts
+        ]
+        await cur.execute(
+            "UPDATE transactions SET splits = %s, version = %s, updated_at = %s WHERE id = %s",
+            (json.dumps(parts), event.originator_version, event.timestamp, event.originator_id),
+        )
+
     @handles(Transaction.Deleted, Transaction.Restored)
     async def on_transaction_deleted_or_restored(
         self, cur: Cursor, event: Any, position: int
     ) -> None:
         await cur.execute(
-            "UPDATE transactions SET deleted = %s, version = %s, updated_at = %s WHERE id = %s",
+            "UPDATE transactions SET deleted = %s, deleted_at = %s, version = %s, "
+            "updated_at = %s WHERE id = %s",
             (
                 isinstance(event, Transaction.Deleted),
+                event.timestamp if isinstance(event, Transaction.Deleted) else None,
+                event.originator_version,
+                event.timestamp,
+                event.originator_id,
+            ),
+        )
+
+    async def _categorize(
+        self,
+        cur: Cursor,
+        event: Any,
+        category_id: Any,
+        categorized_by: str | None,
+        confidence: Any,
+    ) -> None:
+        """A user's choice over an automatic one is a correction (and stays one)."""
+        await cur.execute(
+            "UPDATE transactions SET user_corrected = user_corrected OR "
+            "(category_id IS DISTINCT FROM %s AND categorized_by IN ('rule', 'learned') "
+            "AND %s = 'user'), category_id = %s, categorized_by = %s, "
+            "confidence = CASE WHEN category_id IS DISTINCT FROM %s THEN %s ELSE confidence END, "
+            "version = %s, updated_at = %s WHERE id = %s",
+            (
+                category_id,
+                categorized_by,
+                category_id,
+                categorized_by,
+                category_id,
+                confidence,
                 event.originator_version,
                 event.timestamp,
                 event.originator_id,

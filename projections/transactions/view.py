@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import msgspec
 import psycopg
 from psycopg import sql
 
@@ -23,40 +24,77 @@ TABLES = (
         currency text NOT NULL,
         description text NOT NULL,
         merchant text,
-        category text,
+        category_id uuid,
+        categorized_by text,
+        confidence numeric,
+        user_corrected boolean NOT NULL DEFAULT false,
         tags text[] NOT NULL,
         notes text,
+        splits jsonb NOT NULL DEFAULT '[]',
+        transfer_id uuid,
+        counter_account_id uuid,
+        external_id text,
+        import_id uuid,
         deleted boolean NOT NULL DEFAULT false,
+        deleted_at timestamptz,
         version integer NOT NULL,
         created_at timestamptz NOT NULL,
         updated_at timestamptz NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS transactions_by_date ON transactions (workspace_id, date DESC, id)",
+    # A table from before these columns gets them (its rows need a rebuild to fill them).
+    *(
+        f"ALTER TABLE transactions ADD COLUMN IF NOT EXISTS {column}"
+        for column in (
+            "category_id uuid",
+            "categorized_by text",
+            "confidence numeric",
+            "user_corrected boolean NOT NULL DEFAULT false",
+            "splits jsonb NOT NULL DEFAULT '[]'",
+            "transfer_id uuid",
+            "counter_account_id uuid",
+            "external_id text",
+            "import_id uuid",
+            "deleted_at timestamptz",
+        )
+    ),
+    "CREATE INDEX IF NOT EXISTS transactions_by_category "
+    "ON transactions (workspace_id, category_id)",
+    "CREATE INDEX IF NOT EXISTS transactions_by_creation "
+    "ON transactions (workspace_id, created_at DESC, id)",
 )
 
 SORTS = {
-    "date": "date, id",
-    "-date": "date DESC, id DESC",
-    "amount": "amount, id",
-    "-amount": "amount DESC, id DESC",
-    "description": "description, id",
-    "-description": "description DESC, id DESC",
-    "created_at": "created_at, id",
-    "-created_at": "created_at DESC, id DESC",
+    "date": "t.date, t.id",
+    "-date": "t.date DESC, t.id DESC",
+    "amount": "t.amount, t.id",
+    "-amount": "t.amount DESC, t.id DESC",
+    "description": "t.description, t.id",
+    "-description": "t.description DESC, t.id DESC",
+    "created_at": "t.created_at, t.id",
+    "-created_at": "t.created_at DESC, t.id DESC",
+    "-deleted_at": "t.deleted_at DESC, t.id DESC",
 }
 
+# Category names come from the ledger read model's categories, joined as ``c``.
 COLUMNS = (
-    "id, workspace_id, account_id, date, amount::text AS amount, currency, "
-    "CASE WHEN amount > 0 THEN 'income' ELSE 'expense' END AS type, description, merchant, "
-    "category, tags, notes, deleted, version, created_at, updated_at"
+    "t.id, t.workspace_id, t.account_id, t.date, t.amount::text AS amount, t.currency, "
+    "CASE WHEN t.transfer_id IS NOT NULL THEN 'transfer' WHEN t.amount > 0 THEN 'income' "
+    "ELSE 'expense' END AS type, t.description, t.merchant, t.category_id, c.name AS category, "
+    "t.categorized_by, t.confidence::text AS confidence, t.user_corrected, t.tags, t.notes, "
+    "t.splits, t.transfer_id, t.counter_account_id, t.import_id, t.deleted, t.deleted_at, "
+    "t.version, t.created_at, t.updated_at"
 )
+FROM = "transactions t LEFT JOIN ledger_categories c ON c.id = t.category_id"
 
 
 @dataclass(frozen=True)
 class TransactionFilter:
     q: str | None = None
     type: str | None = None
-    category: str | None = None
+    category: str | None = None  # an id, a name or a system slug; subcategories included
+    account_id: UUID | None = None
+    deleted: bool = False
     tags: tuple[str, ...] = field(default_factory=tuple)
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
@@ -64,13 +102,13 @@ class TransactionFilter:
     to_date: date | None = None
 
     def where(self, workspace_id: UUID) -> tuple[sql.Composed, list[Any]]:
-        clauses = [sql.SQL("workspace_id = %s"), sql.SQL("NOT deleted")]
-        params: list[Any] = [workspace_id]
+        clauses = [sql.SQL("t.workspace_id = %s"), sql.SQL("t.deleted = %s")]
+        params: list[Any] = [workspace_id, self.deleted]
         if self.q:
             clauses.append(
                 sql.SQL(
-                    "(description ILIKE %s OR merchant ILIKE %s OR notes ILIKE %s "
-                    "OR category ILIKE %s)"
+                    "(t.description ILIKE %s OR t.merchant ILIKE %s OR t.notes ILIKE %s "
+                    "OR c.name ILIKE %s)"
                 )
             )
             pattern = (
@@ -78,27 +116,40 @@ class TransactionFilter:
             )
             params += [pattern] * 4
         if self.type == "income":
-            clauses.append(sql.SQL("amount > 0"))
+            clauses.append(sql.SQL("t.amount > 0 AND t.transfer_id IS NULL"))
         elif self.type == "expense":
-            clauses.append(sql.SQL("amount < 0"))
+            clauses.append(sql.SQL("t.amount < 0 AND t.transfer_id IS NULL"))
+        elif self.type == "transfer":
+            clauses.append(sql.SQL("t.transfer_id IS NOT NULL"))
         if self.category:
-            clauses.append(sql.SQL("category = %s"))
-            params.append(self.category)
+            clauses.append(
+                sql.SQL(
+                    "t.category_id IN (SELECT k.id FROM ledger_categories k "
+                    "LEFT JOIN ledger_categories p ON p.id = k.parent_id "
+                    "WHERE k.workspace_id = %s AND (k.id::text = %s OR p.id::text = %s "
+                    "OR lower(k.name) = lower(%s) OR lower(p.name) = lower(%s) "
+                    "OR k.slug = %s OR p.slug = %s))"
+                )
+            )
+            params += [workspace_id, *[self.category] * 6]
+        if self.account_id:
+            clauses.append(sql.SQL("t.account_id = %s"))
+            params.append(self.account_id)
         if self.tags:
-            clauses.append(sql.SQL("tags @> %s"))
+            clauses.append(sql.SQL("t.tags @> %s"))
             params.append(list(self.tags))
         # Amount bounds are on the size of the amount: "over 100" means income or expense.
         if self.min_amount is not None:
-            clauses.append(sql.SQL("abs(amount) >= %s"))
+            clauses.append(sql.SQL("abs(t.amount) >= %s"))
             params.append(self.min_amount)
         if self.max_amount is not None:
-            clauses.append(sql.SQL("abs(amount) <= %s"))
+            clauses.append(sql.SQL("abs(t.amount) <= %s"))
             params.append(self.max_amount)
         if self.from_date:
-            clauses.append(sql.SQL("date >= %s"))
+            clauses.append(sql.SQL("t.date >= %s"))
             params.append(self.from_date)
         if self.to_date:
-            clauses.append(sql.SQL("date <= %s"))
+            clauses.append(sql.SQL("t.date <= %s"))
             params.append(self.to_date)
         return sql.SQL(" AND ").join(clauses), params
 
@@ -114,20 +165,21 @@ async def list_transactions(
     condition, params = where.where(workspace_id)
     count_row = await (
         await conn.execute(
-            sql.SQL("SELECT count(*) AS n FROM transactions WHERE {}").format(condition), params
+            sql.SQL("SELECT count(*) AS n FROM {} WHERE {}").format(sql.SQL(FROM), condition),
+            params,
         )
     ).fetchone()
     total = int(count_row["n"]) if count_row else 0
     rows = await (
         await conn.execute(
-            sql.SQL("SELECT {} FROM transactions WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
-                sql.SQL(COLUMNS), condition, sql.SQL(SORTS[sort])
+            sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT %s OFFSET %s").format(
+                sql.SQL(COLUMNS), sql.SQL(FROM), condition, sql.SQL(SORTS[sort])
             ),
             [*params, page_size, (page - 1) * page_size],
         )
     ).fetchall()
     return TransactionPage(
-        data=[TransactionView(**row) for row in rows],
+        data=[msgspec.convert(row, TransactionView) for row in rows],
         meta=PageMeta(
             page=page,
             page_size=page_size,
@@ -141,10 +193,10 @@ async def get_transaction(
     conn: psycopg.AsyncConnection[dict[str, Any]], workspace_id: UUID, transaction_id: UUID
 ) -> TransactionView | None:
     cursor = await conn.execute(
-        sql.SQL("SELECT {} FROM transactions WHERE workspace_id = %s AND id = %s").format(
-            sql.SQL(COLUMNS)
+        sql.SQL("SELECT {} FROM {} WHERE t.workspace_id = %s AND t.id = %s").format(
+            sql.SQL(COLUMNS), sql.SQL(FROM)
         ),
         (workspace_id, transaction_id),
     )
     row = await cursor.fetchone()
-    return None if row is None else TransactionView(**row)
+    return None if row is None else msgspec.convert(row, TransactionView)

@@ -30,7 +30,7 @@ async def get_dashboard(
 ) -> Response[Dashboard]:
     """Income, expenses and net per currency, spending per category, and each account's
     balance at the end of the month (``YYYY-MM``, this month by default)."""
-    await read_access(request, workspace_id, "dashboard")
+    await read_access(request, workspace_id, ("dashboard", "ledger"))
     first_day = date.fromisoformat(f"{month}-01") if month else date.today().replace(day=1)
     settings: Settings = request.app.state.settings
     cache: redis.Redis = request.app.state.cache

@@ -23,6 +23,8 @@ from projections.transactions.model import (
 from read_api.access import read_access
 
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
+# Category names come from the ledger read model.
+SERVING = ("transactions", "ledger")
 Sort = Literal[
     "date", "-date", "amount", "-amount", "description", "-description", "created_at", "-created_at"
 ]
@@ -33,8 +35,11 @@ async def list_transactions(
     request: Request[Any, Any, State],
     workspace_id: FromPath[UUID],
     q: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    type: FromQuery[Literal["income", "expense"] | None] = None,
-    category: FromQuery[str | None] = None,
+    type: FromQuery[Literal["income", "expense", "transfer"] | None] = None,
+    category: Annotated[
+        str | None, QueryParameter(description="id, name or slug; subcategories included")
+    ] = None,
+    account_id: FromQuery[UUID | None] = None,
     tags: Annotated[
         str | None, QueryParameter(description="comma-separated; all must match")
     ] = None,
@@ -46,11 +51,12 @@ async def list_transactions(
     page: Annotated[int, QueryParameter(ge=1, le=10_000_000)] = 1,
     page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> TransactionPage:
-    await read_access(request, workspace_id, "transactions")
+    await read_access(request, workspace_id, SERVING)
     where = view.TransactionFilter(
         q=q,
         type=type,
         category=category,
+        account_id=account_id,
         tags=tuple(tag.strip() for tag in (tags or "").split(",") if tag.strip()),
         min_amount=_decimal("min_amount", min_amount),
         max_amount=_decimal("max_amount", max_amount),
@@ -61,13 +67,40 @@ async def list_transactions(
         return await view.list_transactions(conn, workspace_id, where, sort, page, page_size)
 
 
+@get(f"{WORKSPACE}/transactions/recent")
+async def recent_transactions(
+    request: Request[Any, Any, State], workspace_id: FromPath[UUID]
+) -> TransactionPage:
+    """The last 10 recorded (or imported), newest first."""
+    await read_access(request, workspace_id, SERVING)
+    async with request.app.state.pool.connection() as conn:
+        return await view.list_transactions(
+            conn, workspace_id, view.TransactionFilter(), "-created_at", 1, 10
+        )
+
+
+@get(f"{WORKSPACE}/transactions/deleted")
+async def deleted_transactions(
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    page: Annotated[int, QueryParameter(ge=1, le=10_000_000)] = 1,
+    page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+) -> TransactionPage:
+    """Soft-deleted transactions, last deleted first; each can be restored."""
+    await read_access(request, workspace_id, SERVING)
+    async with request.app.state.pool.connection() as conn:
+        return await view.list_transactions(
+            conn, workspace_id, view.TransactionFilter(deleted=True), "-deleted_at", page, page_size
+        )
+
+
 @get(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}")
 async def get_transaction(
     request: Request[Any, Any, State],
     workspace_id: FromPath[UUID],
     transaction_id: FromPath[UUID],
 ) -> TransactionView:
-    await read_access(request, workspace_id, "transactions")
+    await read_access(request, workspace_id, SERVING)
     async with request.app.state.pool.connection() as conn:
         transaction = await view.get_transaction(conn, workspace_id, transaction_id)
     if transaction is None:

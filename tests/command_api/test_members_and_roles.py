@@ -218,6 +218,19 @@ RULES = {
     ("PATCH", "/api/workspaces/{workspace_id}/transactions/{transaction_id}"): "EDITOR",
     ("DELETE", "/api/workspaces/{workspace_id}/transactions/{transaction_id}"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/transactions/{transaction_id}/restore"): "EDITOR",
+    ("PATCH", "/api/workspaces/{workspace_id}/accounts/{account_id}"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/accounts/{account_id}/close"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/accounts/{account_id}/reopen"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/accounts/{account_id}/valuations"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/transfers"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/transactions/{transaction_id}/split"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/transactions/bulk-categorize"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/categories"): "EDITOR",
+    ("PATCH", "/api/workspaces/{workspace_id}/categories/{category_id}"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/categories/{category_id}/merge"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/imports"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/exchange-rates"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/exchange-rates/csv"): "EDITOR",
 }
 
 
@@ -262,6 +275,8 @@ def test_every_workspace_route_answers_each_role_as_its_rule_says(
             user_id=uuid4(),
             key_id=uuid4(),
             transaction_id=uuid4(),
+            account_id=uuid4(),
+            category_id=uuid4(),
         )
         # An empty body: a route that lets the caller in then refuses the body (400) or the
         # made-up id (404 "no such …"); one that does not answers 403 or, to a stranger, 404.

@@ -40,7 +40,7 @@ def test_the_second_of_two_concurrent_amendments_is_a_conflict(
     details = TransactionDetails(
         account.id, date(2026, 3, 1), Decimal("-4.00"), "EUR", "Tea", None, None, (), None
     )
-    transaction, _ = first.record_transaction(uuid4(), workspace_id, details, by)
+    transaction, _, _ = first.record_transaction(uuid4(), workspace_id, details, by)
 
     mine = first.get_transaction(workspace_id, transaction.id)
     theirs = second.get_transaction(workspace_id, transaction.id)

@@ -23,7 +23,7 @@ def details(**changes: object) -> TransactionDetails:
         currency="EUR",
         description="Coffee",
         merchant=None,
-        category="food_and_drink",
+        category_id=None,
         tags=("work",),
         notes=None,
     )

@@ -16,6 +16,9 @@ from domain.workspaces.application import Workspaces
 from infra import database
 from infra.settings import Settings
 
+CATEGORIES = [uuid4(), uuid4(), uuid4()]
+CORRECTED = uuid4()
+
 
 def write_history(settings: Settings, transactions: int, seed: int = 1) -> tuple[UUID, Decimal]:
     """A workspace with ``transactions`` transactions, some amended or deleted.
@@ -43,14 +46,14 @@ def write_history(settings: Settings, transactions: int, seed: int = 1) -> tuple
                 currency="EUR",
                 description=f"purchase {number}",
                 merchant=None,
-                category=rng.choice(["groceries", "transport", "housing", None]),
+                category_id=rng.choice([*CATEGORIES, None]),
                 tags=(),
                 notes=None,
             )
             transaction = Transaction.record(uuid4(), workspace.id, details, by)
             if number % 10 == 0:  # every tenth is corrected
                 amount = amount - Decimal("1.00") or Decimal("0.01")
-                transaction.amend(replace(details, amount=amount, category="corrected"), by)
+                transaction.amend(replace(details, amount=amount, category_id=CORRECTED), by)
             if number % 25 == 0:  # and some are deleted
                 transaction.delete(by)
             else:

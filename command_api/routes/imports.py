@@ -1,0 +1,217 @@
+"""Statement imports (CSV, OFX, QFX, QIF, CAMT.053) and exchange rates, by file or by command."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, post
+from litestar.datastructures import State, UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.params import Body, FromPath, JSONBody
+from msgspec import Meta
+
+from command_api.access import Access
+from command_api.context import new_id
+from command_api.routes.ledger import TransactionOut, transaction_out
+from command_api.routes.workspaces import Currency
+from domain.base import Actor
+from domain.ledger.application import Ledger
+from domain.ledger.exchange_rates import Rate
+from domain.ledger.statements import FORMATS, CsvProfile, StatementError, parse
+from infra.tokens import Principal
+
+WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
+MAX_FILE_BYTES = 10 * 1_048_576
+REPORTED_ROWS = 1000  # per list in an answer; the counts are always whole
+
+
+@dataclass
+class ImportForm:
+    file: UploadFile
+    account_id: UUID
+    format: str | None = None
+    dry_run: bool = False
+    profile: str | None = None  # JSON: a CsvProfile's fields
+
+
+class SkippedRow(msgspec.Struct, kw_only=True):
+    line: int
+    transaction_id: UUID
+    reason: str
+
+
+class RejectedRow(msgspec.Struct, kw_only=True):
+    line: int
+    reason: str
+
+
+class ImportOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    account_id: UUID
+    file_name: str
+    format: str
+    dry_run: bool
+    imported: int
+    skipped_duplicates: int
+    rejected_rows: int
+    skipped: list[SkippedRow]
+    rejected: list[RejectedRow]
+    transactions: list[TransactionOut]  # the first ones imported (or that would be)
+    position: int
+
+
+@post(
+    f"{WORKSPACE}/imports",
+    sync_to_thread=True,
+    access=Access.EDITOR,
+    status_code=201,
+    request_max_body_size=MAX_FILE_BYTES + 65_536,
+)
+def import_statement(
+    workspace_id: FromPath[UUID],
+    data: Annotated[ImportForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ledger: NamedDependency[Ledger],
+    principal: NamedDependency[Principal],
+    actor: NamedDependency[Actor],
+    request: Request[Any, Any, State],
+) -> ImportOut:
+    """Every line is imported, skipped as a duplicate (same FITID, or same date, amount and
+    description at the same occurrence) or rejected with its reason; all in one transaction.
+    ``dry_run`` reports the same without saving."""
+    content = data.file.file.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        raise HTTPException(f"the file is over {MAX_FILE_BYTES} bytes", status_code=413)
+    if data.format is not None and data.format not in FORMATS:
+        raise _invalid("format", f"one of {', '.join(FORMATS)}")
+    file_name = data.file.filename or "statement"
+    try:
+        statement = parse(content, data.format, file_name, _profile(data.profile))
+    except StatementError as error:
+        raise _invalid("file", str(error)) from None
+    report = ledger.import_statement(
+        new_id(request, principal, "import"),
+        workspace_id,
+        data.account_id,
+        file_name,
+        statement.format,
+        statement.lines,
+        statement.rejected,
+        data.dry_run,
+        actor,
+    )
+    rejected = [RejectedRow(**row) for row in report.rejected]
+    categories = ledger.categories(workspace_id, actor)
+    return ImportOut(
+        id=report.import_id,
+        account_id=data.account_id,
+        file_name=file_name,
+        format=report.format,
+        dry_run=report.dry_run,
+        imported=report.imported,
+        skipped_duplicates=len(report.skipped),
+        rejected_rows=len(rejected),
+        skipped=[SkippedRow(**row) for row in report.skipped[:REPORTED_ROWS]],
+        rejected=rejected[:REPORTED_ROWS],
+        transactions=[
+            transaction_out(t, categories, report.position)
+            for t in report.transactions[:REPORTED_ROWS]
+        ],
+        position=report.position,
+    )
+
+
+def _profile(raw: str | None) -> CsvProfile | None:
+    if not raw:
+        return None
+    try:
+        fields = msgspec.json.decode(raw, type=dict[str, Any])
+        return CsvProfile(**fields)
+    except (msgspec.DecodeError, TypeError) as error:
+        raise _invalid("profile", f"a JSON object of CSV settings ({error})") from None
+
+
+class RateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    date: date
+    currency: Currency
+    quote: Currency
+    rate: Annotated[str, Meta(pattern=r"^[0-9]{1,12}(\.[0-9]{1,10})?$", examples=["1.0842"])]
+
+
+class RecordRates(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    rates: Annotated[list[RateIn], Meta(min_length=1, max_length=10_000)]
+
+
+class RatesOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    recorded: int
+    position: int
+
+
+@post(f"{WORKSPACE}/exchange-rates", sync_to_thread=True, access=Access.EDITOR, status_code=201)
+def record_rates(
+    workspace_id: FromPath[UUID],
+    data: JSONBody[RecordRates],
+    ledger: NamedDependency[Ledger],
+    principal: NamedDependency[Principal],
+    actor: NamedDependency[Actor],
+    request: Request[Any, Any, State],
+) -> RatesOut:
+    """On ``date``, one ``currency`` was worth ``rate`` of ``quote``. A later rate for the
+    same day and pair replaces an earlier one."""
+    rates = [Rate(r.date, r.currency, r.quote, Decimal(r.rate)) for r in data.rates]
+    sheet, position = ledger.record_rates(
+        new_id(request, principal, "rates"), workspace_id, rates, actor
+    )
+    return RatesOut(id=sheet.id, recorded=len(sheet.rates), position=position)
+
+
+@post(
+    f"{WORKSPACE}/exchange-rates/csv",
+    sync_to_thread=True,
+    access=Access.EDITOR,
+    status_code=201,
+    request_max_body_size=MAX_FILE_BYTES,
+)
+def upload_rates(
+    workspace_id: FromPath[UUID],
+    data: Annotated[bytes, Body(media_type="text/csv")],
+    ledger: NamedDependency[Ledger],
+    principal: NamedDependency[Principal],
+    actor: NamedDependency[Actor],
+    request: Request[Any, Any, State],
+) -> RatesOut:
+    """A CSV with the header ``date,currency,quote,rate``."""
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig", errors="replace"))))
+    rates = []
+    for number, row in enumerate(rows, start=2):
+        try:
+            rates.append(
+                Rate(
+                    date.fromisoformat(row["date"].strip()),
+                    row["currency"].strip().upper(),
+                    row["quote"].strip().upper(),
+                    Decimal(row["rate"].strip()),
+                )
+            )
+        except (KeyError, AttributeError, ValueError, InvalidOperation):
+            raise _invalid(
+                "file",
+                f"line {number}: expected date,currency,quote,rate (2026-01-31,USD,EUR,0.92)",
+            ) from None
+    sheet, position = ledger.record_rates(
+        new_id(request, principal, "rates"), workspace_id, rates, actor
+    )
+    return RatesOut(id=sheet.id, recorded=len(sheet.rates), position=position)
+
+
+def _invalid(field: str, message: str) -> ValidationException:
+    return ValidationException(message, extra=[{"key": field, "message": message}])

@@ -1,0 +1,112 @@
+"""An import: one statement file's lines, which became transactions, which were already
+there, which were refused and why."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.base import Actor, Tracked, natural_id
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    """A line of a statement as its parser read it; ``line`` is where it starts in the file."""
+
+    line: int
+    date: date
+    amount: Decimal
+    description: str
+    merchant: str | None = None
+    fitid: str | None = None
+    category: str | None = None
+    notes: str | None = None
+    currency: str | None = None
+
+
+def content_key(line: StatementLine) -> str:
+    """What makes two lines the same when the bank gave no FITID."""
+    text = " ".join(line.description.split()).casefold()
+    return hashlib.sha256(f"{line.date}|{line.amount.normalize()}|{text}".encode()).hexdigest()[:32]
+
+
+def external_ids(lines: list[StatementLine]) -> list[str]:
+    """A FITID where the bank gave one; else the content key and its occurrence in the file,
+    so two identical coffees on one day are two transactions, but the same file twice is one
+    set of them."""
+    seen: dict[str, int] = {}
+    keys = []
+    for line in lines:
+        if line.fitid:
+            keys.append(f"fitid:{line.fitid}")
+            continue
+        key = content_key(line)
+        seen[key] = seen.get(key, 0) + 1
+        keys.append(f"content:{key}:{seen[key]}")
+    return keys
+
+
+def imported_transaction_id(workspace_id: UUID, account_id: UUID, external_id: str) -> UUID:
+    return natural_id(workspace_id, account_id, "import", external_id)
+
+
+class Import(Tracked):
+    class Completed(Tracked.Created):
+        account_id: UUID
+        file_name: str
+        format: str
+        imported: int
+        skipped: tuple[dict[str, Any], ...]  # {"line", "transaction_id", "reason"}
+        rejected: tuple[dict[str, Any], ...]  # {"line", "reason"}
+
+    @event(Completed)
+    def __init__(
+        self,
+        workspace_id: UUID,
+        account_id: UUID,
+        file_name: str,
+        format: str,
+        imported: int,
+        skipped: tuple[dict[str, Any], ...],
+        rejected: tuple[dict[str, Any], ...],
+    ) -> None:
+        self.workspace_id = workspace_id
+        self.account_id = account_id
+        self.file_name = file_name
+        self.format = format
+        self.imported = imported
+        self.skipped = tuple(skipped)
+        self.rejected = tuple(rejected)
+
+    @classmethod
+    def complete(
+        cls,
+        import_id: UUID,
+        workspace_id: UUID,
+        account_id: UUID,
+        file_name: str,
+        format: str,
+        imported: int,
+        skipped: list[dict[str, Any]],
+        rejected: list[dict[str, Any]],
+        by: Actor,
+    ) -> Import:
+        return cls._create(
+            cls.Completed,
+            id=import_id,
+            workspace_id=workspace_id,
+            actor_id=by.actor_id,
+            correlation_id=by.correlation_id,
+            account_id=account_id,
+            file_name=file_name,
+            format=format,
+            imported=imported,
+            skipped=tuple(skipped),
+            rejected=tuple(rejected),
+        )

@@ -1,0 +1,99 @@
+"""What every statement parser needs: decoding, amounts, dates and its one error."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+
+class StatementError(Exception):
+    """The file is not a statement of its format; ``line`` says where reading stopped."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+        self.message = message
+
+
+def decode(content: bytes, declared: str | None = None) -> str:
+    """UTF-8 (with or without BOM), else the declared charset, else Windows-1252."""
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content[3:].decode("utf-8", errors="replace")
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for charset in (declared, "cp1252"):
+        if charset:
+            try:
+                return content.decode(charset)
+            except (UnicodeDecodeError, LookupError):
+                continue
+    return content.decode("latin-1")
+
+
+_CURRENCY_NOISE = re.compile(r"[\s$€£¥]|[A-Z]{3}$|^[A-Z]{3}")
+
+
+def parse_amount(raw: str, decimal_comma: bool = False) -> Decimal:
+    """``-1,234.56``, ``1.234,56`` (decimal comma), ``$120.00``, ``(45.00)`` for negative."""
+    text = _CURRENCY_NOISE.sub("", raw.strip().upper())
+    negative = text.startswith("(") and text.endswith(")")
+    text = text.strip("()")
+    if text.endswith("-"):  # trailing minus, as some banks write it
+        negative, text = True, text[:-1]
+    if decimal_comma:
+        text = text.replace(".", "").replace("'", "").replace(",", ".")
+    else:
+        text = text.replace(",", "").replace("'", "")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
+        raise ValueError(f"{raw.strip()!r} is not an amount")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"{raw.strip()!r} is not an amount") from None
+    return -value if negative else value
+
+
+_DATE_PARTS = re.compile(r"^(\d{1,4})[./\-' ](\d{1,2})[./\-' ](\d{1,4})")
+
+
+def date_order(samples: list[str]) -> str:
+    """ "ymd", "dmy" or "mdy", from the values of one column: a part above 12 decides;
+    with nothing to decide, month first (as US banks, QIF and most exports write)."""
+    order = "mdy"
+    for sample in samples:
+        match = _DATE_PARTS.match(sample.strip())
+        if match is None:
+            continue
+        first, second = int(match.group(1)), int(match.group(2))
+        if len(match.group(1)) == 4:
+            return "ymd"
+        if first > 12:
+            return "dmy"
+        if second > 12:
+            order = "mdy"
+    return order
+
+
+def parse_date(raw: str, order: str) -> date:
+    text = raw.strip()
+    if re.fullmatch(r"\d{8}", text):  # 20180507
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    match = _DATE_PARTS.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a date")
+    a, b, c = (int(part) for part in match.groups())
+    if len(match.group(1)) == 4 or order == "ymd":
+        year, month, day = a, b, c
+    elif order == "dmy":
+        day, month, year = a, b, c
+    else:
+        month, day, year = a, b, c
+    if year < 100:
+        year += 2000 if year < 70 else 1900
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date") from None

@@ -1,0 +1,193 @@
+"""Accounts and their balance per day, categories (the system set seeded with each workspace),
+exchange rates and import reports."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from domain.ledger.account import Account
+from domain.ledger.categories import SYSTEM_CATEGORIES, Categories, system_category_id
+from domain.ledger.exchange_rates import RateSheet
+from domain.ledger.imports import Import
+from domain.ledger.transaction import Transaction
+from domain.workspaces.workspace import Workspace
+from projections.ledger.view import TABLES
+from projections.runtime import Cursor, Projection, handles
+
+
+class LedgerProjection(Projection):
+    name = "ledger"
+    tables = TABLES
+
+    @handles(Workspace.Created)
+    async def on_workspace_created(
+        self, cur: Cursor, event: Workspace.Created, position: int
+    ) -> None:
+        workspace_id = event.originator_id
+        await cur.executemany(
+            "INSERT INTO ledger_categories (id, workspace_id, name, parent_id, slug) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+            [
+                (
+                    system_category_id(workspace_id, slug),
+                    workspace_id,
+                    name,
+                    None if parent is None else system_category_id(workspace_id, parent),
+                    slug,
+                )
+                for slug, name, parent in SYSTEM_CATEGORIES
+            ],
+        )
+
+    @handles(Categories.Added)
+    async def on_category_added(self, cur: Cursor, event: Categories.Added, position: int) -> None:
+        await cur.execute(
+            "INSERT INTO ledger_categories (id, workspace_id, name, parent_id) "
+            "VALUES (%s, %s, %s, %s)",
+            (event.category_id, event.workspace_id, event.name, event.parent_id),
+        )
+
+    @handles(Categories.Renamed)
+    async def on_category_renamed(
+        self, cur: Cursor, event: Categories.Renamed, position: int
+    ) -> None:
+        await cur.execute(
+            "UPDATE ledger_categories SET name = %s WHERE id = %s", (event.name, event.category_id)
+        )
+
+    @handles(Categories.Archived, Categories.Unarchived)
+    async def on_category_archived(self, cur: Cursor, event: Any, position: int) -> None:
+        await cur.execute(
+            "UPDATE ledger_categories SET archived = %s WHERE id = %s",
+            (isinstance(event, Categories.Archived), event.category_id),
+        )
+
+    @handles(Categories.Merged)
+    async def on_category_merged(
+        self, cur: Cursor, event: Categories.Merged, position: int
+    ) -> None:
+        await cur.execute(
+            "UPDATE ledger_categories SET archived = true, merged_into = %s WHERE id = %s",
+            (event.target_id, event.source_id),
+        )
+
+    @handles(Account.Opened)
+    async def on_account_opened(self, cur: Cursor, event: Account.Opened, position: int) -> None:
+        await cur.execute(
+            "INSERT INTO ledger_accounts (id, workspace_id, name, type, currency, "
+            "opening_balance, opened_at) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (
+                event.originator_id,
+                event.workspace_id,
+                event.name,
+                event.type,
+                event.currency,
+                event.opening_balance,
+                event.timestamp,
+            ),
+        )
+
+    @handles(Account.Updated)
+    async def on_account_updated(self, cur: Cursor, event: Account.Updated, position: int) -> None:
+        await cur.execute(
+            "UPDATE ledger_accounts SET name = %s, type = %s WHERE id = %s",
+            (event.name, event.type, event.originator_id),
+        )
+
+    @handles(Account.Closed, Account.Reopened)
+    async def on_account_closed(self, cur: Cursor, event: Any, position: int) -> None:
+        await cur.execute(
+            "UPDATE ledger_accounts SET closed = %s WHERE id = %s",
+            (isinstance(event, Account.Closed), event.originator_id),
+        )
+
+    @handles(Account.Valued)
+    async def on_account_valued(self, cur: Cursor, event: Account.Valued, position: int) -> None:
+        await cur.execute(
+            "INSERT INTO ledger_valuations (account_id, date, value) VALUES (%s, %s, %s) "
+            "ON CONFLICT (account_id, date) DO UPDATE SET value = excluded.value",
+            (event.originator_id, event.date, event.value),
+        )
+
+    @handles(Transaction.Recorded)
+    async def on_transaction_recorded(
+        self, cur: Cursor, event: Transaction.Recorded, position: int
+    ) -> None:
+        await cur.execute(
+            "INSERT INTO ledger_transactions (id, account_id, date, amount, counted) "
+            "VALUES (%s, %s, %s, %s, true)",
+            (event.originator_id, event.account_id, event.date, event.amount),
+        )
+        await self._count(cur, event.originator_id, +1)
+
+    @handles(Transaction.Amended)
+    async def on_transaction_amended(
+        self, cur: Cursor, event: Transaction.Amended, position: int
+    ) -> None:
+        await self._count(cur, event.originator_id, -1)
+        await cur.execute(
+            "UPDATE ledger_transactions SET account_id = %s, date = %s, amount = %s WHERE id = %s",
+            (event.account_id, event.date, event.amount, event.originator_id),
+        )
+        await self._count(cur, event.originator_id, +1)
+
+    @handles(Transaction.Deleted, Transaction.Restored)
+    async def on_transaction_deleted(self, cur: Cursor, event: Any, position: int) -> None:
+        deleted = isinstance(event, Transaction.Deleted)
+        if deleted:
+            await self._count(cur, event.originator_id, -1)
+        await cur.execute(
+            "UPDATE ledger_transactions SET counted = %s WHERE id = %s",
+            (not deleted, event.originator_id),
+        )
+        if not deleted:
+            await self._count(cur, event.originator_id, +1)
+
+    async def _count(self, cur: Cursor, transaction_id: UUID, sign: int) -> None:
+        await cur.execute(
+            "INSERT INTO ledger_account_days AS d (account_id, date, change) "
+            "SELECT account_id, date, amount * %s FROM ledger_transactions "
+            "WHERE id = %s AND counted "
+            "ON CONFLICT (account_id, date) DO UPDATE SET change = d.change + excluded.change",
+            (sign, transaction_id),
+        )
+
+    @handles(RateSheet.Recorded)
+    async def on_rates_recorded(
+        self, cur: Cursor, event: RateSheet.Recorded, position: int
+    ) -> None:
+        await cur.executemany(
+            "INSERT INTO ledger_rates (workspace_id, currency, quote, date, rate) "
+            "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (workspace_id, currency, quote, date) "
+            "DO UPDATE SET rate = excluded.rate",
+            [
+                (event.workspace_id, r["currency"], r["quote"], r["date"], r["rate"])
+                for r in event.rates
+            ],
+        )
+
+    @handles(Import.Completed)
+    async def on_import_completed(
+        self, cur: Cursor, event: Import.Completed, position: int
+    ) -> None:
+        await cur.execute(
+            "INSERT INTO ledger_imports (id, workspace_id, account_id, file_name, format, "
+            "imported, skipped, rejected, actor_id, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                event.originator_id,
+                event.workspace_id,
+                event.account_id,
+                event.file_name,
+                event.format,
+                event.imported,
+                json.dumps(
+                    [{**row, "transaction_id": str(row["transaction_id"])} for row in event.skipped]
+                ),
+                json.dumps(list(event.rejected)),
+                event.actor_id,
+                event.timestamp,
+            ),
+        )

@@ -1,0 +1,348 @@
+"""Tables of the ledger projection, and the queries the read API asks of them."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+from uuid import UUID
+
+import msgspec
+import psycopg
+
+from projections.ledger.model import (
+    AccountView,
+    BalancePoint,
+    CategorySpending,
+    CategoryView,
+    CurrencySpending,
+    ImportView,
+    NetWorthPoint,
+    RateUsed,
+)
+
+TABLES = (
+    """CREATE TABLE IF NOT EXISTS ledger_accounts (
+        id uuid PRIMARY KEY,
+        workspace_id uuid NOT NULL,
+        name text NOT NULL,
+        type text NOT NULL,
+        currency text NOT NULL,
+        opening_balance numeric NOT NULL,
+        closed boolean NOT NULL DEFAULT false,
+        opened_at timestamptz NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS ledger_accounts_by_workspace ON ledger_accounts (workspace_id)",
+    # What each transaction adds to its account's day now, so a change can take it back.
+    """CREATE TABLE IF NOT EXISTS ledger_transactions (
+        id uuid PRIMARY KEY,
+        account_id uuid NOT NULL,
+        date date NOT NULL,
+        amount numeric NOT NULL,
+        counted boolean NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS ledger_account_days (
+        account_id uuid NOT NULL,
+        date date NOT NULL,
+        change numeric NOT NULL,
+        PRIMARY KEY (account_id, date)
+    )""",
+    """CREATE TABLE IF NOT EXISTS ledger_valuations (
+        account_id uuid NOT NULL,
+        date date NOT NULL,
+        value numeric NOT NULL,
+        PRIMARY KEY (account_id, date)
+    )""",
+    """CREATE TABLE IF NOT EXISTS ledger_categories (
+        id uuid PRIMARY KEY,
+        workspace_id uuid NOT NULL,
+        name text NOT NULL,
+        parent_id uuid,
+        slug text,
+        archived boolean NOT NULL DEFAULT false,
+        merged_into uuid
+    )""",
+    "CREATE INDEX IF NOT EXISTS ledger_categories_by_workspace ON ledger_categories (workspace_id)",
+    """CREATE TABLE IF NOT EXISTS ledger_rates (
+        workspace_id uuid NOT NULL,
+        currency text NOT NULL,
+        quote text NOT NULL,
+        date date NOT NULL,
+        rate numeric NOT NULL,
+        PRIMARY KEY (workspace_id, currency, quote, date)
+    )""",
+    """CREATE TABLE IF NOT EXISTS ledger_imports (
+        id uuid PRIMARY KEY,
+        workspace_id uuid NOT NULL,
+        account_id uuid NOT NULL,
+        file_name text NOT NULL,
+        format text NOT NULL,
+        imported integer NOT NULL,
+        skipped jsonb NOT NULL,
+        rejected jsonb NOT NULL,
+        actor_id uuid NOT NULL,
+        created_at timestamptz NOT NULL
+    )""",
+)
+
+Conn = psycopg.AsyncConnection[dict[str, Any]]
+LIABILITY_TYPES = ("CREDIT_CARD", "LOAN", "LIABILITY")
+MINOR_UNITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
+
+
+@dataclass
+class _Account:
+    row: dict[str, Any]
+    days: list[date]
+    running: list[Decimal]  # the sum of changes up to and including days[i]
+    valuations: list[tuple[date, Decimal]]
+
+    def balance_on(self, day: date) -> Decimal:
+        """The last valuation on or before the day plus what moved after it; without one,
+        the opening balance plus everything up to the day."""
+        moved = self._moved_until(day)
+        base, since = Decimal(self.row["opening_balance"]), Decimal(0)
+        for valued_on, value in self.valuations:
+            if valued_on <= day:
+                base, since = value, self._moved_until(valued_on)
+        return base + moved - since
+
+    def _moved_until(self, day: date) -> Decimal:
+        index = bisect_right(self.days, day)
+        return self.running[index - 1] if index else Decimal(0)
+
+
+async def _accounts(
+    conn: Conn, workspace_id: UUID, account_id: UUID | None = None
+) -> list[_Account]:
+    rows = await (
+        await conn.execute(
+            "SELECT id, workspace_id, name, type, currency, opening_balance, closed, opened_at "
+            "FROM ledger_accounts WHERE workspace_id = %s AND (%s::uuid IS NULL OR id = %s) "
+            "ORDER BY name, id",
+            (workspace_id, account_id, account_id),
+        )
+    ).fetchall()
+    ids = [row["id"] for row in rows]
+    days = await (
+        await conn.execute(
+            "SELECT account_id, date, sum(change) OVER (PARTITION BY account_id ORDER BY date) "
+            "AS running FROM ledger_account_days WHERE account_id = ANY(%s) ORDER BY date",
+            (ids,),
+        )
+    ).fetchall()
+    valuations = await (
+        await conn.execute(
+            "SELECT account_id, date, value FROM ledger_valuations WHERE account_id = ANY(%s) "
+            "ORDER BY date",
+            (ids,),
+        )
+    ).fetchall()
+    accounts = {row["id"]: _Account(row, [], [], []) for row in rows}
+    for day in days:
+        accounts[day["account_id"]].days.append(day["date"])
+        accounts[day["account_id"]].running.append(day["running"])
+    for valuation in valuations:
+        accounts[valuation["account_id"]].valuations.append((valuation["date"], valuation["value"]))
+    return list(accounts.values())
+
+
+async def list_accounts(conn: Conn, workspace_id: UUID, today: date) -> list[AccountView]:
+    return [
+        AccountView(
+            **{k: v for k, v in a.row.items() if k != "opening_balance"},
+            opening_balance=str(a.row["opening_balance"]),
+            balance=str(a.balance_on(today)),
+        )
+        for a in await _accounts(conn, workspace_id)
+    ]
+
+
+async def balance_history(
+    conn: Conn, workspace_id: UUID, account_id: UUID, points: list[date]
+) -> tuple[str, list[BalancePoint]] | None:
+    accounts = await _accounts(conn, workspace_id, account_id)
+    if not accounts:
+        return None
+    [account] = accounts
+    history = [BalancePoint(date=day, balance=str(account.balance_on(day))) for day in points]
+    return account.row["currency"], history
+
+
+class Rates:
+    """A workspace's rates; a conversion uses the latest rate on or before the day, direct
+    (currency → quote) or else inverse."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.pairs: dict[tuple[str, str], tuple[list[date], list[Decimal]]] = {}
+        for row in rows:
+            days, rates = self.pairs.setdefault((row["currency"], row["quote"]), ([], []))
+            days.append(row["date"])
+            rates.append(row["rate"])
+
+    @classmethod
+    async def load(cls, conn: Conn, workspace_id: UUID) -> Rates:
+        rows = await (
+            await conn.execute(
+                "SELECT currency, quote, date, rate FROM ledger_rates WHERE workspace_id = %s "
+                "ORDER BY date",
+                (workspace_id,),
+            )
+        ).fetchall()
+        return cls(rows)
+
+    def find(self, currency: str, quote: str, day: date) -> tuple[Decimal, RateUsed] | None:
+        for pair, invert in (((currency, quote), False), ((quote, currency), True)):
+            if pair not in self.pairs:
+                continue
+            days, rates = self.pairs[pair]
+            index = bisect_right(days, day)
+            if index:
+                rate = rates[index - 1]
+                used = RateUsed(
+                    currency=pair[0], quote=pair[1], rate=str(rate), rate_date=days[index - 1]
+                )
+                return (1 / rate if invert else rate), used
+        return None
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2)), ROUND_HALF_EVEN)
+
+
+async def base_currency(conn: Conn, workspace_id: UUID) -> str:
+    row = await (
+        await conn.execute("SELECT base_currency FROM workspaces WHERE id = %s", (workspace_id,))
+    ).fetchone()
+    return "EUR" if row is None else str(row["base_currency"])
+
+
+async def net_worth(
+    conn: Conn, workspace_id: UUID, base: str, points: list[date]
+) -> list[NetWorthPoint]:
+    accounts = await _accounts(conn, workspace_id)
+    rates = await Rates.load(conn, workspace_id)
+    result = []
+    for day in points:
+        assets, liabilities = Decimal(0), Decimal(0)
+        used: dict[tuple[str, str, date], RateUsed] = {}
+        unconverted: set[str] = set()
+        for account in accounts:
+            balance, currency = account.balance_on(day), account.row["currency"]
+            if currency != base:
+                found = rates.find(currency, base, day)
+                if found is None:
+                    unconverted.add(currency)
+                    continue
+                rate, rate_used = found
+                used[(rate_used.currency, rate_used.quote, rate_used.rate_date)] = rate_used
+                balance *= rate
+            if account.row["type"] in LIABILITY_TYPES:
+                liabilities -= balance
+            else:
+                assets += balance
+        assets, liabilities = round_money(assets, base), round_money(liabilities, base)
+        result.append(
+            NetWorthPoint(
+                date=day,
+                assets=str(assets),
+                liabilities=str(liabilities),
+                net_worth=str(assets - liabilities),
+                rates=list(used.values()),
+                unconverted=sorted(unconverted),
+            )
+        )
+    return result
+
+
+def points(start: date, end: date, interval: str) -> list[date]:
+    """The last day of each interval from start to end, and the end itself."""
+    days = []
+    day = start
+    while day < end:
+        if interval == "day":
+            days.append(day)
+            day += timedelta(days=1)
+        elif interval == "week":
+            day += timedelta(days=6)
+            days.append(min(day, end))
+            day += timedelta(days=1)
+        else:
+            next_month = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+            days.append(min(next_month - timedelta(days=1), end))
+            day = next_month
+    if not days or days[-1] != end:
+        days.append(end)
+    return days
+
+
+async def list_categories(conn: Conn, workspace_id: UUID) -> list[CategoryView]:
+    rows = await (
+        await conn.execute(
+            "SELECT id, name, parent_id, slug, slug IS NOT NULL AS system, archived, merged_into "
+            "FROM ledger_categories WHERE workspace_id = %s AND merged_into IS NULL "
+            "ORDER BY parent_id NULLS FIRST, name",
+            (workspace_id,),
+        )
+    ).fetchall()
+    return [CategoryView(**row) for row in rows]
+
+
+async def category_spending(
+    conn: Conn, workspace_id: UUID, category_id: UUID, start: date | None, end: date | None
+) -> CategorySpending | None:
+    """What went out and came in under a category and its subcategories; split parts count in
+    their own category, transfers nowhere."""
+    category = await (
+        await conn.execute(
+            "SELECT id, name FROM ledger_categories WHERE workspace_id = %s AND id = %s",
+            (workspace_id, category_id),
+        )
+    ).fetchone()
+    if category is None:
+        return None
+    rows = await (
+        await conn.execute(
+            "WITH wanted AS (SELECT id FROM ledger_categories WHERE workspace_id = %s "
+            "  AND (id = %s OR parent_id = %s)), "
+            "lines AS (SELECT t.currency, coalesce((s->>'amount')::numeric, t.amount) AS amount, "
+            "  CASE WHEN s IS NULL THEN t.category_id ELSE (s->>'category_id')::uuid END AS cat "
+            "  FROM transactions t LEFT JOIN LATERAL jsonb_array_elements(t.splits) s ON true "
+            "  WHERE t.workspace_id = %s AND NOT t.deleted AND t.transfer_id IS NULL "
+            "  AND (%s::date IS NULL OR t.date >= %s) AND (%s::date IS NULL OR t.date <= %s)) "
+            "SELECT currency, (-sum(amount) FILTER (WHERE amount < 0)) AS expenses, "
+            "sum(amount) FILTER (WHERE amount > 0) AS income, count(*) AS n "
+            "FROM lines WHERE cat IN (SELECT id FROM wanted) GROUP BY currency ORDER BY currency",
+            (workspace_id, category_id, category_id, workspace_id, start, start, end, end),
+        )
+    ).fetchall()
+    return CategorySpending(
+        category_id=category["id"],
+        name=category["name"],
+        from_date=start,
+        to_date=end,
+        totals=[
+            CurrencySpending(
+                currency=row["currency"],
+                expenses=str(row["expenses"] or Decimal(0)),
+                income=str(row["income"] or Decimal(0)),
+                transaction_count=row["n"],
+            )
+            for row in rows
+        ],
+    )
+
+
+async def get_import(conn: Conn, workspace_id: UUID, import_id: UUID) -> ImportView | None:
+    row = await (
+        await conn.execute(
+            "SELECT id, workspace_id, account_id, file_name, format, imported, skipped, "
+            "rejected, jsonb_array_length(skipped) AS skipped_duplicates, "
+            "jsonb_array_length(rejected) AS rejected_rows, actor_id, created_at "
+            "FROM ledger_imports WHERE workspace_id = %s AND id = %s",
+            (workspace_id, import_id),
+        )
+    ).fetchone()
+    return None if row is None else msgspec.convert(row, ImportView)

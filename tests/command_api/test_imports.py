@@ -1,0 +1,210 @@
+"""Statement imports over HTTP: every fixture file, duplicates, dry runs, bad files."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api import Api, User
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+
+# file: (account currency, imported, rejected, sum of imported amounts, a description seen)
+EXPECTED: dict[str, tuple[str, int, int, str, str]] = {
+    "ofx/bank_medium.ofx": ("CAD", 3, 0, "-345.27", "MCDONALD'S #112"),
+    "ofx/checking.ofx": ("USD", 3, 0, "-59.50", "AUTOMATIC WITHDRAWAL, ELECTRIC BILL"),
+    "ofx/anzcc.ofx": ("AUD", 1, 0, "-5.50", "SOME MEMO"),
+    "ofx/suncorp.ofx": ("AUD", 1, 0, "-16.85", "EFTPOS WDL HANDYWAY ALDI STORE"),
+    "ofx/multiple_accounts2.ofx": ("USD", 0, 0, "0", ""),
+    "ofx/ofx-v102-empty-tags.ofx": ("AUD", 1, 0, "12.34", "CBA:Transfer"),
+    "ofx/fail_nice/date_missing.ofx": ("USD", 0, 3, "0", ""),
+    "ofx/fail_nice/decimal_error.ofx": ("CAD", 0, 1, "0", ""),
+    "ofx/fail_nice/empty_balance.ofx": ("CAD", 1, 0, "120", "Foobar"),
+    # Sub-cent USD amounts (115.8331) are refused with their reason, never rounded.
+    "ofx/fidelity-savings.ofx": ("USD", 1, 3, "-1500", ""),
+    "ofx/vanguard.ofx": ("USD", 0, 1, "0", ""),
+    "ofx/investment_401k.ofx": ("USD", 0, 1, "0", ""),
+    "ofx/accented_characters_latin1.ofx": ("USD", 1, 0, "-58.73", "Virement Interac à: Jean"),
+    "ofx/apostrophe.ofx": ("USD", 1, 0, "-58.73", "TRADER JOE'S #541 QPS"),
+    "ofx/br_nubank_cc.ofx": ("BRL", 6, 0, "-1280.91", "-memo-message-"),
+    "ofx/stmtrs_euro.ofx": ("USD", 2, 0, "-500.00", "Atm"),
+    "ofx/amex.ofx": ("USD", 3, 0, "-190.75", "PRUNE NEW YORK"),
+    "ofx/checking2.ofx": ("USD", 13, 0, "-388.64", "DIRECT DEBIT WELLS"),
+    "ofx/8859-1.qfx": ("CAD", 1, 0, "-20.00", "Paiement facture/Carte prépayée"),
+    "ofx/1252.qfx": ("CAD", 1, 0, "-20.00", "Café Métro €uro"),
+    "ofx/utf-8.qfx": ("CAD", 1, 0, "-20.00", "Café Métro €uro"),
+    "ofx/html-vals.qfx": ("CAD", 2, 0, "-2.00", "TPAY <DEFTPYMT>"),
+    "ofx/qif-category.qif": ("USD", 2, 0, "-120.73", "GroceriesYou"),
+    "ofx/qif-account.qif": ("USD", 1, 0, "-25.00", "COUNTY WASTE"),
+    "csv/gls.csv": ("EUR", 1, 0, "-98.76", "SEPA-Basislastschrift"),
+    "csv/ingesp.csv": ("EUR", 10, 0, "350.21", "Devolución Tarjeta AMZN Mktp ES"),
+    "csv/n26-fr.csv": ("EUR", 2, 0, "0.00", "Compte courant"),
+    "csv/schwab-checking.csv": ("USD", 4, 0, "-215.27", "BMO HARRIS BANK"),
+    "csv/pcmastercard.csv": ("CAD", 2, 0, "50.31", "APL*ITUNES.COM/BILL"),
+    "csv/mint.csv": ("USD", 4, 0, "-3000.00", "Transfer from Savings"),
+    "csv/default.csv": ("USD", 8, 0, "465000", "Ómary Akida"),
+    "csv/creditunion.csv": ("USD", 8, 0, "465000", "Ómary Akida"),
+    "csv/outbank.csv": ("EUR", 4, 0, "-35.89", "Shell Gas purchase MASTER 0123456789"),
+    "csv/payoneer.csv": ("USD", 2, 0, "20", "Transaction description"),
+    "csv/paypal.csv": ("USD", 2, 0, "1100.00", "Jane Doe"),
+    "csv/windows-1252.csv": ("EUR", 2, 0, "58.15", "Café Rémy"),
+    "csv/utf-8-bom.csv": ("HUF", 2, 0, "200", "Transaction"),
+}
+
+
+def import_file(
+    api: Api, user: User, workspace: str, account: str, name: str, content: bytes, **form: Any
+) -> Any:
+    return api.commands.post(
+        f"/api/workspaces/{workspace}/imports",
+        files={"file": (name, content)},
+        data={"account_id": account, **form},
+        headers=user.headers,
+    )
+
+
+def test_every_fixture_imports_with_its_counts_and_amounts_or_says_why_not(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    files = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".ofx", ".qfx", ".qif", ".csv"))
+    assert {str(p.relative_to(FIXTURES)) for p in files} == set(EXPECTED) | {
+        "ofx/error_message.ofx"
+    }
+    for path in files:
+        name = str(path.relative_to(FIXTURES))
+        if name == "ofx/error_message.ofx":  # a sign-on error, no statement at all
+            response = import_file(
+                api, user, workspace, api.account(user, workspace), path.name, path.read_bytes()
+            )
+            assert response.status_code == 400, response.text
+            assert "line" in response.json()["errors"]["file"][0]
+            continue
+        currency, imported, rejected, total, description = EXPECTED[name]
+        account = api.account(user, workspace, currency=currency)
+        response = import_file(api, user, workspace, account, path.name, path.read_bytes())
+        assert response.status_code == 201, f"{name}: {response.text}"
+        body = response.json()
+        assert (body["imported"], body["rejected_rows"]) == (imported, rejected), (name, body)
+        amounts = sum((Decimal(t["amount"]) for t in body["transactions"]), Decimal(0))
+        assert amounts == Decimal(total), name
+        if description:
+            assert description in [t["description"] for t in body["transactions"]], name
+        for row in body["rejected"]:
+            assert row["reason"], name
+
+        again = import_file(api, user, workspace, account, path.name, path.read_bytes())
+        assert again.status_code == 201, again.text
+        assert (again.json()["imported"], again.json()["skipped_duplicates"]) == (0, imported)
+
+
+def test_two_identical_coffees_both_import_but_the_same_file_twice_adds_nothing(
+    api: Api,
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    coffees = b"Date,Description,Amount\n2026-03-02,Coffee,-3.20\n2026-03-02,Coffee,-3.20\n"
+    first = import_file(api, user, workspace, account, "a.csv", coffees).json()
+    assert first["imported"] == 2
+    three = coffees + b"2026-03-02,Coffee,-3.20\n"
+    second = import_file(api, user, workspace, account, "b.csv", three).json()
+    assert (second["imported"], second["skipped_duplicates"]) == (1, 2)
+    listed = api.read(
+        user, f"/api/workspaces/{workspace}/transactions", min_position=second["position"]
+    )
+    assert listed["meta"]["total"] == 3
+    report = api.read(
+        user, f"/api/workspaces/{workspace}/imports/{second['id']}", min_position=second["position"]
+    )
+    assert [row["line"] for row in report["skipped"]] == [2, 3]
+
+
+def test_a_dry_run_reports_and_saves_nothing(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    content = b"Date,Description,Amount\n2026-03-02,Rent,-900.00\n2026-03-03,Pay,2500.00\n"
+    dry = import_file(api, user, workspace, account, "s.csv", content, dry_run="true").json()
+    assert (dry["imported"], dry["dry_run"], dry["position"]) == (2, True, 0)
+    real = import_file(api, user, workspace, account, "s.csv", content).json()
+    assert real["imported"] == 2
+
+
+def test_rows_that_cannot_be_read_are_rejected_with_their_line_and_reason(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    content = (
+        b"Date,Description,Amount,Currency\n"
+        b"2026-03-02,Bread,-2.10,EUR\n"
+        b"2026-13-45,Ghost,-1.00,EUR\n"
+        b"2026-03-04,Dollars,-5.00,USD\n"
+        b"2026-03-05,Free,0,EUR\n"
+    )
+    body = import_file(api, user, workspace, account, "s.csv", content).json()
+    assert body["imported"] == 1
+    reasons = {row["line"]: row["reason"] for row in body["rejected"]}
+    assert set(reasons) == {3, 4, 5}
+    assert "date" in reasons[3]
+    assert "USD" in reasons[4]
+    assert "zero" in reasons[5]
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "words"),
+    [
+        (b"Foo,Bar\n1,2\n", "x.csv", "no date column"),
+        (
+            b"OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><SIGNONMSGSRSV1></SIGNONMSGSRSV1></OFX>",
+            "x.ofx",
+            "no statement",
+        ),
+        (b"<?xml version='1.0'?><Document><BkToCstmrStmt><Stmt>", "x.xml", "line 1"),
+    ],
+)
+def test_a_malformed_file_is_400_naming_the_line_and_imports_nothing(
+    api: Api, content: bytes, name: str, words: str
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    fmt = {"x.xml": "camt053"}.get(name)
+    form = {"format": fmt} if fmt else {}
+    response = import_file(api, user, workspace, account, name, content, **form)
+    assert response.status_code == 400, response.text
+    assert words in response.json()["errors"]["file"][0]
+
+
+def test_a_file_over_10_mb_is_413(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    big = b"Date,Description,Amount\n" + b"2026-03-02,Coffee,-3.20\n" * 450_000
+    response = import_file(api, user, workspace, account, "big.csv", big)
+    assert response.status_code == 413, response.text[:300]
+
+
+CAMT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt><Stmt>
+<Ntry><Amt Ccy="EUR">42.50</Amt><CdtDbtInd>DBIT</CdtDbtInd><BookgDt><Dt>2026-02-03</Dt></BookgDt>
+<AcctSvcrRef>REF-1</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Cdtr><Nm>Stadtwerke</Nm></Cdtr>
+</RltdPties><RmtInf><Ustrd>Strom Februar</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+<Ntry><Amt Ccy="EUR">1800.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-02-01</Dt></BookgDt>
+<AcctSvcrRef>REF-2</AcctSvcrRef><NtryDtls><TxDtls><RltdPties><Dbtr><Nm>Employer GmbH</Nm></Dbtr>
+</RltdPties></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>"""
+
+
+def test_a_camt053_statement_imports_debits_as_negative(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    body = import_file(api, user, workspace, account, "s.xml", CAMT).json()
+    assert body["format"] == "camt053"
+    assert sorted((t["description"], t["amount"]) for t in body["transactions"]) == [
+        ("Employer GmbH", "1800.00"),
+        ("Stadtwerke", "-42.50"),
+    ]

@@ -1,0 +1,170 @@
+"""Transfers, splits, categories, accounts and net worth, over both APIs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.api import Api, User
+
+
+def post(api: Api, user: User, path: str, body: dict[str, Any], status: int = 201) -> Any:
+    response = api.commands.post(path, json=body, headers=user.headers)
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def test_a_transfer_is_two_legs_and_neither_income_nor_expense(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    checking = api.account(user, workspace, opening_balance="1000.00")
+    savings = api.account(user, workspace)
+    api.record(user, workspace, checking, amount="-40.00", date="2026-03-02")
+    transfer = post(
+        api,
+        user,
+        f"/api/workspaces/{workspace}/transfers",
+        {
+            "from_account_id": checking,
+            "to_account_id": savings,
+            "date": "2026-03-03",
+            "amount": "250.00",
+        },
+    )
+    assert [leg["amount"] for leg in transfer["legs"]] == ["-250.00", "250.00"]
+    dashboard = api.read(
+        user, f"/api/workspaces/{workspace}/dashboard", transfer["position"], month="2026-03"
+    )
+    assert dashboard["totals"][0]["expenses"] == "40.00"
+    assert dashboard["totals"][0]["income"] == "0"
+    balances = {a["account_id"]: a["balance"] for a in dashboard["accounts"]}
+    assert balances == {checking: "710.00", savings: "250.00"}
+    listed = api.read(
+        user, f"/api/workspaces/{workspace}/transactions", transfer["position"], type="transfer"
+    )
+    assert listed["meta"]["total"] == 2
+    # Deleting one leg takes the other with it.
+    leg = transfer["legs"][1]["id"]
+    deleted = api.commands.delete(
+        f"/api/workspaces/{workspace}/transactions/{leg}", headers=user.headers
+    )
+    assert deleted.status_code == 200, deleted.text
+    gone = api.read(
+        user, f"/api/workspaces/{workspace}/transactions/deleted", deleted.json()["position"]
+    )
+    assert gone["meta"]["total"] == 2
+
+
+def test_split_parts_must_add_up_to_the_total(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    recorded = api.record(user, workspace, account, amount="-100.00")
+    categories = api.read(user, f"/api/workspaces/{workspace}/categories", recorded["position"])
+    ids = {c["slug"]: c["id"] for c in categories["data"]}
+    path = f"/api/workspaces/{workspace}/transactions/{recorded['id']}/split"
+    wrong = post(
+        api,
+        user,
+        path,
+        {
+            "splits": [
+                {"category_id": ids["groceries"], "amount": "-80.00"},
+                {"category_id": ids["household"], "amount": "-19.99"},
+            ]
+        },
+        422,
+    )
+    assert "splits" in wrong["errors"]
+    split = post(
+        api,
+        user,
+        path,
+        {
+            "splits": [
+                {"category_id": ids["groceries"], "amount": "-80.00"},
+                {"category_id": ids["household"], "amount": "-20.00"},
+            ]
+        },
+        200,
+    )
+    spending = api.read(
+        user,
+        f"/api/workspaces/{workspace}/categories/{ids['shopping']}/spending",
+        split["position"],
+    )
+    assert spending["totals"] == [
+        {"currency": "EUR", "expenses": "20.00", "income": "0", "transaction_count": 1}
+    ]
+
+
+def test_merging_a_category_moves_its_transactions_by_events(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    first = api.record(user, workspace, account, category="Snacks")
+    api.record(user, workspace, account, category="Snacks")
+    target = api.record(user, workspace, account, category="Groceries")
+    merged = post(
+        api,
+        user,
+        f"/api/workspaces/{workspace}/categories/{first['category_id']}/merge",
+        {"target_id": target["category_id"]},
+        200,
+    )
+    assert merged["moved_transactions"] == 2
+    history = api.read(
+        user,
+        f"/api/workspaces/{workspace}/transactions/{first['id']}/history",
+        merged["position"],
+    )
+    assert [entry["type"] for entry in history["data"]][-1] == "TransactionCategorized"
+    listed = api.read(
+        user, f"/api/workspaces/{workspace}/transactions", merged["position"], category="groceries"
+    )
+    assert listed["meta"]["total"] == 3
+
+
+def test_net_worth_converts_at_the_rate_of_the_date_exactly(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user, currency="EUR")
+    api.account(user, workspace, opening_balance="100.10")
+    dollars = api.account(user, workspace, currency="USD", opening_balance="0.10")
+    post(
+        api,
+        user,
+        f"/api/workspaces/{workspace}/accounts/{dollars}/valuations",
+        {"date": "2026-01-01", "value": "1000.01"},
+    )
+    rates = post(
+        api,
+        user,
+        f"/api/workspaces/{workspace}/exchange-rates",
+        {
+            "rates": [
+                {"date": "2026-01-01", "currency": "USD", "quote": "EUR", "rate": "0.9"},
+                {"date": "2026-02-01", "currency": "USD", "quote": "EUR", "rate": "0.8"},
+            ]
+        },
+    )
+    worth = api.read(
+        user,
+        f"/api/workspaces/{workspace}/net-worth",
+        rates["position"],
+        **{"from": "2026-01-15", "to": "2026-02-15", "interval": "month"},
+    )
+    jan, feb = worth["history"][0], worth["history"][-1]
+    # 100.10 + 1000.01 x 0.9 = 1000.109 -> 1000.11; in February x 0.8 = 900.108 -> 900.11
+    assert (jan["date"], jan["net_worth"]) == ("2026-01-31", "1000.11")
+    assert jan["rates"] == [
+        {"currency": "USD", "quote": "EUR", "rate": "0.9", "rate_date": "2026-01-01"}
+    ]
+    assert (feb["date"], feb["net_worth"]) == ("2026-02-15", "900.11")
+
+
+def test_a_closed_account_takes_no_new_transactions(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    post(api, user, f"/api/workspaces/{workspace}/accounts/{account}/close", {}, 200)
+    refused = api.record_with(user.headers, workspace, account)
+    assert refused.status_code == 422, refused.text
