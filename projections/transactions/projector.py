@@ -123,9 +123,9 @@ class TransactionsProjection(Projection):
     ) -> None:
         """A user's choice over an automatic one is a correction (and stays one)."""
         await cur.execute(
-            "UPDATE transactions SET user_corrected = user_corrected OR "
-            "(category_id IS DISTINCT FROM %s AND categorized_by IN ('rule', 'learned') "
-            "AND %s = 'user'), category_id = %s, categorized_by = %s, "
+            "UPDATE transactions SET user_corrected = user_corrected OR coalesce("
+            "category_id IS DISTINCT FROM %s AND categorized_by IN ('rule', 'learned') "
+            "AND %s = 'user', false), category_id = %s, categorized_by = %s, "
             "confidence = CASE WHEN category_id IS DISTINCT FROM %s THEN %s ELSE confidence END, "
             "version = %s, updated_at = %s WHERE id = %s",
             (
