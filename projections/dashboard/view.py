@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -88,12 +89,10 @@ async def get_dashboard(
     ).fetchall()
     categories = await (
         await conn.execute(
-            # Category names come from the ledger read model's categories.
-            "SELECT nullif(d.category, '')::uuid AS category_id, c.name AS category, d.currency, "
-            "d.income::text AS income, d.expenses::text AS expenses FROM dashboard_categories d "
-            "LEFT JOIN ledger_categories c ON c.id::text = d.category "
-            "WHERE d.workspace_id = %s AND d.month = %s AND (d.income <> 0 OR d.expenses <> 0) "
-            "ORDER BY d.expenses DESC, c.name",
+            "SELECT nullif(category, '')::uuid AS category_id, NULL AS category, currency, "
+            "income::text AS income, expenses::text AS expenses FROM dashboard_categories "
+            "WHERE workspace_id = %s AND month = %s AND (income <> 0 OR expenses <> 0) "
+            "ORDER BY expenses DESC, category",
             (workspace_id, month),
         )
     ).fetchall()
@@ -114,3 +113,22 @@ async def get_dashboard(
         categories=[CategoryTotals(**row) for row in categories],
         accounts=[AccountBalance(**row) for row in accounts],
     )
+
+
+async def name_categories(
+    conn: psycopg.AsyncConnection[dict[str, Any]], dashboard: Dashboard
+) -> Dashboard:
+    """Category names as they are now, from the ledger read model: a rename changes no
+    dashboard number, so names are never part of what is cached under its position."""
+    ids = [row.category_id for row in dashboard.categories if row.category_id is not None]
+    rows = await (
+        await conn.execute("SELECT id, name FROM ledger_categories WHERE id = ANY(%s)", (ids,))
+    ).fetchall()
+    names = {row["id"]: row["name"] for row in rows}
+    for row in dashboard.categories:
+        row.category = names.get(row.category_id)
+    # Biggest spending first; ties by name, unnamed last.
+    dashboard.categories.sort(
+        key=lambda row: (-Decimal(row.expenses), row.category is None, row.category or "")
+    )
+    return dashboard

@@ -42,10 +42,10 @@ async def get_dashboard(
         cached = await _cache_get(cache, key)
         if cached is not None:
             dashboard = msgspec.json.decode(cached, type=Dashboard)
-            return Response(dashboard, headers={"X-Cache": "hit"})
+            return Response(await view.name_categories(conn, dashboard), headers={"X-Cache": "hit"})
         dashboard = await view.get_dashboard(conn, workspace_id, first_day)
-    await _cache_set(cache, key, msgspec.json.encode(dashboard))
-    return Response(dashboard, headers={"X-Cache": "miss"})
+        await _cache_set(cache, key, msgspec.json.encode(dashboard))
+        return Response(await view.name_categories(conn, dashboard), headers={"X-Cache": "miss"})
 
 
 async def _cache_get(cache: redis.Redis, key: str) -> bytes | None:

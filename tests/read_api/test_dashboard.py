@@ -145,3 +145,20 @@ def test_a_month_must_be_yyyy_mm(api: Api) -> None:
             f"/api/workspaces/{workspace}/dashboard", params={"month": month}, headers=user.headers
         )
         assert response.status_code == 400, month
+
+
+def test_a_renamed_category_shows_its_new_name_on_a_cached_dashboard(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    recorded = api.record(user, workspace, account, category="Snacks")
+    _dashboard(api, user, workspace, recorded["position"], "2026-03")  # fills the cache
+    renamed = api.commands.patch(
+        f"/api/workspaces/{workspace}/categories/{recorded['category_id']}",
+        json={"name": "Treats"},
+        headers=user.headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    response = _dashboard(api, user, workspace, renamed.json()["position"], "2026-03")
+    assert response.headers["X-Cache"] == "hit"  # no dashboard number changed
+    assert [row["category"] for row in response.json()["categories"]] == ["Treats"]
