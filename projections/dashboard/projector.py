@@ -35,6 +35,14 @@ class DashboardProjection(Projection):
         )
         await self._touch(cur, event.workspace_id, position)
 
+    @handles(Account.Updated)
+    async def on_account_updated(self, cur: Cursor, event: Account.Updated, position: int) -> None:
+        await cur.execute(
+            "UPDATE dashboard_accounts SET name = %s, type = %s WHERE id = %s",
+            (event.name, event.type, event.originator_id),
+        )
+        await self._touch(cur, event.workspace_id, position)
+
     @handles(Transaction.Recorded)
     async def on_transaction_recorded(
         self, cur: Cursor, event: Transaction.Recorded, position: int

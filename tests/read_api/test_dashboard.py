@@ -162,3 +162,19 @@ def test_a_renamed_category_shows_its_new_name_on_a_cached_dashboard(api: Api) -
     response = _dashboard(api, user, workspace, renamed.json()["position"], "2026-03")
     assert response.headers["X-Cache"] == "hit"  # no dashboard number changed
     assert [row["category"] for row in response.json()["categories"]] == ["Treats"]
+
+
+def test_a_renamed_account_shows_its_new_name_on_the_dashboard(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    recorded = api.record(user, workspace, account)
+    _dashboard(api, user, workspace, recorded["position"], "2026-03")  # fills the cache
+    renamed = api.commands.patch(
+        f"/api/workspaces/{workspace}/accounts/{account}",
+        json={"name": "Joint checking"},
+        headers=user.headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    body = _dashboard(api, user, workspace, renamed.json()["position"], "2026-03").json()
+    assert [row["name"] for row in body["accounts"]] == ["Joint checking"]
