@@ -12,6 +12,8 @@ from uuid import UUID
 import msgspec
 import psycopg
 
+from domain.ledger.account import AccountType
+from domain.money import minor_units
 from projections.ledger.model import (
     AccountView,
     BalancePoint,
@@ -88,8 +90,6 @@ TABLES = (
 )
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
-LIABILITY_TYPES = ("CREDIT_CARD", "LOAN", "LIABILITY")
-MINOR_UNITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3, "TND": 3}
 
 
 @dataclass
@@ -209,7 +209,7 @@ class Rates:
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
-    return amount.quantize(Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2)), ROUND_HALF_EVEN)
+    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), ROUND_HALF_EVEN)
 
 
 async def base_currency(conn: Conn, workspace_id: UUID) -> str:
@@ -239,7 +239,7 @@ async def net_worth(
                 rate, rate_used = found
                 used[(rate_used.currency, rate_used.quote, rate_used.rate_date)] = rate_used
                 balance *= rate
-            if account.row["type"] in LIABILITY_TYPES:
+            if AccountType(account.row["type"]).is_liability:
                 liabilities -= balance
             else:
                 assets += balance
