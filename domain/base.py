@@ -166,7 +166,7 @@ class CentsourceApplication(Application[UUID]):
         """Which of these ids an aggregate already has: one query, for imports of many rows."""
         datastore = getattr(self.recorder, "datastore", None)
         if datastore is None:  # not PostgreSQL: ask the repository one by one
-            return {i for i in ids if self.repository.__contains__(i)}
+            return {i for i in ids if i in self.repository}
         table = ".".join(
             '"' + name.replace('"', '""') + '"'
             for name in (datastore.schema, self.recorder.events_table_name)  # type: ignore[attr-defined]

@@ -66,7 +66,7 @@ def change_category(
     actor: NamedDependency[Actor],
 ) -> CategoryOut:
     """Rename, archive (hidden from pickers, its history stays) or unarchive."""
-    position = 0
+    categories, position = None, 0
     if data.name is not UNSET:
         categories, position = ledger.rename_category(workspace_id, category_id, data.name, actor)
     if data.archived is not UNSET:
@@ -74,8 +74,9 @@ def change_category(
             workspace_id, category_id, data.archived, actor
         )
         position = archived_at or position
-    categories = ledger.categories(workspace_id, actor)
-    categories.get_active(category_id)
+    if categories is None:  # nothing to change: answer the category as it is
+        categories = ledger.categories(workspace_id, actor)
+        categories.get_active(category_id)
     return _category_out(categories, category_id, position)
 
 

@@ -109,7 +109,6 @@ def import_statement(
         actor,
     )
     rejected = [RejectedRow(**row) for row in report.rejected]
-    categories = ledger.categories(workspace_id, actor)
     return ImportOut(
         id=report.import_id,
         account_id=data.account_id,
@@ -122,7 +121,7 @@ def import_statement(
         skipped=[SkippedRow(**row) for row in report.skipped[:REPORTED_ROWS]],
         rejected=rejected[:REPORTED_ROWS],
         transactions=[
-            transaction_out(t, categories, report.position)
+            transaction_out(t, report.categories, report.position)
             for t in report.transactions[:REPORTED_ROWS]
         ],
         position=report.position,

@@ -360,10 +360,9 @@ def transaction_out(
     transaction: Transaction, categories: Categories, position: int
 ) -> TransactionOut:
     details = transaction.details
-    known = details.category_id in categories.categories
     return TransactionOut(
         id=transaction.id,
-        workspace_id=categories.workspace_id or transaction.id,
+        workspace_id=transaction.workspace_id,
         account_id=details.account_id,
         date=details.date,
         amount=str(details.amount),
@@ -371,7 +370,7 @@ def transaction_out(
         description=details.description,
         merchant=details.merchant,
         category_id=details.category_id,
-        category=categories.name_of(details.category_id) if known else None,
+        category=categories.name_of(details.category_id),
         categorized_by=transaction.categorized_by,
         confidence=None if transaction.confidence is None else str(transaction.confidence),
         user_corrected=transaction.user_corrected,
@@ -471,14 +470,14 @@ def split_transaction(
     actor: NamedDependency[Actor],
     if_match: IfMatch = None,
 ) -> Response[TransactionOut]:
-    transaction, position = ledger.split_transaction(
+    transaction, categories, position = ledger.split_transaction(
         workspace_id,
         transaction_id,
         [(part.category_id, Decimal(part.amount), part.notes) for part in data.splits],
         version(if_match),
         actor,
     )
-    return transaction_response(transaction, ledger.categories(workspace_id, actor), position, 200)
+    return transaction_response(transaction, categories, position, 200)
 
 
 class CategorizeTransactions(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

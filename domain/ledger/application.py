@@ -50,6 +50,7 @@ class ImportReport:
     skipped: list[dict[str, Any]]
     rejected: list[dict[str, Any]]
     transactions: list[Transaction]
+    categories: Categories
     position: int
 
 
@@ -174,7 +175,7 @@ class Ledger(CentsourceApplication):
         parts: list[tuple[UUID | None, Decimal, str | None]],
         expected_version: int | None,
         by: Actor,
-    ) -> tuple[Transaction, int]:
+    ) -> tuple[Transaction, Categories, int]:
         categories = self.categories(workspace_id, by)
         transaction = self.get_transaction(workspace_id, transaction_id, expected_version)
         transaction.split(
@@ -188,7 +189,7 @@ class Ledger(CentsourceApplication):
             ),
             by,
         )
-        return transaction, self.save_all(transaction)
+        return transaction, categories, self.save_all(transaction)
 
     def categorize_transactions(
         self,
@@ -407,7 +408,15 @@ class Ledger(CentsourceApplication):
             aggregates: list[Aggregate] = [*transactions, *_changed(categories), report]
             position = self.save_all(*aggregates)
         return ImportReport(
-            import_id, format, dry_run, len(transactions), skipped, rejected, transactions, position
+            import_id,
+            format,
+            dry_run,
+            len(transactions),
+            skipped,
+            rejected,
+            transactions,
+            categories,
+            position,
         )
 
     # Loading

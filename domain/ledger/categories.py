@@ -262,7 +262,9 @@ class Categories(Tracked):
         return self.add(reference, None, by)
 
     def name_of(self, category_id: UUID | None) -> str | None:
-        return None if category_id is None else self.categories[category_id].name
+        """None for none, and for a version-1 free-text category no one has made since."""
+        category = self.categories.get(category_id) if category_id else None
+        return None if category is None else category.name
 
     def check_name(self, name: str, parent_id: UUID | None, except_id: UUID | None = None) -> str:
         name = " ".join(name.split())

@@ -71,6 +71,8 @@ class SplitPart:
 
 
 class Transaction(Tracked):
+    workspace_id: UUID  # always in one
+
     class Recorded(Tracked.Created):
         class_version = 2
 
