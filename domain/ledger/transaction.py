@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -229,7 +229,7 @@ class Transaction(Tracked):
         categorized_by: str | None,
     ) -> None:
         if category_id != self.details.category_id:
-            self._set_category(category_id, categorized_by, None)
+            self._note_categorization(categorized_by, None)
         self.details = TransactionDetails(
             account_id,
             date,
@@ -269,15 +269,14 @@ class Transaction(Tracked):
     def _categorized(
         self, category_id: UUID | None, categorized_by: str | None, confidence: Decimal | None
     ) -> None:
-        self._set_category(category_id, categorized_by, confidence)
+        self._note_categorization(categorized_by, confidence)
+        self.details = replace(self.details, category_id=category_id)
 
-    def _set_category(
-        self, category_id: UUID | None, categorized_by: str | None, confidence: Decimal | None
-    ) -> None:
+    def _note_categorization(self, categorized_by: str | None, confidence: Decimal | None) -> None:
+        """Who chose the new category; a user's choice over an automatic one is a correction."""
         automatic = (CategorizedBy.RULE.value, CategorizedBy.LEARNED.value)
         if self.categorized_by in automatic and categorized_by == CategorizedBy.USER.value:
             self.user_corrected = True
-        self.details = TransactionDetails(**{**asdict(self.details), "category_id": category_id})
         self.categorized_by = categorized_by
         self.confidence = confidence
 
