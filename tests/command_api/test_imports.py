@@ -209,3 +209,15 @@ def test_a_camt053_statement_imports_debits_as_negative(api: Api) -> None:
         ("Employer GmbH", "1800.00"),
         ("Stadtwerke", "-42.50"),
     ]
+
+
+@pytest.mark.parametrize(
+    "profile", ['{"encoding": "klingon"}', '{"delimiter": ";;"}', '{"colour": "red"}', "[1"]
+)
+def test_a_bad_csv_profile_is_400_not_500(api: Api, profile: str) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    content = b"Date,Description,Amount\n2026-03-02,Rent,-900.00\n"
+    response = import_file(api, user, workspace, account, "s.csv", content, profile=profile)
+    assert response.status_code == 400, response.text

@@ -101,9 +101,16 @@ COLUMNS = tuple(f.name for f in fields(CsvProfile) if f.name in SYNONYMS)
 def parse_csv(
     content: bytes, profile: CsvProfile
 ) -> tuple[list[StatementLine], list[tuple[int, str]]]:
-    text = (
-        content.decode(profile.encoding, errors="replace") if profile.encoding else decode(content)
-    )
+    try:
+        text = (
+            content.decode(profile.encoding, errors="replace")
+            if profile.encoding
+            else decode(content)
+        )
+    except LookupError:
+        raise StatementError(1, f"the profile's encoding {profile.encoding!r} is unknown") from None
+    if profile.delimiter is not None and len(profile.delimiter) != 1:
+        raise StatementError(1, "the profile's delimiter is one character")
     text = text.lstrip("\ufeff")
     if "\x00" in text:
         raise StatementError(1, "binary data: not a CSV file")
