@@ -115,7 +115,7 @@ def update_account(
 ) -> AccountOut:
     changes = {n: getattr(data, n) for n in data.__struct_fields__ if getattr(data, n) is not UNSET}
     account, position = ledger.update_account(
-        workspace_id, account_id, changes, version(if_match), actor
+        workspace_id, account_id, changes, _version(if_match), actor
     )
     return _account_out(account, workspace_id, position)
 
@@ -128,7 +128,7 @@ def close_account(
     actor: NamedDependency[Actor],
     if_match: IfMatch = None,
 ) -> AccountOut:
-    account, position = ledger.close_account(workspace_id, account_id, version(if_match), actor)
+    account, position = ledger.close_account(workspace_id, account_id, _version(if_match), actor)
     return _account_out(account, workspace_id, position)
 
 
@@ -140,7 +140,7 @@ def reopen_account(
     actor: NamedDependency[Actor],
     if_match: IfMatch = None,
 ) -> AccountOut:
-    account, position = ledger.reopen_account(workspace_id, account_id, version(if_match), actor)
+    account, position = ledger.reopen_account(workspace_id, account_id, _version(if_match), actor)
     return _account_out(account, workspace_id, position)
 
 
@@ -277,7 +277,7 @@ def amend_transaction(
     category_name = changes.pop("category", None)
     _one_category(changes.get("category_id"), category_name)
     transaction, categories, position = ledger.amend_transaction(
-        workspace_id, transaction_id, changes, version(if_match), actor, category_name
+        workspace_id, transaction_id, changes, _version(if_match), actor, category_name
     )
     return transaction_response(transaction, categories, position, 200)
 
@@ -296,7 +296,7 @@ def delete_transaction(
     if_match: IfMatch = None,
 ) -> Response[TransactionOut]:
     transaction, position = ledger.delete_transaction(
-        workspace_id, transaction_id, version(if_match), actor
+        workspace_id, transaction_id, _version(if_match), actor
     )
     return transaction_response(transaction, ledger.categories(workspace_id, actor), position, 200)
 
@@ -314,12 +314,12 @@ def restore_transaction(
     if_match: IfMatch = None,
 ) -> Response[TransactionOut]:
     transaction, position = ledger.restore_transaction(
-        workspace_id, transaction_id, version(if_match), actor
+        workspace_id, transaction_id, _version(if_match), actor
     )
     return transaction_response(transaction, ledger.categories(workspace_id, actor), position, 200)
 
 
-def version(if_match: str | None) -> int | None:
+def _version(if_match: str | None) -> int | None:
     """``If-Match: 3``, ``"3"`` or ``W/"3"`` all name version 3."""
     if if_match is None:
         return None
@@ -474,7 +474,7 @@ def split_transaction(
         workspace_id,
         transaction_id,
         [(part.category_id, Decimal(part.amount), part.notes) for part in data.splits],
-        version(if_match),
+        _version(if_match),
         actor,
     )
     return transaction_response(transaction, categories, position, 200)
