@@ -69,3 +69,13 @@ def check_amount(amount: Decimal, currency: str, field: str = "amount") -> None:
         raise DomainError(
             f"{currency} has {minor_units(currency)} decimal places; {amount} has more", field
         )
+
+
+def in_minor_units(amount: Decimal, currency: str) -> Decimal:
+    """``84.1`` EUR is written ``84.10``; an amount with more decimals than the currency has is
+    left for ``check_amount`` to refuse, never rounded."""
+    exponent = amount.as_tuple().exponent
+    places = minor_units(currency) if currency in CURRENCIES else 2
+    if amount.is_finite() and isinstance(exponent, int) and -exponent < places:
+        return amount.quantize(Decimal(1).scaleb(-places))
+    return amount

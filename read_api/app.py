@@ -91,6 +91,7 @@ def create_app(settings: Settings) -> Litestar:
             transactions.list_transactions,
             transactions.recent_transactions,
             transactions.deleted_transactions,
+            transactions.export_transactions,
             ledger.list_accounts,
             ledger.balance_history,
             ledger.net_worth,

@@ -23,10 +23,11 @@ from command_api.access import Access
 from command_api.context import new_id
 from command_api.routes.ledger import TransactionOut, transaction_out
 from command_api.routes.workspaces import Currency
+from command_api.spreadsheets import read_statement
 from domain.base import Actor
 from domain.ledger.application import Ledger
 from domain.ledger.exchange_rates import Rate
-from domain.ledger.statements import FORMATS, CsvProfile, StatementError, parse
+from domain.ledger.statements import FORMATS, CsvProfile, StatementError
 from infra.tokens import Principal
 
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
@@ -94,7 +95,7 @@ def import_statement(
         raise _invalid("format", f"one of {', '.join(FORMATS)}")
     file_name = data.file.filename or "statement"
     try:
-        statement = parse(content, data.format, file_name, _profile(data.profile))
+        statement = read_statement(content, data.format, file_name, _profile(data.profile))
     except StatementError as error:
         raise _invalid("file", str(error)) from None
     report = ledger.import_statement(

@@ -29,7 +29,7 @@ from domain.ledger.imports import (
     imported_transaction_id,
 )
 from domain.ledger.transaction import Origin, SplitPart, Transaction, TransactionDetails
-from domain.money import check_amount
+from domain.money import check_amount, in_minor_units
 
 T = TypeVar("T", Account, Transaction, Import)
 MAX_BULK = 1000
@@ -374,12 +374,12 @@ class Ledger(CentsourceApplication):
                 details = TransactionDetails(
                     account_id,
                     line.date,
-                    line.amount,
+                    in_minor_units(line.amount, currency),
                     currency,
                     line.description,
                     line.merchant,
                     category_id,
-                    (),
+                    line.tags,
                     line.notes,
                 )
                 origin = Origin(external_id=key, import_id=import_id)

@@ -28,6 +28,7 @@ class StatementLine:
     category: str | None = None
     notes: str | None = None
     currency: str | None = None
+    tags: tuple[str, ...] = ()
 
 
 def content_key(line: StatementLine) -> str:

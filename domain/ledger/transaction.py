@@ -15,6 +15,9 @@ from domain.base import Actor, DomainError, Tracked
 from domain.ledger.categories import legacy_category_id
 from domain.money import check_amount
 
+MAX_TAGS = 20
+MAX_TAG_LENGTH = 50
+
 
 class CategorizedBy(StrEnum):
     """Who chose a transaction's category; a user's choice over an automatic one is a
@@ -43,6 +46,12 @@ class TransactionDetails:
         check_amount(self.amount, self.currency)
         if self.amount == 0:
             raise DomainError("a transaction moves money: the amount cannot be zero", "amount")
+        if len(self.tags) > MAX_TAGS or not all(
+            1 <= len(tag) <= MAX_TAG_LENGTH for tag in self.tags
+        ):
+            raise DomainError(
+                f"up to {MAX_TAGS} tags of 1 to {MAX_TAG_LENGTH} characters each", "tags"
+            )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -200,3 +201,27 @@ async def get_transaction(
     )
     row = await cursor.fetchone()
     return None if row is None else msgspec.convert(row, TransactionView)
+
+
+# An export's columns are the ones an import reads back (see domain/ledger/statements).
+EXPORT_COLUMNS = (
+    "t.id, t.date, t.amount::text AS amount, t.currency, t.description, t.merchant, "
+    "CASE WHEN p.name IS NULL THEN c.name ELSE p.name || ' > ' || c.name END AS category, "
+    "t.tags, t.notes, a.name AS account, t.account_id, t.splits"
+)
+EXPORT_FROM = (
+    f"{FROM} LEFT JOIN ledger_categories p ON p.id = c.parent_id "
+    "LEFT JOIN ledger_accounts a ON a.id = t.account_id"
+)
+
+
+async def export_rows(
+    conn: psycopg.AsyncConnection[dict[str, Any]], workspace_id: UUID, where: TransactionFilter
+) -> AsyncIterator[dict[str, Any]]:
+    """Oldest first, fetched as they are sent: an export of any size holds little memory."""
+    condition, params = where.where(workspace_id)
+    query = sql.SQL("SELECT {} FROM {} WHERE {} ORDER BY t.date, t.created_at, t.id").format(
+        sql.SQL(EXPORT_COLUMNS), sql.SQL(EXPORT_FROM), condition
+    )
+    async for row in conn.cursor().stream(query, params, size=500):
+        yield row

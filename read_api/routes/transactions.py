@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+from anyio import to_thread
 from litestar import Request, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Stream
 
 from projections.audit_trail import view as audit_view
-from projections.transactions import view
+from projections.transactions import export, view
 from projections.transactions.model import (
     HistoryEntry,
     TransactionHistory,
@@ -25,6 +28,11 @@ from read_api.access import read_access
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
 # Category names come from the ledger read model.
 SERVING = ("transactions", "ledger")
+EXPORT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 Sort = Literal[
     "date", "-date", "amount", "-amount", "description", "-description", "created_at", "-created_at"
 ]
@@ -65,6 +73,51 @@ async def list_transactions(
     )
     async with request.app.state.pool.connection() as conn:
         return await view.list_transactions(conn, workspace_id, where, sort, page, page_size)
+
+
+@get(f"{WORKSPACE}/exports/transactions")
+async def export_transactions(
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    format: FromQuery[Literal["csv", "json", "xlsx"]] = "csv",
+    from_date: Annotated[date | None, QueryParameter(name="from")] = None,
+    to_date: Annotated[date | None, QueryParameter(name="to")] = None,
+    account: FromQuery[UUID | None] = None,
+    category: Annotated[
+        str | None, QueryParameter(description="id, name or slug; subcategories included")
+    ] = None,
+) -> Stream:
+    """Every transaction the filters select, oldest first, as a file ``POST …/imports`` reads
+    back (CSV and XLSX: date, amount, currency, description, merchant, category as
+    ``Parent > Child``, tags, notes, account, account_id, id; JSON adds the split parts)."""
+    await read_access(request, workspace_id, SERVING)
+    where = view.TransactionFilter(
+        account_id=account, category=category, from_date=from_date, to_date=to_date
+    )
+    pool = request.app.state.pool
+
+    async def rows() -> AsyncIterator[dict[str, Any]]:
+        async with pool.connection() as conn:
+            async for row in view.export_rows(conn, workspace_id, where):
+                yield row
+
+    if format == "csv":
+        body: AsyncIterator[bytes] = export.csv_chunks(rows())
+    elif format == "json":
+        body = export.json_chunks(rows())
+    else:
+        workbook = await to_thread.run_sync(export.xlsx_file, [row async for row in rows()])
+        body = _chunks(workbook)
+    return Stream(
+        body,
+        media_type=EXPORT_TYPES[format],
+        headers={"Content-Disposition": f'attachment; filename="transactions.{format}"'},
+    )
+
+
+async def _chunks(content: bytes, size: int = 65_536) -> AsyncIterator[bytes]:
+    for start in range(0, len(content), size):
+        yield content[start : start + size]
 
 
 @get(f"{WORKSPACE}/transactions/recent")

@@ -164,6 +164,9 @@ def test_rows_that_cannot_be_read_are_rejected_with_their_line_and_reason(api: A
             "no statement",
         ),
         (b"<?xml version='1.0'?><Document><BkToCstmrStmt><Stmt>", "x.xml", "line 1"),
+        (b"PK\x03\x04 not really a workbook", "x.xlsx", "not a readable .xlsx workbook"),
+        (b'[{"date": "2026-02-01"', "x.json", "not JSON"),
+        (b'{"transactions": 3}', "x.json", "a list of transaction objects"),
     ],
 )
 def test_a_malformed_file_is_400_naming_the_line_and_imports_nothing(

@@ -1,4 +1,5 @@
-"""Statement files in, statement lines out: CSV, OFX 1.x/2.x, QFX, QIF and CAMT.053."""
+"""Statement files in, statement lines out: CSV, JSON, OFX 1.x/2.x, QFX, QIF and CAMT.053
+(spreadsheets are read into rows by the caller, and go through ``parse_table``)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,23 @@ from dataclasses import dataclass
 
 from domain.ledger.imports import StatementLine
 from domain.ledger.statements.camt import parse_camt
-from domain.ledger.statements.delimited import CsvProfile, parse_csv
+from domain.ledger.statements.delimited import CsvProfile, parse_csv, parse_table
 from domain.ledger.statements.ofx import parse_ofx
 from domain.ledger.statements.qif import parse_qif
+from domain.ledger.statements.records import parse_json
 from domain.ledger.statements.text import StatementError
 
-FORMATS = ("csv", "ofx", "qfx", "qif", "camt053")
+FORMATS = ("csv", "json", "xlsx", "ofx", "qfx", "qif", "camt053")
 
-__all__ = ["FORMATS", "CsvProfile", "Statement", "StatementError", "detect_format", "parse"]
+__all__ = [
+    "FORMATS",
+    "CsvProfile",
+    "Statement",
+    "StatementError",
+    "detect_format",
+    "parse",
+    "parse_table",
+]
 
 
 @dataclass(frozen=True)
@@ -24,7 +34,11 @@ class Statement:
 
 
 def detect_format(content: bytes, file_name: str) -> str:
+    if content.startswith(b"PK\x03\x04"):  # a zip: an Office Open XML workbook
+        return "xlsx"
     head = content[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").upper()
+    if head[:1] in (b"[", b"{"):
+        return "json"
     if b"OFXHEADER" in head or b"<OFX>" in head or b"<?OFX" in head:
         return "qfx" if file_name.lower().endswith(".qfx") else "ofx"
     if b"BKTOCSTMRSTMT" in head or b"CAMT.053" in head:
@@ -39,7 +53,11 @@ def parse(
 ) -> Statement:
     """Raises StatementError (naming the line) when the file is not one of its format."""
     format = format or detect_format(content, file_name)
-    if format in ("ofx", "qfx"):
+    if format == "xlsx":
+        raise StatementError(1, "a spreadsheet is read into rows first (parse_table)")
+    if format == "json":
+        lines, rejected = parse_json(content, profile or CsvProfile())
+    elif format in ("ofx", "qfx"):
         lines, rejected = parse_ofx(content)
     elif format == "qif":
         lines, rejected = parse_qif(content)

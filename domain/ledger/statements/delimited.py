@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
@@ -64,6 +65,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "currency": ("currency", "währung", "devizanem", "curr"),
     "id": ("transaction id", "fitid", "tranzakcióazonosító", "reference id", "id"),
     "direction": ("transaction type", "credit/debit", "cr/dr"),
+    "tags": ("tags", "tag", "labels", "label"),
 }
 
 
@@ -92,6 +94,7 @@ class CsvProfile:
     currency: str | None = None
     id: str | None = None
     direction: str | None = None
+    tags: str | None = None
     invert: bool = False
 
 
@@ -115,8 +118,15 @@ def parse_csv(
     if "\x00" in text:
         raise StatementError(1, "binary data: not a CSV file")
     delimiter = profile.delimiter or _delimiter(text)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    numbered = [(n, [cell.strip() for cell in row]) for n, row in enumerate(rows, 1)]
+    return parse_table(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), profile)
+
+
+def parse_table(
+    rows: Iterable[list[str]], profile: CsvProfile
+) -> tuple[list[StatementLine], list[tuple[int, str]]]:
+    """Rows of cells, the first a header unless the profile says not: a CSV's, a spreadsheet's
+    or a JSON export's."""
+    numbered = [(n, [_uncell(cell) for cell in row]) for n, row in enumerate(rows, 1)]
     numbered = [(n, row) for n, row in numbered if any(row)]
     if not numbered:
         raise StatementError(1, "the file is empty")
@@ -189,6 +199,7 @@ def _line(
         category=category,
         notes=cell("notes") or None,
         currency=currency if currency and len(currency) == 3 and currency.isalpha() else None,
+        tags=tuple(dict.fromkeys(tag.strip() for tag in cell("tags").split(",") if tag.strip())),
     )
 
 
@@ -218,6 +229,12 @@ def _columns(header: list[str], profile: CsvProfile, line: int) -> dict[str, int
     if columns["amount"] is None and columns["debit"] is None and columns["credit"] is None:
         raise StatementError(line, f"no amount column among {header}; name it in a profile")
     return columns
+
+
+def _uncell(cell: str) -> str:
+    """An export writes ``'=…`` so a spreadsheet does not run it; the quote is not the text."""
+    cell = cell.strip()
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@") else cell
 
 
 def _cell(row: list[str], index: int | None) -> str:
