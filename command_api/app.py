@@ -26,7 +26,7 @@ from command_api.context import (
     provide_workspaces,
 )
 from command_api.idempotency import idempotency_middleware
-from command_api.routes import admin, auth, categories, imports, ledger, workspaces
+from command_api.routes import admin, auth, categories, imports, ledger, rules, workspaces
 from domain.base import DomainError
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
@@ -195,6 +195,11 @@ def create_app(settings: Settings) -> Litestar:
                     imports.import_statement,
                     imports.record_rates,
                     imports.upload_rates,
+                    rules.add_rule,
+                    rules.change_rule,
+                    rules.remove_rule,
+                    rules.reorder_rules,
+                    rules.preview_rules,
                 ],
             ),
         ],

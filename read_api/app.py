@@ -96,6 +96,7 @@ def create_app(settings: Settings) -> Litestar:
             ledger.balance_history,
             ledger.net_worth,
             ledger.list_categories,
+            ledger.list_rules,
             ledger.category_spending,
             ledger.get_import,
             transactions.get_transaction,

@@ -28,7 +28,17 @@ from domain.ledger.imports import (
     external_ids,
     imported_transaction_id,
 )
-from domain.ledger.transaction import Origin, SplitPart, Transaction, TransactionDetails
+from domain.ledger.merchants import MerchantMemory, merchant_key, normalize_merchant
+from domain.ledger.rules import Rule, Rules
+from domain.ledger.transaction import (
+    MAX_TAGS,
+    Categorization,
+    CategorizedBy,
+    Origin,
+    SplitPart,
+    Transaction,
+    TransactionDetails,
+)
 from domain.money import check_amount, in_minor_units
 
 T = TypeVar("T", Account, Transaction, Import)
@@ -124,9 +134,19 @@ class Ledger(CentsourceApplication):
         account = self.get_account(workspace_id, details.account_id)
         account.check_open()
         account.check_accepts(details.currency)
-        details = self._with_category(categories, details, category_name, by)
-        transaction = Transaction.record(transaction_id, workspace_id, details, by)
-        return transaction, categories, self.save_all(transaction, *_changed(categories))
+        if details.merchant is None:
+            details = replace(details, merchant=normalize_merchant(details.description))
+        categorization = None
+        learned: list[MerchantMemory] = []
+        if category_name is None and details.category_id is None:
+            categorizer = AutoCategorizer(self, workspace_id, categories)
+            details, categorization = categorizer.categorize(details)
+        else:
+            details = self._with_category(categories, details, category_name, by)
+            learned = self._learn(workspace_id, [(details.merchant, details.category_id)], by)
+        transaction = Transaction.record(transaction_id, workspace_id, details, by, categorization)
+        position = self.save_all(transaction, *_changed(categories), *learned)
+        return transaction, categories, position
 
     def amend_transaction(
         self,
@@ -144,10 +164,14 @@ class Ledger(CentsourceApplication):
         if details.account_id != transaction.details.account_id:
             self.get_account(workspace_id, details.account_id).check_open()
         self.get_account(workspace_id, details.account_id).check_accepts(details.currency)
+        learned: list[MerchantMemory] = []
         if category_name is not None or "category_id" in changes:
             details = self._with_category(categories, details, category_name, by)
+            if details.category_id != transaction.details.category_id:
+                learned = self._learn(workspace_id, [(details.merchant, details.category_id)], by)
         transaction.amend(details, by)
-        return transaction, categories, self.save_all(transaction, *_changed(categories))
+        position = self.save_all(transaction, *_changed(categories), *learned)
+        return transaction, categories, position
 
     def delete_transaction(
         self, workspace_id: UUID, transaction_id: UUID, expected_version: int | None, by: Actor
@@ -213,7 +237,11 @@ class Ledger(CentsourceApplication):
             transaction.categorize(target, by)
             transactions.append(transaction)
         changed = sum(1 for t in transactions if t.pending_events)
-        return transactions, changed, self.save_all(*transactions)
+        # Each named transaction is the user's choice, also where it had the category already.
+        learned = self._learn(
+            workspace_id, [(t.details.merchant, target) for t in transactions], by
+        )
+        return transactions, changed, self.save_all(*transactions, *learned)
 
     def transfer(
         self,
@@ -322,6 +350,85 @@ class Ledger(CentsourceApplication):
                 moved.append(transaction)
         return categories, len(moved), self.save_all(categories, *moved)
 
+    # Rules and what was learned
+
+    def rules(self, workspace_id: UUID, by: Actor) -> Rules:
+        found = self.find(Rules, Rules.id_for(workspace_id))
+        return found if found is not None else Rules.start(workspace_id, by)
+
+    def add_rule(
+        self, workspace_id: UUID, rule: Rule, position: int | None, by: Actor
+    ) -> tuple[Rules, int]:
+        rules = self.rules(workspace_id, by)
+        self._check_rule_references(workspace_id, rule, by)
+        rules.add(rule, position, by)
+        return rules, self.save_all(rules)
+
+    def change_rule(
+        self, workspace_id: UUID, rule_id: UUID, changes: Mapping[str, Any], by: Actor
+    ) -> tuple[Rules, Rule, int]:
+        rules = self.rules(workspace_id, by)
+        rule = rules.change(rule_id, dict(changes), by)
+        self._check_rule_references(workspace_id, rule, by)
+        return rules, rule, self.save_all(rules)
+
+    def remove_rule(self, workspace_id: UUID, rule_id: UUID, by: Actor) -> tuple[Rules, int]:
+        rules = self.rules(workspace_id, by)
+        rules.remove(rule_id, by)
+        return rules, self.save_all(rules)
+
+    def reorder_rules(
+        self, workspace_id: UUID, rule_ids: list[UUID], by: Actor
+    ) -> tuple[Rules, int]:
+        rules = self.rules(workspace_id, by)
+        rules.reorder(rule_ids, by)
+        return rules, self.save_all(rules)
+
+    def preview_rules(
+        self,
+        workspace_id: UUID,
+        rule: Rule | None,
+        samples: list[TransactionDetails],
+        by: Actor,
+    ) -> tuple[Categories, list[tuple[TransactionDetails, Categorization | None, UUID | None]]]:
+        """What recording each sample would give it, and which rule (if any) decided; with
+        ``rule``, that rule alone is asked. Nothing is saved."""
+        categories = self.categories(workspace_id, by)
+        categorizer = AutoCategorizer(self, workspace_id, categories)
+        if rule is not None:
+            self._check_rule_references(workspace_id, rule, by)
+            rule.check()
+            categorizer.rules = [rule]
+        results = []
+        for sample in samples:
+            named = replace(
+                sample, merchant=sample.merchant or normalize_merchant(sample.description)
+            )
+            details, categorization = categorizer.categorize(named)
+            results.append((details, categorization, categorizer.last_rule))
+        return categories, results
+
+    def _check_rule_references(self, workspace_id: UUID, rule: Rule, by: Actor) -> None:
+        if rule.account_id is not None:
+            self.get_account(workspace_id, rule.account_id)
+        if rule.category_id is not None:
+            self.categories(workspace_id, by).get_active(rule.category_id)
+
+    def _learn(
+        self, workspace_id: UUID, choices: list[tuple[str | None, UUID | None]], by: Actor
+    ) -> list[MerchantMemory]:
+        """A user's category for a merchant's transaction is what its later ones will get."""
+        memories: dict[str, MerchantMemory] = {}
+        for merchant, category_id in choices:
+            if not merchant or category_id is None:
+                continue
+            key = merchant_key(merchant)
+            if key not in memories:
+                found = self.find(MerchantMemory, MerchantMemory.id_for(workspace_id, merchant))
+                memories[key] = found or MerchantMemory.start(workspace_id, merchant, by)
+            memories[key].learn(category_id, by)
+        return [memory for memory in memories.values() if memory.pending_events]
+
     # Exchange rates
 
     def record_rates(
@@ -352,6 +459,7 @@ class Ledger(CentsourceApplication):
         account = self.get_account(workspace_id, account_id)
         account.check_open()
         categories = self.categories(workspace_id, by)
+        categorizer = AutoCategorizer(self, workspace_id, categories)
         keys = external_ids(lines)
         ids = [imported_transaction_id(workspace_id, account_id, key) for key in keys]
         already = self.existing_ids(ids)
@@ -377,14 +485,17 @@ class Ledger(CentsourceApplication):
                     in_minor_units(line.amount, currency),
                     currency,
                     line.description,
-                    line.merchant,
+                    normalize_merchant(line.merchant or line.description),
                     category_id,
                     line.tags,
                     line.notes,
                 )
+                categorization = None
+                if category_id is None:
+                    details, categorization = categorizer.categorize(details)
                 origin = Origin(external_id=key, import_id=import_id)
                 transaction = Transaction.record(
-                    transaction_id, workspace_id, details, by, origin=origin
+                    transaction_id, workspace_id, details, by, categorization, origin
                 )
             except DomainError as error:
                 rejected.append({"line": line.line, "reason": error.detail})
@@ -472,6 +583,62 @@ class Ledger(CentsourceApplication):
         """Another workspace's aggregates, or another kind's, are not there for this one."""
         aggregate = self.find(kind, aggregate_id)
         return aggregate if aggregate and aggregate.workspace_id == workspace_id else None
+
+
+class AutoCategorizer:
+    """The category of a transaction no one categorized: the first rule that matches it (which
+    may also add tags and name the merchant), else the category users last chose for its
+    merchant (after the rule renamed it), else none."""
+
+    def __init__(self, ledger: Ledger, workspace_id: UUID, categories: Categories) -> None:
+        self.ledger = ledger
+        self.workspace_id = workspace_id
+        self.categories = categories
+        found = ledger.find(Rules, Rules.id_for(workspace_id))
+        self.rules = [] if found is None else found.rules
+        self.memories: dict[str, MerchantMemory | None] = {}
+        self.last_rule: UUID | None = None
+
+    def categorize(
+        self, details: TransactionDetails
+    ) -> tuple[TransactionDetails, Categorization | None]:
+        self.last_rule = None
+        rule = next(
+            (
+                r
+                for r in self.rules
+                if r.matches(
+                    details.description, details.merchant, details.amount, details.account_id
+                )
+            ),
+            None,
+        )
+        if rule is not None:
+            self.last_rule = rule.id
+            details = replace(
+                details,
+                tags=tuple(dict.fromkeys((*details.tags, *rule.tags)))[:MAX_TAGS],
+                merchant=rule.merchant or details.merchant,
+            )
+            if rule.category_id is not None:
+                category_id = self.categories.current(rule.category_id)
+                by_rule = Categorization(CategorizedBy.RULE, Decimal(1))
+                return replace(details, category_id=category_id), by_rule
+        memory = self._memory(details.merchant)
+        if memory is None or memory.category_id is None:
+            return details, None
+        category_id = self.categories.current(memory.category_id)
+        learned = Categorization(CategorizedBy.LEARNED, memory.confidence)
+        return replace(details, category_id=category_id), learned
+
+    def _memory(self, merchant: str | None) -> MerchantMemory | None:
+        if not merchant:
+            return None
+        key = merchant_key(merchant)
+        if key not in self.memories:
+            memory_id = MerchantMemory.id_for(self.workspace_id, merchant)
+            self.memories[key] = self.ledger.find(MerchantMemory, memory_id)
+        return self.memories[key]
 
 
 def _changed(categories: Categories) -> list[Categories]:

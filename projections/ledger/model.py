@@ -105,3 +105,23 @@ class ImportView(msgspec.Struct, kw_only=True):
     rejected: list[dict[str, Any]]
     actor_id: UUID
     created_at: datetime
+
+
+class RuleView(msgspec.Struct, kw_only=True):
+    """An auto-categorization rule; ``order`` 0 is asked first."""
+
+    id: UUID
+    name: str
+    order: int
+    contains: str | None
+    pattern: str | None
+    min_amount: str | None
+    max_amount: str | None
+    account_id: UUID | None
+    category_id: UUID | None
+    tags: list[str]
+    merchant: str | None
+
+
+class RuleList(msgspec.Struct, kw_only=True):
+    data: list[RuleView]

@@ -7,10 +7,13 @@ import json
 from typing import Any
 from uuid import UUID
 
+import msgspec
+
 from domain.ledger.account import Account
 from domain.ledger.categories import SYSTEM_CATEGORIES, Categories, system_category_id
 from domain.ledger.exchange_rates import RateSheet
 from domain.ledger.imports import Import
+from domain.ledger.rules import Rules
 from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
 from projections.ledger.view import TABLES
@@ -191,3 +194,47 @@ class LedgerProjection(Projection):
                 event.timestamp,
             ),
         )
+
+    @handles(Rules.Added)
+    async def on_rule_added(self, cur: Cursor, event: Rules.Added, position: int) -> None:
+        await cur.execute(
+            "UPDATE ledger_rules SET ord = ord + 1 WHERE workspace_id = %s AND ord >= %s",
+            (event.workspace_id, event.position),
+        )
+        await cur.execute(
+            "INSERT INTO ledger_rules (id, workspace_id, ord, rule) VALUES (%s, %s, %s, %s)",
+            (event.rule["id"], event.workspace_id, event.position, _rule_json(event.rule)),
+        )
+
+    @handles(Rules.Changed)
+    async def on_rule_changed(self, cur: Cursor, event: Rules.Changed, position: int) -> None:
+        await cur.execute(
+            "UPDATE ledger_rules SET rule = %s WHERE id = %s",
+            (_rule_json(event.rule), event.rule["id"]),
+        )
+
+    @handles(Rules.Removed)
+    async def on_rule_removed(self, cur: Cursor, event: Rules.Removed, position: int) -> None:
+        await cur.execute(
+            "WITH gone AS (DELETE FROM ledger_rules WHERE id = %s RETURNING ord) "
+            "UPDATE ledger_rules SET ord = ord - 1 "
+            "WHERE workspace_id = %s AND ord > (SELECT ord FROM gone)",
+            (event.rule_id, event.workspace_id),
+        )
+
+    @handles(Rules.Reordered)
+    async def on_rules_reordered(self, cur: Cursor, event: Rules.Reordered, position: int) -> None:
+        await cur.executemany(
+            "UPDATE ledger_rules SET ord = %s WHERE id = %s",
+            [(order, rule_id) for order, rule_id in enumerate(event.rule_ids)],
+        )
+
+
+def _rule_json(rule: dict[str, Any]) -> str:
+    """Amounts as strings, as everywhere on the wire."""
+    return msgspec.json.encode(
+        {
+            k: str(v) if k in ("min_amount", "max_amount") and v is not None else v
+            for k, v in rule.items()
+        }
+    ).decode()

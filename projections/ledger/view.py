@@ -23,6 +23,7 @@ from projections.ledger.model import (
     ImportView,
     NetWorthPoint,
     RateUsed,
+    RuleView,
 )
 
 TABLES = (
@@ -87,6 +88,14 @@ TABLES = (
         actor_id uuid NOT NULL,
         created_at timestamptz NOT NULL
     )""",
+    # Auto-categorization rules, each with its place in the order they are asked.
+    """CREATE TABLE IF NOT EXISTS ledger_rules (
+        id uuid PRIMARY KEY,
+        workspace_id uuid NOT NULL,
+        ord integer NOT NULL,
+        rule jsonb NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS ledger_rules_by_workspace ON ledger_rules (workspace_id, ord)",
 )
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
@@ -288,6 +297,16 @@ async def list_categories(conn: Conn, workspace_id: UUID) -> list[CategoryView]:
         )
     ).fetchall()
     return [CategoryView(**row) for row in rows]
+
+
+async def list_rules(conn: Conn, workspace_id: UUID) -> list[RuleView]:
+    rows = await (
+        await conn.execute(
+            "SELECT ord, rule FROM ledger_rules WHERE workspace_id = %s ORDER BY ord",
+            (workspace_id,),
+        )
+    ).fetchall()
+    return [msgspec.convert({**row["rule"], "order": row["ord"]}, RuleView) for row in rows]
 
 
 async def category_spending(

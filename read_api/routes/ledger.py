@@ -19,6 +19,7 @@ from projections.ledger.model import (
     CategorySpending,
     ImportView,
     NetWorth,
+    RuleList,
 )
 from read_api.access import read_access
 
@@ -88,6 +89,14 @@ async def list_categories(
     await read_access(request, workspace_id, "ledger")
     async with request.app.state.pool.connection() as conn:
         return CategoryList(data=await view.list_categories(conn, workspace_id))
+
+
+@get(f"{WORKSPACE}/rules")
+async def list_rules(request: Request[Any, Any, State], workspace_id: FromPath[UUID]) -> RuleList:
+    """Auto-categorization rules in the order they are asked; the first that matches applies."""
+    await read_access(request, workspace_id, "ledger")
+    async with request.app.state.pool.connection() as conn:
+        return RuleList(data=await view.list_rules(conn, workspace_id))
 
 
 @get(f"{WORKSPACE}/categories/{{category_id:uuid}}/spending")

@@ -231,6 +231,11 @@ RULES = {
     ("POST", "/api/workspaces/{workspace_id}/imports"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/exchange-rates"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/exchange-rates/csv"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/rules"): "EDITOR",
+    ("PATCH", "/api/workspaces/{workspace_id}/rules/{rule_id}"): "EDITOR",
+    ("DELETE", "/api/workspaces/{workspace_id}/rules/{rule_id}"): "EDITOR",
+    ("PUT", "/api/workspaces/{workspace_id}/rules/order"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/rules/preview"): "VIEWER",
 }
 
 
@@ -277,6 +282,7 @@ def test_every_workspace_route_answers_each_role_as_its_rule_says(
             transaction_id=uuid4(),
             account_id=uuid4(),
             category_id=uuid4(),
+            rule_id=uuid4(),
         )
         # An empty body: a route that lets the caller in then refuses the body (400) or the
         # made-up id (404 "no such …"); one that does not answers 403 or, to a stranger, 404.
