@@ -26,12 +26,21 @@ from command_api.context import (
     provide_workspaces,
 )
 from command_api.idempotency import idempotency_middleware
-from command_api.routes import admin, auth, categories, imports, ledger, rules, workspaces
+from command_api.routes import (
+    admin,
+    attachments,
+    auth,
+    categories,
+    imports,
+    ledger,
+    rules,
+    workspaces,
+)
 from domain.base import DomainError
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.workspaces.application import Workspaces
-from infra import database, health, rate_limits
+from infra import blobs, database, health, rate_limits
 from infra.http import (
     EXCEPTION_HANDLERS,
     add_security_headers,
@@ -109,6 +118,8 @@ def create_app(settings: Settings) -> Litestar:
         app.state.ledger = Ledger(env)
         app.state.pool = database.async_pool(settings)
         await app.state.pool.open()
+        app.state.blobs = blobs.blobs_for(settings, app.state.pool)
+        await app.state.blobs.create_table()
         app.state.idempotency = IdempotencyStore(app.state.pool)
         await app.state.idempotency.create_table()
         forgetting = asyncio.create_task(_forget_expired_keys(app.state.idempotency))
@@ -200,6 +211,8 @@ def create_app(settings: Settings) -> Litestar:
                     rules.remove_rule,
                     rules.reorder_rules,
                     rules.preview_rules,
+                    attachments.attach_file,
+                    attachments.detach_file,
                 ],
             ),
         ],

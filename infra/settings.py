@@ -30,6 +30,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     # Requests per window in seconds, per tier (see infra/rate_limits.py); "off" disables.
     rate_limits: str = "strict=5/900,expensive=10/3600,moderate=100/900,lenient=300/900"
     login_lockout: str = "10/900"  # failed log-ins per email before it is locked for the window
+    attachments_dir: str | None = None  # receipts go here; without it, into PostgreSQL
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -12,7 +12,7 @@ from litestar import Litestar, Response, get
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.openapi import OpenAPIConfig
 
-from infra import database, health, rate_limits
+from infra import blobs, database, health, rate_limits
 from infra.http import (
     EXCEPTION_HANDLERS,
     add_security_headers,
@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> Litestar:
         database.create_schema(settings)
         app.state.pool = database.async_pool(settings, max_size=10)
         await app.state.pool.open()
+        app.state.blobs = blobs.blobs_for(settings, app.state.pool)
         app.state.positions = PositionWatcher(settings)
         await app.state.positions.start()
         app.state.cache = redis.from_url(settings.redis, socket_timeout=1, socket_connect_timeout=1)
@@ -101,6 +102,8 @@ def create_app(settings: Settings) -> Litestar:
             ledger.get_import,
             transactions.get_transaction,
             transactions.transaction_history,
+            transactions.list_attachments,
+            transactions.download_attachment,
             dashboard.get_dashboard,
             audit_trail.audit_trail,
         ],

@@ -32,6 +32,7 @@ from domain.ledger.merchants import MerchantMemory, merchant_key, normalize_merc
 from domain.ledger.rules import Rule, Rules
 from domain.ledger.transaction import (
     MAX_TAGS,
+    Attachment,
     Categorization,
     CategorizedBy,
     Origin,
@@ -214,6 +215,20 @@ class Ledger(CentsourceApplication):
             by,
         )
         return transaction, categories, self.save_all(transaction)
+
+    def attach_file(
+        self, workspace_id: UUID, transaction_id: UUID, attachment: Attachment, by: Actor
+    ) -> tuple[Transaction, int]:
+        transaction = self.get_transaction(workspace_id, transaction_id)
+        transaction.attach(attachment, by)
+        return transaction, self.save_all(transaction)
+
+    def detach_file(
+        self, workspace_id: UUID, transaction_id: UUID, attachment_id: UUID, by: Actor
+    ) -> tuple[Transaction, int]:
+        transaction = self.get_transaction(workspace_id, transaction_id)
+        transaction.detach(attachment_id, by)
+        return transaction, self.save_all(transaction)
 
     def categorize_transactions(
         self,

@@ -11,12 +11,24 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import Actor, DomainError, Tracked
+from domain.base import Actor, DomainError, NotFoundError, Tracked
 from domain.ledger.categories import legacy_category_id
 from domain.money import check_amount
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
+MAX_ATTACHMENTS = 20
+MAX_ATTACHMENT_BYTES = 5 * 1_048_576
+MEDIA_TYPES = {  # what a file starts with, and what it is
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"%PDF-": "application/pdf",
+}
+
+
+def sniff_media_type(content: bytes) -> str | None:
+    """A receipt's type from its first bytes; what the client calls it does not count."""
+    return next((kind for magic, kind in MEDIA_TYPES.items() if content.startswith(magic)), None)
 
 
 class CategorizedBy(StrEnum):
@@ -70,6 +82,15 @@ class Origin:
     counter_account_id: UUID | None = None
     external_id: str | None = None  # a statement's FITID, or the import's content key
     import_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    id: UUID
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str  # where its content is kept
 
 
 @dataclass(frozen=True)
@@ -149,6 +170,7 @@ class Transaction(Tracked):
         self.user_corrected = False
         self.origin = Origin(transfer_id, counter_account_id, external_id, import_id)
         self.splits: tuple[SplitPart, ...] = ()
+        self.attachments: dict[UUID, Attachment] = {}
         self.deleted = False
 
     @classmethod
@@ -315,6 +337,48 @@ class Transaction(Tracked):
     @event(Split)
     def _split(self, parts: tuple[dict[str, Any], ...]) -> None:
         self.splits = tuple(SplitPart(**part) for part in parts)
+
+    class Attached(Tracked.Event):
+        """A receipt or other file; its content is kept apart, by its SHA-256."""
+
+        attachment_id: UUID
+        file_name: str
+        media_type: str
+        size: int
+        sha256: str
+
+    def attach(self, attachment: Attachment, by: Actor) -> None:
+        self.check_not_deleted()
+        if attachment.id in self.attachments:
+            return  # a retry of the same idempotent command
+        if len(self.attachments) >= MAX_ATTACHMENTS:
+            raise DomainError(f"a transaction keeps up to {MAX_ATTACHMENTS} files", "file")
+        if attachment.media_type not in MEDIA_TYPES.values():
+            raise DomainError("a JPEG, PNG or PDF file", "file")
+        if not 0 < attachment.size <= MAX_ATTACHMENT_BYTES:
+            raise DomainError(f"a file of 1 to {MAX_ATTACHMENT_BYTES} bytes", "file")
+        fields = asdict(attachment)
+        self._trigger(self.Attached, by, attachment_id=fields.pop("id"), **fields)
+
+    @event(Attached)
+    def _attached(
+        self, attachment_id: UUID, file_name: str, media_type: str, size: int, sha256: str
+    ) -> None:
+        self.attachments[attachment_id] = Attachment(
+            attachment_id, file_name, media_type, size, sha256
+        )
+
+    class Detached(Tracked.Event):
+        attachment_id: UUID
+
+    def detach(self, attachment_id: UUID, by: Actor) -> None:
+        if attachment_id not in self.attachments:
+            raise NotFoundError("no such attachment")
+        self._trigger(self.Detached, by, attachment_id=attachment_id)
+
+    @event(Detached)
+    def _detached(self, attachment_id: UUID) -> None:
+        del self.attachments[attachment_id]
 
     class Deleted(Tracked.Event):
         pass

@@ -69,3 +69,17 @@ class HistoryEntry(msgspec.Struct, kw_only=True):
 
 class TransactionHistory(msgspec.Struct, kw_only=True):
     data: list[HistoryEntry]
+
+
+class AttachmentView(msgspec.Struct, kw_only=True):
+    id: UUID
+    transaction_id: UUID
+    file_name: str
+    media_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+
+class AttachmentList(msgspec.Struct, kw_only=True):
+    data: list[AttachmentView]

@@ -97,6 +97,41 @@ class TransactionsProjection(Projection):
             (json.dumps(parts), event.originator_version, event.timestamp, event.originator_id),
         )
 
+    @handles(Transaction.Attached)
+    async def on_file_attached(
+        self, cur: Cursor, event: Transaction.Attached, position: int
+    ) -> None:
+        await cur.execute(
+            "INSERT INTO transaction_attachments (id, transaction_id, workspace_id, file_name, "
+            "media_type, size, sha256, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                event.attachment_id,
+                event.originator_id,
+                event.workspace_id,
+                event.file_name,
+                event.media_type,
+                event.size,
+                event.sha256,
+                event.timestamp,
+            ),
+        )
+        await self._touch(cur, event)
+
+    @handles(Transaction.Detached)
+    async def on_file_detached(
+        self, cur: Cursor, event: Transaction.Detached, position: int
+    ) -> None:
+        await cur.execute(
+            "DELETE FROM transaction_attachments WHERE id = %s", (event.attachment_id,)
+        )
+        await self._touch(cur, event)
+
+    async def _touch(self, cur: Cursor, event: Any) -> None:
+        await cur.execute(
+            "UPDATE transactions SET version = %s, updated_at = %s WHERE id = %s",
+            (event.originator_version, event.timestamp, event.originator_id),
+        )
+
     @handles(Transaction.Deleted, Transaction.Restored)
     async def on_transaction_deleted_or_restored(
         self, cur: Cursor, event: Any, position: int

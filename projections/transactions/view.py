@@ -13,7 +13,12 @@ import msgspec
 import psycopg
 from psycopg import sql
 
-from projections.transactions.model import PageMeta, TransactionPage, TransactionView
+from projections.transactions.model import (
+    AttachmentView,
+    PageMeta,
+    TransactionPage,
+    TransactionView,
+)
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS transactions (
@@ -63,6 +68,19 @@ TABLES = (
     "ON transactions (workspace_id, category_id)",
     "CREATE INDEX IF NOT EXISTS transactions_by_creation "
     "ON transactions (workspace_id, created_at DESC, id)",
+    # Receipts and other files; their contents are kept apart (infra/blobs.py).
+    """CREATE TABLE IF NOT EXISTS transaction_attachments (
+        id uuid PRIMARY KEY,
+        transaction_id uuid NOT NULL,
+        workspace_id uuid NOT NULL,
+        file_name text NOT NULL,
+        media_type text NOT NULL,
+        size integer NOT NULL,
+        sha256 text NOT NULL,
+        created_at timestamptz NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS transaction_attachments_by_transaction "
+    "ON transaction_attachments (transaction_id)",
 )
 
 SORTS = {
@@ -225,3 +243,17 @@ async def export_rows(
     )
     async for row in conn.cursor().stream(query, params, size=500):
         yield row
+
+
+async def list_attachments(
+    conn: psycopg.AsyncConnection[dict[str, Any]], workspace_id: UUID, transaction_id: UUID
+) -> list[AttachmentView]:
+    rows = await (
+        await conn.execute(
+            "SELECT id, transaction_id, file_name, media_type, size, sha256, created_at "
+            "FROM transaction_attachments WHERE workspace_id = %s AND transaction_id = %s "
+            "ORDER BY created_at, id",
+            (workspace_id, transaction_id),
+        )
+    ).fetchall()
+    return [AttachmentView(**row) for row in rows]

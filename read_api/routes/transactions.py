@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from uuid import UUID
 
 from anyio import to_thread
@@ -13,11 +14,12 @@ from litestar import Request, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Stream
+from litestar.response import Response, Stream
 
 from projections.audit_trail import view as audit_view
 from projections.transactions import export, view
 from projections.transactions.model import (
+    AttachmentList,
     HistoryEntry,
     TransactionHistory,
     TransactionPage,
@@ -201,3 +203,41 @@ def _decimal(name: str, raw: str | None) -> Decimal | None:
             f"{name} must be a decimal number", extra=[{"key": name, "message": "not a number"}]
         )
     return value
+
+
+@get(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/attachments")
+async def list_attachments(
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    transaction_id: FromPath[UUID],
+) -> AttachmentList:
+    await read_access(request, workspace_id, SERVING)
+    async with request.app.state.pool.connection() as conn:
+        if await view.get_transaction(conn, workspace_id, transaction_id) is None:
+            raise NotFoundException("no such transaction")
+        return AttachmentList(data=await view.list_attachments(conn, workspace_id, transaction_id))
+
+
+@get(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/attachments/{{attachment_id:uuid}}")
+async def download_attachment(
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    transaction_id: FromPath[UUID],
+    attachment_id: FromPath[UUID],
+) -> Response[bytes]:
+    """The file as it was uploaded, always as a download (never shown inline)."""
+    await read_access(request, workspace_id, SERVING)
+    async with request.app.state.pool.connection() as conn:
+        listed = await view.list_attachments(conn, workspace_id, transaction_id)
+    attachment = next((a for a in listed if a.id == attachment_id), None)
+    content = None if attachment is None else await request.app.state.blobs.get(attachment.sha256)
+    if attachment is None or content is None:
+        raise NotFoundException("no such attachment")
+    return Response(
+        content,
+        media_type=attachment.media_type,
+        headers={
+            "Content-Disposition": "attachment; filename*=UTF-8''"
+            + quote(attachment.file_name, safe="")
+        },
+    )

@@ -236,6 +236,11 @@ RULES = {
     ("DELETE", "/api/workspaces/{workspace_id}/rules/{rule_id}"): "EDITOR",
     ("PUT", "/api/workspaces/{workspace_id}/rules/order"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/rules/preview"): "VIEWER",
+    ("POST", "/api/workspaces/{workspace_id}/transactions/{transaction_id}/attachments"): "EDITOR",
+    (
+        "DELETE",
+        "/api/workspaces/{workspace_id}/transactions/{transaction_id}/attachments/{attachment_id}",
+    ): "EDITOR",
 }
 
 
@@ -283,6 +288,7 @@ def test_every_workspace_route_answers_each_role_as_its_rule_says(
             account_id=uuid4(),
             category_id=uuid4(),
             rule_id=uuid4(),
+            attachment_id=uuid4(),
         )
         # An empty body: a route that lets the caller in then refuses the body (400) or the
         # made-up id (404 "no such …"); one that does not answers 403 or, to a stranger, 404.
