@@ -206,6 +206,8 @@ def create_app(settings: Settings) -> Litestar:
                     imports.import_statement,
                     imports.record_rates,
                     imports.upload_rates,
+                    imports.reconcile_account,
+                    ledger.reconcile_transaction,
                     rules.add_rule,
                     rules.change_rule,
                     rules.remove_rule,

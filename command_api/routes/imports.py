@@ -1,11 +1,13 @@
-"""Statement imports (CSV, OFX, QFX, QIF, CAMT.053) and exchange rates, by file or by command."""
+"""Statement files: imports (CSV, JSON, XLSX, OFX, QFX, QIF, CAMT.053) and reconciliations;
+exchange rates, by file or by command."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from uuid import UUID
@@ -24,9 +26,12 @@ from command_api.context import new_id
 from command_api.routes.ledger import TransactionOut, transaction_out
 from command_api.routes.workspaces import Currency
 from command_api.spreadsheets import read_statement
+from command_api.transaction_index import unreconciled_transactions
 from domain.base import Actor
 from domain.ledger.application import Ledger
 from domain.ledger.exchange_rates import Rate
+from domain.ledger.imports import StatementLine
+from domain.ledger.reconciliation import Match
 from domain.ledger.statements import FORMATS, CsvProfile, StatementError
 from infra.tokens import Principal
 
@@ -137,6 +142,164 @@ def _profile(raw: str | None) -> CsvProfile | None:
         return CsvProfile(**fields)
     except (msgspec.DecodeError, TypeError) as error:
         raise _invalid("profile", f"a JSON object of CSV settings ({error})") from None
+
+
+@dataclass
+class ReconcileForm:
+    file: UploadFile
+    format: str | None = None
+    profile: str | None = None
+    tolerance: str = "5.00"  # the most a line's amount may differ from its transaction's
+    window_days: int = 3  # the most their dates may differ
+    dry_run: bool = False
+
+
+class StatementLineOut(msgspec.Struct, kw_only=True):
+    line: int
+    date: date
+    amount: str
+    description: str
+
+
+class MatchOut(msgspec.Struct, kw_only=True):
+    transaction_id: UUID
+    score: str
+    amount_difference: str
+    days_apart: int
+
+
+class MatchedOut(msgspec.Struct, kw_only=True):
+    statement: StatementLineOut
+    match: MatchOut
+
+
+class ReviewOut(msgspec.Struct, kw_only=True):
+    statement: StatementLineOut
+    choices: list[MatchOut]
+
+
+class ReconciliationOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    account_id: UUID
+    dry_run: bool
+    lines: int
+    candidates: int
+    auto_matched: int
+    needs_review: int
+    unmatched: int
+    reconciliation_rate: str  # the share of lines matched without asking, in percent
+    matched: list[MatchedOut]
+    review: list[ReviewOut]
+    unmatched_lines: list[StatementLineOut]
+    position: int
+
+
+@post(
+    f"{WORKSPACE}/accounts/{{account_id:uuid}}/reconcile",
+    access=Access.EDITOR,
+    status_code=200,
+    request_max_body_size=MAX_FILE_BYTES + 65_536,
+)
+async def reconcile_account(
+    workspace_id: FromPath[UUID],
+    account_id: FromPath[UUID],
+    data: Annotated[ReconcileForm, Body(media_type=RequestEncodingType.MULTI_PART)],
+    ledger: NamedDependency[Ledger],
+    principal: NamedDependency[Principal],
+    actor: NamedDependency[Actor],
+    request: Request[Any, Any, State],
+) -> ReconciliationOut:
+    """Matches a bank statement's lines to the account's recorded transactions not yet
+    reconciled (see domain/ledger/reconciliation.py): sure matches are marked reconciled,
+    the others are listed for review with their best candidates, nothing is imported."""
+    content = await data.file.read(MAX_FILE_BYTES + 1)
+    if len(content) > MAX_FILE_BYTES:
+        raise HTTPException(f"the file is over {MAX_FILE_BYTES} bytes", status_code=413)
+    tolerance = _tolerance(data.tolerance)
+    if not 0 <= data.window_days <= 31:
+        raise _invalid("window_days", "0 to 31 days")
+    try:
+        statement = await asyncio.to_thread(
+            read_statement,
+            content,
+            data.format,
+            data.file.filename or "statement",
+            _profile(data.profile),
+        )
+    except StatementError as error:
+        raise _invalid("file", str(error)) from None
+    if not statement.lines:
+        raise _invalid("file", "the statement has no lines to match")
+    window = timedelta(days=data.window_days)
+    candidates = await unreconciled_transactions(
+        request.app.state.pool,
+        workspace_id,
+        account_id,
+        min(line.date for line in statement.lines) - window,
+        max(line.date for line in statement.lines) + window,
+    )
+    report = await asyncio.to_thread(
+        ledger.reconcile,
+        new_id(request, principal, "reconciliation"),
+        workspace_id,
+        account_id,
+        statement.lines,
+        candidates,
+        tolerance,
+        data.window_days,
+        data.dry_run,
+        actor,
+    )
+    matching = report.matching
+    lines = len(statement.lines)
+    return ReconciliationOut(
+        id=report.reconciliation_id,
+        account_id=account_id,
+        dry_run=data.dry_run,
+        lines=lines,
+        candidates=report.candidates,
+        auto_matched=len(matching.matched),
+        needs_review=len(matching.review),
+        unmatched=len(matching.unmatched),
+        reconciliation_rate=str(
+            (Decimal(100 * len(matching.matched)) / lines).quantize(Decimal("0.1"))
+        ),
+        matched=[
+            MatchedOut(statement=_line_out(m.line), match=_match_out(m))
+            for m in matching.matched[:REPORTED_ROWS]
+        ],
+        review=[
+            ReviewOut(statement=_line_out(r.line), choices=[_match_out(m) for m in r.choices])
+            for r in matching.review[:REPORTED_ROWS]
+        ],
+        unmatched_lines=[_line_out(line) for line in matching.unmatched[:REPORTED_ROWS]],
+        position=report.position,
+    )
+
+
+def _tolerance(raw: str) -> Decimal:
+    try:
+        tolerance = Decimal(raw)
+    except InvalidOperation:
+        tolerance = Decimal(-1)
+    if not tolerance.is_finite() or not 0 <= tolerance <= 1_000_000:
+        raise _invalid("tolerance", "an amount from 0 to 1000000, like 5.00")
+    return tolerance
+
+
+def _line_out(line: StatementLine) -> StatementLineOut:
+    return StatementLineOut(
+        line=line.line, date=line.date, amount=str(line.amount), description=line.description
+    )
+
+
+def _match_out(match: Match) -> MatchOut:
+    return MatchOut(
+        transaction_id=match.transaction_id,
+        score=str(match.score),
+        amount_difference=str(match.amount_difference),
+        days_apart=match.days_apart,
+    )
 
 
 class RateIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

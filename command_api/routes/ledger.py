@@ -222,6 +222,7 @@ class TransactionOut(msgspec.Struct, kw_only=True):
     transfer_id: UUID | None
     counter_account_id: UUID | None
     import_id: UUID | None
+    reconciled: bool
     deleted: bool
     version: int
     position: int
@@ -319,6 +320,24 @@ def restore_transaction(
     return transaction_response(transaction, ledger.categories(workspace_id, actor), position, 200)
 
 
+@post(
+    f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/reconcile",
+    sync_to_thread=True,
+    access=Access.EDITOR,
+    status_code=200,
+)
+def reconcile_transaction(
+    workspace_id: FromPath[UUID],
+    transaction_id: FromPath[UUID],
+    ledger: NamedDependency[Ledger],
+    actor: NamedDependency[Actor],
+) -> Response[TransactionOut]:
+    """A person confirms the bank statement shows the transaction (a match a reconciliation
+    left for review)."""
+    transaction, position = ledger.reconcile_transaction(workspace_id, transaction_id, actor)
+    return transaction_response(transaction, ledger.categories(workspace_id, actor), position, 200)
+
+
 def _version(if_match: str | None) -> int | None:
     """``If-Match: 3``, ``"3"`` or ``W/"3"`` all name version 3."""
     if if_match is None:
@@ -383,6 +402,7 @@ def transaction_out(
         transfer_id=transaction.origin.transfer_id,
         counter_account_id=transaction.origin.counter_account_id,
         import_id=transaction.origin.import_id,
+        reconciled=transaction.reconciled,
         deleted=transaction.deleted,
         version=transaction.version,
         position=position,

@@ -29,6 +29,7 @@ from domain.ledger.imports import (
     imported_transaction_id,
 )
 from domain.ledger.merchants import MerchantMemory, merchant_key, normalize_merchant
+from domain.ledger.reconciliation import Candidate, Matching, match
 from domain.ledger.rules import Rule, Rules
 from domain.ledger.transaction import (
     MAX_TAGS,
@@ -50,6 +51,14 @@ MAX_BULK = 1000
 class Transfer:
     transfer_id: UUID
     legs: tuple[Transaction, Transaction]  # money out, money in
+
+
+@dataclass(frozen=True)
+class ReconciliationReport:
+    reconciliation_id: UUID
+    matching: Matching
+    candidates: int  # recorded transactions the lines were matched against
+    position: int
 
 
 @dataclass(frozen=True)
@@ -443,6 +452,59 @@ class Ledger(CentsourceApplication):
                 memories[key] = found or MerchantMemory.start(workspace_id, merchant, by)
             memories[key].learn(category_id, by)
         return [memory for memory in memories.values() if memory.pending_events]
+
+    # Reconciliation
+
+    def reconcile(
+        self,
+        reconciliation_id: UUID,
+        workspace_id: UUID,
+        account_id: UUID,
+        lines: list[StatementLine],
+        candidate_ids: Iterable[UUID],
+        tolerance: Decimal,
+        window_days: int,
+        dry_run: bool,
+        by: Actor,
+    ) -> ReconciliationReport:
+        """Matches a statement's lines to the account's transactions not yet reconciled
+        (``candidate_ids``, as a read model lists them, each loaded and checked here); the
+        sure matches are marked reconciled, in one transaction, unless ``dry_run``."""
+        if tolerance < 0:
+            raise DomainError("the tolerance is zero or more", "tolerance")
+        self.get_account(workspace_id, account_id)
+        transactions = {}
+        for transaction_id in candidate_ids:
+            found = self._find(Transaction, transaction_id, workspace_id)
+            if (
+                found is not None
+                and found.details.account_id == account_id
+                and not found.deleted
+                and not found.reconciled
+            ):
+                transactions[found.id] = found
+        candidates = [
+            Candidate(
+                t.id, t.details.date, t.details.amount, t.details.description, t.details.merchant
+            )
+            for t in transactions.values()
+        ]
+        matching = match(lines, candidates, tolerance, window_days)
+        for pair in matching.matched:
+            transactions[pair.transaction_id].reconcile(
+                by, reconciliation_id, pair.line.date, pair.line.amount
+            )
+        matched = [transactions[m.transaction_id] for m in matching.matched]
+        position = 0 if dry_run else self.save_all(*matched)
+        return ReconciliationReport(reconciliation_id, matching, len(candidates), position)
+
+    def reconcile_transaction(
+        self, workspace_id: UUID, transaction_id: UUID, by: Actor
+    ) -> tuple[Transaction, int]:
+        """A person confirms a match the reconciliation left for review."""
+        transaction = self.get_transaction(workspace_id, transaction_id)
+        transaction.reconcile(by)
+        return transaction, self.save_all(transaction)
 
     # Exchange rates
 

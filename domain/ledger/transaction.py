@@ -171,6 +171,7 @@ class Transaction(Tracked):
         self.origin = Origin(transfer_id, counter_account_id, external_id, import_id)
         self.splits: tuple[SplitPart, ...] = ()
         self.attachments: dict[UUID, Attachment] = {}
+        self.reconciled = False
         self.deleted = False
 
     @classmethod
@@ -379,6 +380,40 @@ class Transaction(Tracked):
     @event(Detached)
     def _detached(self, attachment_id: UUID) -> None:
         del self.attachments[attachment_id]
+
+    class Reconciled(Tracked.Event):
+        """A bank statement confirms the transaction: matched by a reconciliation (with the
+        line that matched), or confirmed by a person (without)."""
+
+        reconciliation_id: UUID | None
+        statement_date: date | None
+        statement_amount: Decimal | None
+
+    def reconcile(
+        self,
+        by: Actor,
+        reconciliation_id: UUID | None = None,
+        statement_date: date | None = None,
+        statement_amount: Decimal | None = None,
+    ) -> None:
+        self.check_not_deleted()
+        if not self.reconciled:
+            self._trigger(
+                self.Reconciled,
+                by,
+                reconciliation_id=reconciliation_id,
+                statement_date=statement_date,
+                statement_amount=statement_amount,
+            )
+
+    @event(Reconciled)
+    def _reconciled(
+        self,
+        reconciliation_id: UUID | None,
+        statement_date: date | None,
+        statement_amount: Decimal | None,
+    ) -> None:
+        self.reconciled = True
 
     class Deleted(Tracked.Event):
         pass

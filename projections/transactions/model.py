@@ -38,6 +38,7 @@ class TransactionView(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     transfer_id: UUID | None
     counter_account_id: UUID | None
     import_id: UUID | None
+    reconciled: bool
     deleted: bool
     deleted_at: datetime | None
     version: int

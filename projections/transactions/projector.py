@@ -126,6 +126,15 @@ class TransactionsProjection(Projection):
         )
         await self._touch(cur, event)
 
+    @handles(Transaction.Reconciled)
+    async def on_transaction_reconciled(
+        self, cur: Cursor, event: Transaction.Reconciled, position: int
+    ) -> None:
+        await cur.execute(
+            "UPDATE transactions SET reconciled = true WHERE id = %s", (event.originator_id,)
+        )
+        await self._touch(cur, event)
+
     async def _touch(self, cur: Cursor, event: Any) -> None:
         await cur.execute(
             "UPDATE transactions SET version = %s, updated_at = %s WHERE id = %s",

@@ -41,6 +41,7 @@ TABLES = (
         counter_account_id uuid,
         external_id text,
         import_id uuid,
+        reconciled boolean NOT NULL DEFAULT false,
         deleted boolean NOT NULL DEFAULT false,
         deleted_at timestamptz,
         version integer NOT NULL,
@@ -62,6 +63,7 @@ TABLES = (
             "external_id text",
             "import_id uuid",
             "deleted_at timestamptz",
+            "reconciled boolean NOT NULL DEFAULT false",
         )
     ),
     "CREATE INDEX IF NOT EXISTS transactions_by_category "
@@ -101,7 +103,8 @@ COLUMNS = (
     "CASE WHEN t.transfer_id IS NOT NULL THEN 'transfer' WHEN t.amount > 0 THEN 'income' "
     "ELSE 'expense' END AS type, t.description, t.merchant, t.category_id, c.name AS category, "
     "t.categorized_by, t.confidence::text AS confidence, t.user_corrected, t.tags, t.notes, "
-    "t.splits, t.transfer_id, t.counter_account_id, t.import_id, t.deleted, t.deleted_at, "
+    "t.splits, t.transfer_id, t.counter_account_id, t.import_id, t.reconciled, t.deleted, "
+    "t.deleted_at, "
     "t.version, t.created_at, t.updated_at"
 )
 FROM = "transactions t LEFT JOIN ledger_categories c ON c.id = t.category_id"
@@ -114,6 +117,7 @@ class TransactionFilter:
     category: str | None = None  # an id, a name or a system slug; subcategories included
     account_id: UUID | None = None
     deleted: bool = False
+    reconciled: bool | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
@@ -154,6 +158,9 @@ class TransactionFilter:
         if self.account_id:
             clauses.append(sql.SQL("t.account_id = %s"))
             params.append(self.account_id)
+        if self.reconciled is not None:
+            clauses.append(sql.SQL("t.reconciled = %s"))
+            params.append(self.reconciled)
         if self.tags:
             clauses.append(sql.SQL("t.tags @> %s"))
             params.append(list(self.tags))

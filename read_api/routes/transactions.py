@@ -50,6 +50,7 @@ async def list_transactions(
         str | None, QueryParameter(description="id, name or slug; subcategories included")
     ] = None,
     account_id: FromQuery[UUID | None] = None,
+    reconciled: FromQuery[bool | None] = None,
     tags: Annotated[
         str | None, QueryParameter(description="comma-separated; all must match")
     ] = None,
@@ -67,6 +68,7 @@ async def list_transactions(
         type=type,
         category=category,
         account_id=account_id,
+        reconciled=reconciled,
         tags=tuple(tag.strip() for tag in (tags or "").split(",") if tag.strip()),
         min_amount=_decimal("min_amount", min_amount),
         max_amount=_decimal("max_amount", max_amount),

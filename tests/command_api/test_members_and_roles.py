@@ -236,6 +236,8 @@ RULES = {
     ("DELETE", "/api/workspaces/{workspace_id}/rules/{rule_id}"): "EDITOR",
     ("PUT", "/api/workspaces/{workspace_id}/rules/order"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/rules/preview"): "VIEWER",
+    ("POST", "/api/workspaces/{workspace_id}/accounts/{account_id}/reconcile"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/transactions/{transaction_id}/reconcile"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/transactions/{transaction_id}/attachments"): "EDITOR",
     (
         "DELETE",
