@@ -98,6 +98,7 @@ def create_app(settings: Settings) -> Litestar:
             ledger.net_worth,
             ledger.list_categories,
             ledger.list_rules,
+            ledger.list_import_profiles,
             ledger.category_spending,
             ledger.get_import,
             transactions.get_transaction,

@@ -9,11 +9,11 @@ import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
-from litestar import Request, post
+from litestar import Request, delete, patch, post
 from litestar.datastructures import State, UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -30,7 +30,7 @@ from command_api.transaction_index import unreconciled_transactions
 from domain.base import Actor
 from domain.ledger.application import Ledger
 from domain.ledger.exchange_rates import Rate
-from domain.ledger.imports import StatementLine
+from domain.ledger.imports import ImportProfile, StatementLine
 from domain.ledger.reconciliation import Match
 from domain.ledger.statements import FORMATS, CsvProfile, StatementError
 from infra.tokens import Principal
@@ -38,6 +38,8 @@ from infra.tokens import Principal
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
 MAX_FILE_BYTES = 10 * 1_048_576
 REPORTED_ROWS = 1000  # per list in an answer; the counts are always whole
+PROFILE = f"{WORKSPACE}/import-profiles/{{profile_id:uuid}}"
+Column = Annotated[str, Meta(min_length=1, max_length=100)]  # a header, or a column number
 
 
 @dataclass
@@ -47,6 +49,7 @@ class ImportForm:
     format: str | None = None
     dry_run: bool = False
     profile: str | None = None  # JSON: a CsvProfile's fields
+    profile_id: UUID | None = None  # a saved profile
 
 
 class SkippedRow(msgspec.Struct, kw_only=True):
@@ -100,7 +103,8 @@ def import_statement(
         raise _invalid("format", f"one of {', '.join(FORMATS)}")
     file_name = data.file.filename or "statement"
     try:
-        statement = read_statement(content, data.format, file_name, _profile(data.profile))
+        profile = _profile(ledger, workspace_id, data.profile, data.profile_id)
+        statement = read_statement(content, data.format, file_name, profile)
     except StatementError as error:
         raise _invalid("file", str(error)) from None
     report = ledger.import_statement(
@@ -134,14 +138,126 @@ def import_statement(
     )
 
 
-def _profile(raw: str | None) -> CsvProfile | None:
-    if not raw:
+def _profile(
+    ledger: Ledger, workspace_id: UUID, raw: str | None, profile_id: UUID | None
+) -> CsvProfile | None:
+    """A saved profile, or one sent as JSON, or none (everything found from the file)."""
+    if profile_id is not None:
+        settings = ledger.import_profile(workspace_id, profile_id).settings
+    elif raw:
+        try:
+            settings = msgspec.json.decode(raw, type=dict[str, Any])
+        except msgspec.DecodeError as error:
+            raise _invalid("profile", f"a JSON object of CSV settings ({error})") from None
+    else:
         return None
     try:
-        fields = msgspec.json.decode(raw, type=dict[str, Any])
-        return CsvProfile(**fields)
-    except (msgspec.DecodeError, TypeError) as error:
-        raise _invalid("profile", f"a JSON object of CSV settings ({error})") from None
+        return CsvProfile.from_settings(settings)
+    except StatementError as error:
+        raise _invalid("profile", error.message) from None
+
+
+class ProfileSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """How to read a bank's CSV (see ``CsvProfile``); what is left out is found from the file."""
+
+    delimiter: Annotated[str, Meta(min_length=1, max_length=1)] | None = None
+    encoding: Annotated[str, Meta(max_length=40)] | None = None
+    decimal_comma: bool | None = None
+    date_order: Literal["dmy", "mdy", "ymd"] | None = None
+    has_header: bool = True
+    date: Column | None = None
+    amount: Column | None = None
+    debit: Column | None = None
+    credit: Column | None = None
+    description: Column | None = None
+    payee: Column | None = None
+    category: Column | None = None
+    subcategory: Column | None = None
+    notes: Column | None = None
+    currency: Column | None = None
+    id: Column | None = None
+    direction: Column | None = None
+    tags: Column | None = None
+    invert: bool = False
+
+
+class SaveImportProfile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
+    settings: ProfileSettings
+
+
+class ChangeImportProfile(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")] | None = None
+    settings: ProfileSettings | None = None
+
+
+class ImportProfileOut(msgspec.Struct, kw_only=True):
+    id: UUID
+    name: str
+    settings: dict[str, Any]
+    removed: bool
+    position: int
+
+
+@post(f"{WORKSPACE}/import-profiles", sync_to_thread=True, access=Access.EDITOR, status_code=201)
+def save_import_profile(
+    workspace_id: FromPath[UUID],
+    data: JSONBody[SaveImportProfile],
+    ledger: NamedDependency[Ledger],
+    principal: NamedDependency[Principal],
+    actor: NamedDependency[Actor],
+    request: Request[Any, Any, State],
+) -> ImportProfileOut:
+    """A bank's CSV layout under a name; imports name it with ``profile_id``."""
+    profile, position = ledger.save_import_profile(
+        new_id(request, principal, "import-profile"),
+        workspace_id,
+        data.name,
+        _settings(data.settings),
+        actor,
+    )
+    return _profile_out(profile, position)
+
+
+@patch(f"{PROFILE}", sync_to_thread=True, access=Access.EDITOR)
+def change_import_profile(
+    workspace_id: FromPath[UUID],
+    profile_id: FromPath[UUID],
+    data: JSONBody[ChangeImportProfile],
+    ledger: NamedDependency[Ledger],
+    actor: NamedDependency[Actor],
+) -> ImportProfileOut:
+    settings = None if data.settings is None else _settings(data.settings)
+    profile, position = ledger.change_import_profile(
+        workspace_id, profile_id, data.name, settings, actor
+    )
+    return _profile_out(profile, position)
+
+
+@delete(f"{PROFILE}", sync_to_thread=True, access=Access.EDITOR, status_code=200)
+def remove_import_profile(
+    workspace_id: FromPath[UUID],
+    profile_id: FromPath[UUID],
+    ledger: NamedDependency[Ledger],
+    actor: NamedDependency[Actor],
+) -> ImportProfileOut:
+    profile, position = ledger.remove_import_profile(workspace_id, profile_id, actor)
+    return _profile_out(profile, position)
+
+
+def _settings(settings: ProfileSettings) -> dict[str, Any]:
+    """Only what the client said: the rest stays to be found from each file."""
+    return msgspec.json.decode(msgspec.json.encode(settings))  # type: ignore[no-any-return]
+
+
+def _profile_out(profile: ImportProfile, position: int) -> ImportProfileOut:
+    return ImportProfileOut(
+        id=profile.id,
+        name=profile.name,
+        settings=profile.settings,
+        removed=profile.removed,
+        position=position,
+    )
 
 
 @dataclass
@@ -149,6 +265,7 @@ class ReconcileForm:
     file: UploadFile
     format: str | None = None
     profile: str | None = None
+    profile_id: UUID | None = None
     tolerance: str = "5.00"  # the most a line's amount may differ from its transaction's
     window_days: int = 3  # the most their dates may differ
     dry_run: bool = False
@@ -218,13 +335,10 @@ async def reconcile_account(
     tolerance = _tolerance(data.tolerance)
     if not 0 <= data.window_days <= 31:
         raise _invalid("window_days", "0 to 31 days")
+    profile = await asyncio.to_thread(_profile, ledger, workspace_id, data.profile, data.profile_id)
     try:
         statement = await asyncio.to_thread(
-            read_statement,
-            content,
-            data.format,
-            data.file.filename or "statement",
-            _profile(data.profile),
+            read_statement, content, data.format, data.file.filename or "statement", profile
         )
     except StatementError as error:
         raise _invalid("file", str(error)) from None

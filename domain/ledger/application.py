@@ -24,6 +24,7 @@ from domain.ledger.categories import TRANSFERS, Categories, system_category_id
 from domain.ledger.exchange_rates import Rate, RateSheet
 from domain.ledger.imports import (
     Import,
+    ImportProfile,
     StatementLine,
     external_ids,
     imported_transaction_id,
@@ -31,6 +32,7 @@ from domain.ledger.imports import (
 from domain.ledger.merchants import MerchantMemory, merchant_key, normalize_merchant
 from domain.ledger.reconciliation import Candidate, Matching, match
 from domain.ledger.rules import Rule, Rules
+from domain.ledger.statements import CsvProfile, StatementError
 from domain.ledger.transaction import (
     MAX_TAGS,
     Attachment,
@@ -43,7 +45,7 @@ from domain.ledger.transaction import (
 )
 from domain.money import check_amount, in_minor_units
 
-T = TypeVar("T", Account, Transaction, Import)
+T = TypeVar("T", Account, Transaction, Import, ImportProfile)
 MAX_BULK = 1000
 
 
@@ -607,6 +609,45 @@ class Ledger(CentsourceApplication):
             position,
         )
 
+    # Saved CSV profiles
+
+    def save_import_profile(
+        self, profile_id: UUID, workspace_id: UUID, name: str, settings: dict[str, Any], by: Actor
+    ) -> tuple[ImportProfile, int]:
+        _check_profile(settings)
+        existing = self._find(ImportProfile, profile_id, workspace_id)
+        if existing is not None:  # a retry of the same idempotent command
+            return existing, 0
+        profile = ImportProfile.save(profile_id, workspace_id, name, settings, by)
+        return profile, self.save_all(profile)
+
+    def change_import_profile(
+        self,
+        workspace_id: UUID,
+        profile_id: UUID,
+        name: str | None,
+        settings: dict[str, Any] | None,
+        by: Actor,
+    ) -> tuple[ImportProfile, int]:
+        profile = self.import_profile(workspace_id, profile_id)
+        if settings is not None:
+            _check_profile(settings)
+        profile.change(name or profile.name, profile.settings if settings is None else settings, by)
+        return profile, self.save_all(profile)
+
+    def remove_import_profile(
+        self, workspace_id: UUID, profile_id: UUID, by: Actor
+    ) -> tuple[ImportProfile, int]:
+        profile = self.import_profile(workspace_id, profile_id)
+        profile.remove(by)
+        return profile, self.save_all(profile)
+
+    def import_profile(self, workspace_id: UUID, profile_id: UUID) -> ImportProfile:
+        profile = self._find(ImportProfile, profile_id, workspace_id)
+        if profile is None or profile.removed:
+            raise NotFoundError("no such import profile")
+        return profile
+
     # Loading
 
     def get_account(self, workspace_id: UUID, account_id: UUID) -> Account:
@@ -716,6 +757,13 @@ class AutoCategorizer:
             memory_id = MerchantMemory.id_for(self.workspace_id, merchant)
             self.memories[key] = self.ledger.find(MerchantMemory, memory_id)
         return self.memories[key]
+
+
+def _check_profile(settings: dict[str, Any]) -> None:
+    try:
+        CsvProfile.from_settings(settings)
+    except StatementError as error:
+        raise DomainError(error.message, "profile") from None
 
 
 def _changed(categories: Categories) -> list[Categories]:

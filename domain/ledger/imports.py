@@ -111,3 +111,55 @@ class Import(Tracked):
             skipped=tuple(skipped),
             rejected=tuple(rejected),
         )
+
+
+class ImportProfile(Tracked):
+    """A saved way to read one bank's CSV files: a ``CsvProfile``'s settings under a name."""
+
+    class Saved(Tracked.Created):
+        name: str
+        settings: dict[str, Any]
+
+    @event(Saved)
+    def __init__(self, workspace_id: UUID, name: str, settings: dict[str, Any]) -> None:
+        self.workspace_id = workspace_id
+        self.name = name
+        self.settings = dict(settings)
+        self.removed = False
+
+    @classmethod
+    def save(
+        cls, profile_id: UUID, workspace_id: UUID, name: str, settings: dict[str, Any], by: Actor
+    ) -> ImportProfile:
+        return cls._create(
+            cls.Saved,
+            id=profile_id,
+            workspace_id=workspace_id,
+            name=name,
+            settings=settings,
+            actor_id=by.actor_id,
+            correlation_id=by.correlation_id,
+        )
+
+    class Changed(Tracked.Event):
+        name: str
+        settings: dict[str, Any]
+
+    def change(self, name: str, settings: dict[str, Any], by: Actor) -> None:
+        if (name, settings) != (self.name, self.settings):
+            self._trigger(self.Changed, by, name=name, settings=settings)
+
+    @event(Changed)
+    def _changed(self, name: str, settings: dict[str, Any]) -> None:
+        self.name = name
+        self.settings = dict(settings)
+
+    class Removed(Tracked.Event):
+        pass
+
+    def remove(self, by: Actor) -> None:
+        self._trigger(self.Removed, by)
+
+    @event(Removed)
+    def _removed(self) -> None:
+        self.removed = True

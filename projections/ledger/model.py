@@ -125,3 +125,15 @@ class RuleView(msgspec.Struct, kw_only=True):
 
 class RuleList(msgspec.Struct, kw_only=True):
     data: list[RuleView]
+
+
+class ImportProfileView(msgspec.Struct, kw_only=True):
+    """A saved way to read a bank's CSV; ``settings`` holds only what was set."""
+
+    id: UUID
+    name: str
+    settings: dict[str, Any]
+
+
+class ImportProfileList(msgspec.Struct, kw_only=True):
+    data: list[ImportProfileView]

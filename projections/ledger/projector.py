@@ -12,7 +12,7 @@ import msgspec
 from domain.ledger.account import Account
 from domain.ledger.categories import SYSTEM_CATEGORIES, Categories, system_category_id
 from domain.ledger.exchange_rates import RateSheet
-from domain.ledger.imports import Import
+from domain.ledger.imports import Import, ImportProfile
 from domain.ledger.rules import Rules
 from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
@@ -227,6 +227,23 @@ class LedgerProjection(Projection):
         await cur.executemany(
             "UPDATE ledger_rules SET ord = %s WHERE id = %s",
             [(order, rule_id) for order, rule_id in enumerate(event.rule_ids)],
+        )
+
+    @handles(ImportProfile.Saved, ImportProfile.Changed)
+    async def on_import_profile_saved(self, cur: Cursor, event: Any, position: int) -> None:
+        await cur.execute(
+            "INSERT INTO ledger_import_profiles (id, workspace_id, name, settings) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (id) DO UPDATE "
+            "SET name = excluded.name, settings = excluded.settings",
+            (event.originator_id, event.workspace_id, event.name, json.dumps(event.settings)),
+        )
+
+    @handles(ImportProfile.Removed)
+    async def on_import_profile_removed(
+        self, cur: Cursor, event: ImportProfile.Removed, position: int
+    ) -> None:
+        await cur.execute(
+            "DELETE FROM ledger_import_profiles WHERE id = %s", (event.originator_id,)
         )
 
 

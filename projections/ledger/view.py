@@ -20,6 +20,7 @@ from projections.ledger.model import (
     CategorySpending,
     CategoryView,
     CurrencySpending,
+    ImportProfileView,
     ImportView,
     NetWorthPoint,
     RateUsed,
@@ -96,6 +97,12 @@ TABLES = (
         rule jsonb NOT NULL
     )""",
     "CREATE INDEX IF NOT EXISTS ledger_rules_by_workspace ON ledger_rules (workspace_id, ord)",
+    """CREATE TABLE IF NOT EXISTS ledger_import_profiles (
+        id uuid PRIMARY KEY,
+        workspace_id uuid NOT NULL,
+        name text NOT NULL,
+        settings jsonb NOT NULL
+    )""",
 )
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
@@ -307,6 +314,17 @@ async def list_rules(conn: Conn, workspace_id: UUID) -> list[RuleView]:
         )
     ).fetchall()
     return [msgspec.convert({**row["rule"], "order": row["ord"]}, RuleView) for row in rows]
+
+
+async def list_import_profiles(conn: Conn, workspace_id: UUID) -> list[ImportProfileView]:
+    rows = await (
+        await conn.execute(
+            "SELECT id, name, settings FROM ledger_import_profiles WHERE workspace_id = %s "
+            "ORDER BY lower(name), id",
+            (workspace_id,),
+        )
+    ).fetchall()
+    return [ImportProfileView(**row) for row in rows]
 
 
 async def category_spending(

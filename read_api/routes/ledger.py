@@ -17,6 +17,7 @@ from projections.ledger.model import (
     BalanceHistory,
     CategoryList,
     CategorySpending,
+    ImportProfileList,
     ImportView,
     NetWorth,
     RuleList,
@@ -97,6 +98,16 @@ async def list_rules(request: Request[Any, Any, State], workspace_id: FromPath[U
     await read_access(request, workspace_id, "ledger")
     async with request.app.state.pool.connection() as conn:
         return RuleList(data=await view.list_rules(conn, workspace_id))
+
+
+@get(f"{WORKSPACE}/import-profiles")
+async def list_import_profiles(
+    request: Request[Any, Any, State], workspace_id: FromPath[UUID]
+) -> ImportProfileList:
+    """Saved ways to read banks' CSV files, by name."""
+    await read_access(request, workspace_id, "ledger")
+    async with request.app.state.pool.connection() as conn:
+        return ImportProfileList(data=await view.list_import_profiles(conn, workspace_id))
 
 
 @get(f"{WORKSPACE}/categories/{{category_id:uuid}}/spending")

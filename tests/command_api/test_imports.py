@@ -224,3 +224,51 @@ def test_a_bad_csv_profile_is_400_not_500(api: Api, profile: str) -> None:
     content = b"Date,Description,Amount\n2026-03-02,Rent,-900.00\n"
     response = import_file(api, user, workspace, account, "s.csv", content, profile=profile)
     assert response.status_code == 400, response.text
+
+
+def test_a_saved_profile_reads_a_bank_s_odd_csv_every_time(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    odd = "Wann;Was;Wieviel\n03.02.2026;Bäckerei;-3,20\n04.02.2026;Gehalt;2.500,00\n".encode(
+        "cp1252"
+    )
+    without = import_file(api, user, workspace, account, "bank.csv", odd, dry_run="true")
+    assert without.status_code == 400, without.text
+    saved = api.commands.post(
+        f"/api/workspaces/{workspace}/import-profiles",
+        json={
+            "name": "Sparkasse",
+            "settings": {"date": "Wann", "description": "Was", "amount": "Wieviel"},
+        },
+        headers=user.headers,
+    )
+    assert saved.status_code == 201, saved.text
+    profile = saved.json()
+    response = import_file(api, user, workspace, account, "bank.csv", odd, profile_id=profile["id"])
+    assert response.status_code == 201, response.text
+    assert [
+        (t["date"], t["amount"], t["description"]) for t in response.json()["transactions"]
+    ] == [
+        ("2026-02-03", "-3.20", "Bäckerei"),
+        ("2026-02-04", "2500.00", "Gehalt"),
+    ]
+    listed = api.read(
+        user, f"/api/workspaces/{workspace}/import-profiles", response.json()["position"]
+    )
+    assert [(p["name"], p["settings"]["amount"]) for p in listed["data"]] == [
+        ("Sparkasse", "Wieviel")
+    ]
+    bad = api.commands.post(
+        f"/api/workspaces/{workspace}/import-profiles",
+        json={"name": "Bad", "settings": {"encoding": "klingon-8"}},
+        headers=user.headers,
+    )
+    assert bad.status_code == 422, bad.text
+    assert "profile" in bad.json()["errors"]
+    removed = api.commands.delete(
+        f"/api/workspaces/{workspace}/import-profiles/{profile['id']}", headers=user.headers
+    )
+    assert removed.status_code == 200, removed.text
+    gone = import_file(api, user, workspace, account, "bank.csv", odd, profile_id=profile["id"])
+    assert gone.status_code == 404, gone.text

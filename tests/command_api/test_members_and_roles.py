@@ -236,6 +236,9 @@ RULES = {
     ("DELETE", "/api/workspaces/{workspace_id}/rules/{rule_id}"): "EDITOR",
     ("PUT", "/api/workspaces/{workspace_id}/rules/order"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/rules/preview"): "VIEWER",
+    ("POST", "/api/workspaces/{workspace_id}/import-profiles"): "EDITOR",
+    ("PATCH", "/api/workspaces/{workspace_id}/import-profiles/{profile_id}"): "EDITOR",
+    ("DELETE", "/api/workspaces/{workspace_id}/import-profiles/{profile_id}"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/accounts/{account_id}/reconcile"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/transactions/{transaction_id}/reconcile"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/transactions/{transaction_id}/attachments"): "EDITOR",
@@ -291,6 +294,7 @@ def test_every_workspace_route_answers_each_role_as_its_rule_says(
             category_id=uuid4(),
             rule_id=uuid4(),
             attachment_id=uuid4(),
+            profile_id=uuid4(),
         )
         # An empty body: a route that lets the caller in then refuses the body (400) or the
         # made-up id (404 "no such …"); one that does not answers 403 or, to a stranger, 404.

@@ -3,12 +3,14 @@ file itself, or named by a saved column-mapping profile."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any
 
 from domain.ledger.imports import StatementLine
 from domain.ledger.statements.text import (
@@ -96,6 +98,24 @@ class CsvProfile:
     direction: str | None = None
     tags: str | None = None
     invert: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> CsvProfile:
+        """Settings as a client sends them (or a saved profile keeps them), checked."""
+        try:
+            profile = cls(**settings)
+        except TypeError as error:
+            raise StatementError(1, f"not a CSV profile: {error}") from None
+        if profile.delimiter is not None and len(profile.delimiter) != 1:
+            raise StatementError(1, "the profile's delimiter is one character")
+        if profile.encoding is not None:
+            try:
+                codecs.lookup(profile.encoding)
+            except LookupError:
+                raise StatementError(1, f"the encoding {profile.encoding!r} is unknown") from None
+        if profile.date_order not in (None, "dmy", "mdy", "ymd"):
+            raise StatementError(1, "the date order is dmy, mdy or ymd")
+        return profile
 
 
 COLUMNS = tuple(f.name for f in fields(CsvProfile) if f.name in SYNONYMS)

@@ -61,8 +61,9 @@ _DATE_PARTS = re.compile(r"^(\d{1,4})[./\-' ](\d{1,2})[./\-' ](\d{1,4})")
 
 def date_order(samples: list[str]) -> str:
     """ "ymd", "dmy" or "mdy", from the values of one column: a part above 12 decides;
-    with nothing to decide, month first (as US banks, QIF and most exports write)."""
-    order = "mdy"
+    with nothing to decide, day first for dotted dates (03.02.2026 is how Europe writes),
+    else month first (as US banks, QIF and most exports write)."""
+    dotted = False
     for sample in samples:
         match = _DATE_PARTS.match(sample.strip())
         if match is None:
@@ -73,8 +74,9 @@ def date_order(samples: list[str]) -> str:
         if first > 12:
             return "dmy"
         if second > 12:
-            order = "mdy"
-    return order
+            return "mdy"
+        dotted = dotted or "." in sample
+    return "dmy" if dotted else "mdy"
 
 
 def parse_date(raw: str, order: str) -> date:
