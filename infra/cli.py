@@ -22,6 +22,7 @@ ENTRY_POINTS = {
     "status": "projections.registry:status",
     "rebuild": "projections.registry:rebuild",
     "admin": "command_api.admin_cli:change_system_role",
+    "import": "command_api.import_cli:import_file",
 }
 
 
@@ -49,6 +50,15 @@ def parser() -> argparse.ArgumentParser:
     actions.add_parser("status", help="each projection's position against the head of the log")
     rebuild = actions.add_parser("rebuild", help="replay a projection into fresh tables and swap")
     rebuild.add_argument("name")
+    statement = commands.add_parser(
+        "import", help="import a statement file into an account, with a progress bar"
+    )
+    statement.add_argument("file")
+    statement.add_argument("--workspace", required=True, help="the workspace's id")
+    statement.add_argument("--account", required=True, help="the account's id")
+    statement.add_argument("--format", help="csv, json, xlsx, ofx, qfx, qif or camt053")
+    statement.add_argument("--profile", help="a saved import profile's id, for a CSV")
+    statement.add_argument("--dry-run", action="store_true", help="report, save nothing")
     admin = commands.add_parser("admin", help="system roles")
     roles = admin.add_subparsers(dest="action", required=True)
     grant = roles.add_parser("grant", help="make the user with this email a system ADMIN")
@@ -76,6 +86,16 @@ def main(argv: list[str] | None = None) -> None:
         entry_point("rebuild")(settings, args.name)
     elif args.command == "projections":
         entry_point("status")(settings)
+    elif args.command == "import":
+        entry_point("import")(
+            settings,
+            args.file,
+            args.workspace,
+            args.account,
+            args.format,
+            args.profile,
+            args.dry_run,
+        )
     elif args.command == "admin":
         entry_point("admin")(settings, args.email, grant=args.action == "grant")
     else:

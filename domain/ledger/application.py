@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -47,6 +47,7 @@ from domain.money import check_amount, in_minor_units
 
 T = TypeVar("T", Account, Transaction, Import, ImportProfile)
 MAX_BULK = 1000
+PROGRESS_EVERY = 1000  # lines
 
 
 @dataclass(frozen=True)
@@ -532,9 +533,11 @@ class Ledger(CentsourceApplication):
         unreadable: list[tuple[int, str]],
         dry_run: bool,
         by: Actor,
+        progress: Callable[[str, int, int], None] | None = None,
     ) -> ImportReport:
         """Every line becomes a transaction, is skipped as one already there, or is refused
-        with its reason; the transactions and the report are saved in one transaction."""
+        with its reason; the transactions and the report are saved in one transaction.
+        ``progress(stage, done, total)`` hears how far it is, now and then."""
         account = self.get_account(workspace_id, account_id)
         account.check_open()
         categories = self.categories(workspace_id, by)
@@ -548,7 +551,9 @@ class Ledger(CentsourceApplication):
         ]
         transactions: list[Transaction] = []
         taken: set[UUID] = set()
-        for line, key, transaction_id in zip(lines, keys, ids, strict=True):
+        for done, (line, key, transaction_id) in enumerate(zip(lines, keys, ids, strict=True)):
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress("checking", done, len(lines))
             if transaction_id in already or transaction_id in taken:
                 skipped.append(
                     {"line": line.line, "transaction_id": transaction_id, "reason": "duplicate"}
@@ -596,6 +601,8 @@ class Ledger(CentsourceApplication):
                 by,
             )
             aggregates: list[Aggregate] = [*transactions, *_changed(categories), report]
+            if progress is not None:
+                progress("saving", len(lines), len(lines))
             position = self.save_all(*aggregates)
         return ImportReport(
             import_id,
