@@ -6,6 +6,8 @@ from uuid import UUID
 
 import msgspec
 
+from projections.ledger.model import RateUsed
+
 
 class CurrencyTotals(msgspec.Struct, kw_only=True):
     currency: str
@@ -31,11 +33,24 @@ class AccountBalance(msgspec.Struct, kw_only=True):
     balance: str
 
 
+class BaseTotals(msgspec.Struct, kw_only=True):
+    """All currencies' totals in the workspace's base currency: each transaction at the
+    latest rate on or before its date (the rates listed); currencies without one are left
+    out and named."""
+
+    currency: str
+    income: str
+    expenses: str
+    net: str
+    rates_used: list[RateUsed]
+    unconverted: list[str]
+
+
 class Dashboard(msgspec.Struct, kw_only=True):
     """Expenses are positive sizes of money going out; net is income minus expenses.
 
-    Totals are per currency (no conversion yet); balances are at the end of the month.
-    Transfers move balances but are neither income nor expenses.
+    Totals are per currency, and all of them together in the base currency; balances are at
+    the end of the month. Transfers move balances but are neither income nor expenses.
     """
 
     workspace_id: UUID
@@ -43,3 +58,4 @@ class Dashboard(msgspec.Struct, kw_only=True):
     totals: list[CurrencyTotals]
     categories: list[CategoryTotals]
     accounts: list[AccountBalance]
+    base_totals: BaseTotals | None = None  # worked out at each read, never cached

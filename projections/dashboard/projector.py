@@ -48,13 +48,15 @@ class DashboardProjection(Projection):
         self, cur: Cursor, event: Transaction.Recorded, position: int
     ) -> None:
         await cur.execute(
-            "INSERT INTO dashboard_transactions (id, workspace_id, account_id, month, category, "
-            "currency, amount, counted, transfer) VALUES (%s, %s, %s, %s, %s, %s, %s, true, %s)",
+            "INSERT INTO dashboard_transactions (id, workspace_id, account_id, month, day, "
+            "category, currency, amount, counted, transfer) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, true, %s)",
             (
                 event.originator_id,
                 event.workspace_id,
                 event.account_id,
                 _month(event.date),
+                event.date,
                 _category(event.category_id),
                 event.currency,
                 event.amount,
@@ -70,11 +72,12 @@ class DashboardProjection(Projection):
     ) -> None:
         await self._count(cur, event.originator_id, -1)
         await cur.execute(
-            "UPDATE dashboard_transactions SET account_id = %s, month = %s, category = %s, "
-            "currency = %s, amount = %s WHERE id = %s",
+            "UPDATE dashboard_transactions SET account_id = %s, month = %s, day = %s, "
+            "category = %s, currency = %s, amount = %s WHERE id = %s",
             (
                 event.account_id,
                 _month(event.date),
+                event.date,
                 _category(event.category_id),
                 event.currency,
                 event.amount,

@@ -9,7 +9,15 @@ from uuid import UUID
 
 import psycopg
 
-from projections.dashboard.model import AccountBalance, CategoryTotals, CurrencyTotals, Dashboard
+from projections.dashboard.model import (
+    AccountBalance,
+    BaseTotals,
+    CategoryTotals,
+    CurrencyTotals,
+    Dashboard,
+)
+from projections.ledger import view as ledger_view
+from projections.ledger.model import RateUsed
 
 TABLES = (
     # What each transaction contributes now, so an amendment can take back the old part.
@@ -26,6 +34,8 @@ TABLES = (
     )""",
     "ALTER TABLE dashboard_transactions ADD COLUMN IF NOT EXISTS "
     "transfer boolean NOT NULL DEFAULT false",
+    # The transaction's date, the day whose rate converts it (a row from before has none).
+    "ALTER TABLE dashboard_transactions ADD COLUMN IF NOT EXISTS day date",
     """CREATE TABLE IF NOT EXISTS dashboard_months (
         workspace_id uuid NOT NULL,
         month date NOT NULL,
@@ -113,6 +123,51 @@ async def get_dashboard(
         categories=[CategoryTotals(**row) for row in categories],
         accounts=[AccountBalance(**row) for row in accounts],
     )
+
+
+async def in_base_currency(
+    conn: psycopg.AsyncConnection[dict[str, Any]], dashboard: Dashboard, first_day: date
+) -> Dashboard:
+    """The month's income and expenses in the workspace's base currency, each day's sums at
+    the latest rate on or before that day, rounded once. Rates are read now, not cached, so a
+    rate recorded later shows at once."""
+    base = await ledger_view.base_currency(conn, dashboard.workspace_id)
+    rows = await (
+        await conn.execute(
+            "SELECT coalesce(day, month) AS day, currency, "
+            "coalesce(sum(amount) FILTER (WHERE amount > 0), 0) AS income, "
+            "coalesce(-sum(amount) FILTER (WHERE amount < 0), 0) AS expenses "
+            "FROM dashboard_transactions WHERE workspace_id = %s AND month = %s AND counted "
+            "AND NOT transfer GROUP BY 1, 2",
+            (dashboard.workspace_id, first_day),
+        )
+    ).fetchall()
+    rates = await ledger_view.Rates.load(conn, dashboard.workspace_id)
+    income = expenses = Decimal(0)
+    used: dict[tuple[str, str, date], RateUsed] = {}
+    unconverted: set[str] = set()
+    for row in rows:
+        rate = Decimal(1)
+        if row["currency"] != base:
+            found = rates.find(row["currency"], base, row["day"])
+            if found is None:
+                unconverted.add(row["currency"])
+                continue
+            rate, rate_used = found
+            used[(rate_used.currency, rate_used.quote, rate_used.rate_date)] = rate_used
+        income += row["income"] * rate
+        expenses += row["expenses"] * rate
+    income = ledger_view.round_money(income, base)
+    expenses = ledger_view.round_money(expenses, base)
+    dashboard.base_totals = BaseTotals(
+        currency=base,
+        income=str(income),
+        expenses=str(expenses),
+        net=str(income - expenses),
+        rates_used=sorted(used.values(), key=lambda r: (r.rate_date, r.currency, r.quote)),
+        unconverted=sorted(unconverted),
+    )
+    return dashboard
 
 
 async def name_categories(

@@ -188,8 +188,8 @@ async def balance_history(
 
 
 class Rates:
-    """A workspace's rates; a conversion uses the latest rate on or before the day, direct
-    (currency → quote) or else inverse."""
+    """A workspace's rates; a conversion uses the latest rate on or before the day, recorded
+    either way round (currency → quote, or quote → currency and inverted)."""
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
         self.pairs: dict[tuple[str, str], tuple[list[date], list[Decimal]]] = {}
@@ -210,18 +210,19 @@ class Rates:
         return cls(rows)
 
     def find(self, currency: str, quote: str, day: date) -> tuple[Decimal, RateUsed] | None:
+        """The latest rate on or before the day, whichever way round it was recorded (the
+        direct one when both are of the same day)."""
+        best: tuple[Decimal, RateUsed] | None = None
         for pair, invert in (((currency, quote), False), ((quote, currency), True)):
-            if pair not in self.pairs:
-                continue
-            days, rates = self.pairs[pair]
+            days, rates = self.pairs.get(pair, ([], []))
             index = bisect_right(days, day)
-            if index:
+            if index and (best is None or days[index - 1] > best[1].rate_date):
                 rate = rates[index - 1]
                 used = RateUsed(
                     currency=pair[0], quote=pair[1], rate=str(rate), rate_date=days[index - 1]
                 )
-                return (1 / rate if invert else rate), used
-        return None
+                best = (1 / rate if invert else rate), used
+        return best
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:

@@ -28,7 +28,8 @@ async def get_dashboard(
     workspace_id: FromPath[UUID],
     month: Annotated[str | None, QueryParameter(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")] = None,
 ) -> Response[Dashboard]:
-    """Income, expenses and net per currency, spending per category, and each account's
+    """Income, expenses and net per currency and together in the base currency (at each
+    transaction date's rate, the rates listed), spending per category, and each account's
     balance at the end of the month (``YYYY-MM``, this month by default)."""
     await read_access(request, workspace_id, ("dashboard", "ledger"))
     first_day = date.fromisoformat(f"{month}-01") if month else date.today().replace(day=1)
@@ -42,10 +43,13 @@ async def get_dashboard(
         cached = await _cache_get(cache, key)
         if cached is not None:
             dashboard = msgspec.json.decode(cached, type=Dashboard)
-            return Response(await view.name_categories(conn, dashboard), headers={"X-Cache": "hit"})
-        dashboard = await view.get_dashboard(conn, workspace_id, first_day)
-        await _cache_set(cache, key, msgspec.json.encode(dashboard))
-        return Response(await view.name_categories(conn, dashboard), headers={"X-Cache": "miss"})
+            hit = "hit"
+        else:
+            dashboard = await view.get_dashboard(conn, workspace_id, first_day)
+            await _cache_set(cache, key, msgspec.json.encode(dashboard))
+            hit = "miss"
+        dashboard = await view.in_base_currency(conn, dashboard, first_day)
+        return Response(await view.name_categories(conn, dashboard), headers={"X-Cache": hit})
 
 
 async def _cache_get(cache: redis.Redis, key: str) -> bytes | None:

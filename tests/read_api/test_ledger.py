@@ -168,3 +168,59 @@ def test_a_closed_account_takes_no_new_transactions(api: Api) -> None:
     post(api, user, f"/api/workspaces/{workspace}/accounts/{account}/close", {}, 200)
     refused = api.record_with(user.headers, workspace, account)
     assert refused.status_code == 422, refused.text
+
+
+def test_dashboard_totals_in_the_base_currency_use_each_transaction_date_s_rate(
+    api: Api,
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user, currency="EUR")
+    euros = api.account(user, workspace)
+    dollars = api.account(user, workspace, currency="USD")
+    pounds = api.account(user, workspace, currency="GBP")
+    rates = f"/api/workspaces/{workspace}/exchange-rates"
+    post(
+        api,
+        user,
+        rates,
+        {
+            "rates": [
+                {"date": "2026-03-01", "currency": "USD", "quote": "EUR", "rate": "0.90"},
+                {"date": "2026-03-15", "currency": "EUR", "quote": "USD", "rate": "1.25"},
+            ]
+        },
+    )
+    api.record(user, workspace, dollars, date="2026-03-10", amount="-10.00", currency="USD")
+    api.record(user, workspace, dollars, date="2026-03-20", amount="-10.00", currency="USD")
+    api.record(user, workspace, dollars, date="2026-03-16", amount="100.00", currency="USD")
+    api.record(user, workspace, euros, date="2026-03-12", amount="-5.55")
+    last = api.record(user, workspace, pounds, date="2026-03-12", amount="-1.00", currency="GBP")
+    path = f"/api/workspaces/{workspace}/dashboard"
+    base = api.read(user, path, last["position"], month="2026-03")["base_totals"]
+    # 10 * 0.90 + 10 / 1.25 + 5.55 = 22.55 out; 100 / 1.25 = 80.00 in; pounds have no rate.
+    # (On the 20th the inverse rate of the 15th is the latest, not the direct one of the 1st.)
+    assert (base["currency"], base["expenses"], base["income"], base["net"]) == (
+        "EUR",
+        "22.55",
+        "80.00",
+        "57.45",
+    )
+    assert [(r["currency"], r["quote"], r["rate_date"]) for r in base["rates_used"]] == [
+        ("USD", "EUR", "2026-03-01"),
+        ("EUR", "USD", "2026-03-15"),
+    ]
+    assert base["unconverted"] == ["GBP"]
+    # A rate recorded later counts at once, although the rest of the dashboard is cached.
+    later = post(
+        api,
+        user,
+        rates,
+        {"rates": [{"date": "2026-03-18", "currency": "USD", "quote": "EUR", "rate": "0.50"}]},
+    )
+    response = api.reads.get(
+        path,
+        params={"month": "2026-03", "min_position": later["position"]},
+        headers=user.headers,
+    )
+    assert response.headers["x-cache"] == "hit"
+    assert response.json()["base_totals"]["expenses"] == "19.55"
