@@ -31,7 +31,7 @@ from domain.ledger.imports import (
 )
 from domain.ledger.merchants import MerchantMemory, merchant_key, normalize_merchant
 from domain.ledger.reconciliation import Candidate, Matching, match
-from domain.ledger.rules import Rule, Rules
+from domain.ledger.rules import Rule, Rules, first_match
 from domain.ledger.statements import CsvProfile, StatementError
 from domain.ledger.transaction import (
     MAX_TAGS,
@@ -728,15 +728,8 @@ class AutoCategorizer:
         self, details: TransactionDetails
     ) -> tuple[TransactionDetails, Categorization | None]:
         self.last_rule = None
-        rule = next(
-            (
-                r
-                for r in self.rules
-                if r.matches(
-                    details.description, details.merchant, details.amount, details.account_id
-                )
-            ),
-            None,
+        rule = first_match(
+            self.rules, details.description, details.merchant, details.amount, details.account_id
         )
         if rule is not None:
             self.last_rule = rule.id

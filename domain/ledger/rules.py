@@ -82,6 +82,12 @@ class Rule:
         return self.account_id is None or self.account_id == account_id
 
 
+def first_match(
+    rules: list[Rule], description: str, merchant: str | None, amount: Decimal, account_id: UUID
+) -> Rule | None:
+    return next((r for r in rules if r.matches(description, merchant, amount, account_id)), None)
+
+
 def _check_pattern(pattern: str) -> None:
     if len(pattern) > MAX_PATTERN:
         raise DomainError(f"a pattern has up to {MAX_PATTERN} characters", "pattern")
@@ -180,13 +186,6 @@ class Rules(Tracked):
             if rule.id == rule_id:
                 return rule
         raise NotFoundError("no such rule")
-
-    def first_match(
-        self, description: str, merchant: str | None, amount: Decimal, account_id: UUID
-    ) -> Rule | None:
-        return next(
-            (r for r in self.rules if r.matches(description, merchant, amount, account_id)), None
-        )
 
 
 def _rule(fields: dict[str, Any]) -> Rule:
