@@ -67,6 +67,7 @@ async def attach_file(
     media_type = sniff_media_type(content)
     if media_type is None:
         raise HTTPException("the file is not a JPEG, PNG or PDF", status_code=415)
+    # Asked before the content is kept: a caller with a wrong id leaves nothing behind.
     await asyncio.to_thread(ledger.get_transaction, workspace_id, transaction_id)
     attachment = Attachment(
         new_id(request, principal, "attachment"),

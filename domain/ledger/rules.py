@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import Actor, DomainError, NotFoundError, Tracked, natural_id
-from domain.ledger.transaction import MAX_TAG_LENGTH, MAX_TAGS
+from domain.ledger.transaction import check_tags
 
 MAX_RULES = 500
 MAX_PATTERN = 200
@@ -60,8 +60,7 @@ class Rule:
             and self.min_amount > self.max_amount
         ):
             raise DomainError("min_amount is over max_amount", "min_amount")
-        if len(self.tags) > MAX_TAGS or not all(1 <= len(t) <= MAX_TAG_LENGTH for t in self.tags):
-            raise DomainError(f"up to {MAX_TAGS} tags of 1 to {MAX_TAG_LENGTH} characters", "tags")
+        check_tags(self.tags)
 
     def matches(
         self, description: str, merchant: str | None, amount: Decimal, account_id: UUID

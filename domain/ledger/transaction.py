@@ -26,6 +26,11 @@ MEDIA_TYPES = {  # what a file starts with, and what it is
 }
 
 
+def check_tags(tags: tuple[str, ...]) -> None:
+    if len(tags) > MAX_TAGS or not all(1 <= len(tag) <= MAX_TAG_LENGTH for tag in tags):
+        raise DomainError(f"up to {MAX_TAGS} tags of 1 to {MAX_TAG_LENGTH} characters each", "tags")
+
+
 def sniff_media_type(content: bytes) -> str | None:
     """A receipt's type from its first bytes; what the client calls it does not count."""
     return next((kind for magic, kind in MEDIA_TYPES.items() if content.startswith(magic)), None)
@@ -58,12 +63,7 @@ class TransactionDetails:
         check_amount(self.amount, self.currency)
         if self.amount == 0:
             raise DomainError("a transaction moves money: the amount cannot be zero", "amount")
-        if len(self.tags) > MAX_TAGS or not all(
-            1 <= len(tag) <= MAX_TAG_LENGTH for tag in self.tags
-        ):
-            raise DomainError(
-                f"up to {MAX_TAGS} tags of 1 to {MAX_TAG_LENGTH} characters each", "tags"
-            )
+        check_tags(self.tags)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from projections.dashboard.model import (
     Dashboard,
 )
 from projections.ledger import view as ledger_view
-from projections.ledger.model import RateUsed
 
 TABLES = (
     # What each transaction contributes now, so an amendment can take back the old part.
@@ -143,20 +142,13 @@ async def in_base_currency(
         )
     ).fetchall()
     rates = await ledger_view.Rates.load(conn, dashboard.workspace_id)
+    conversion = ledger_view.Conversion(rates, base)
     income = expenses = Decimal(0)
-    used: dict[tuple[str, str, date], RateUsed] = {}
-    unconverted: set[str] = set()
     for row in rows:
-        rate = Decimal(1)
-        if row["currency"] != base:
-            found = rates.find(row["currency"], base, row["day"])
-            if found is None:
-                unconverted.add(row["currency"])
-                continue
-            rate, rate_used = found
-            used[(rate_used.currency, rate_used.quote, rate_used.rate_date)] = rate_used
-        income += row["income"] * rate
-        expenses += row["expenses"] * rate
+        rate = conversion.rate(row["currency"], row["day"])
+        if rate is not None:
+            income += row["income"] * rate
+            expenses += row["expenses"] * rate
     income = ledger_view.round_money(income, base)
     expenses = ledger_view.round_money(expenses, base)
     dashboard.base_totals = BaseTotals(
@@ -164,8 +156,10 @@ async def in_base_currency(
         income=str(income),
         expenses=str(expenses),
         net=str(income - expenses),
-        rates_used=sorted(used.values(), key=lambda r: (r.rate_date, r.currency, r.quote)),
-        unconverted=sorted(unconverted),
+        rates_used=sorted(
+            conversion.used.values(), key=lambda r: (r.rate_date, r.currency, r.quote)
+        ),
+        unconverted=sorted(conversion.unconverted),
     )
     return dashboard
 

@@ -225,6 +225,28 @@ class Rates:
         return best
 
 
+class Conversion:
+    """Amounts into one currency on given days; keeps the rates it used and the currencies it
+    found no rate for, so an answer can say both."""
+
+    def __init__(self, rates: Rates, base: str) -> None:
+        self.rates = rates
+        self.base = base
+        self.used: dict[tuple[str, str, date], RateUsed] = {}
+        self.unconverted: set[str] = set()
+
+    def rate(self, currency: str, day: date) -> Decimal | None:
+        if currency == self.base:
+            return Decimal(1)
+        found = self.rates.find(currency, self.base, day)
+        if found is None:
+            self.unconverted.add(currency)
+            return None
+        rate, used = found
+        self.used[(used.currency, used.quote, used.rate_date)] = used
+        return rate
+
+
 def round_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), ROUND_HALF_EVEN)
 
@@ -244,18 +266,12 @@ async def net_worth(
     result = []
     for day in points:
         assets, liabilities = Decimal(0), Decimal(0)
-        used: dict[tuple[str, str, date], RateUsed] = {}
-        unconverted: set[str] = set()
+        conversion = Conversion(rates, base)
         for account in accounts:
-            balance, currency = account.balance_on(day), account.row["currency"]
-            if currency != base:
-                found = rates.find(currency, base, day)
-                if found is None:
-                    unconverted.add(currency)
-                    continue
-                rate, rate_used = found
-                used[(rate_used.currency, rate_used.quote, rate_used.rate_date)] = rate_used
-                balance *= rate
+            rate = conversion.rate(account.row["currency"], day)
+            if rate is None:
+                continue
+            balance = account.balance_on(day) * rate
             if AccountType(account.row["type"]).is_liability:
                 liabilities -= balance
             else:
@@ -267,8 +283,8 @@ async def net_worth(
                 assets=str(assets),
                 liabilities=str(liabilities),
                 net_worth=str(assets - liabilities),
-                rates=list(used.values()),
-                unconverted=sorted(unconverted),
+                rates=list(conversion.used.values()),
+                unconverted=sorted(conversion.unconverted),
             )
         )
     return result
