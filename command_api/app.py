@@ -19,6 +19,7 @@ from litestar.openapi import OpenAPIConfig
 from command_api.access import authorize
 from command_api.context import (
     provide_actor,
+    provide_budgeting,
     provide_identity,
     provide_ledger,
     provide_mailer,
@@ -30,6 +31,7 @@ from command_api.routes import (
     admin,
     attachments,
     auth,
+    budgets,
     categories,
     imports,
     ledger,
@@ -37,6 +39,7 @@ from command_api.routes import (
     workspaces,
 )
 from domain.base import DomainError
+from domain.budgeting.application import Budgeting
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.workspaces.application import Workspaces
@@ -116,6 +119,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.identity = Identity(env, Argon2Hasher(), code_key=settings.secret)
         app.state.workspaces = Workspaces(env)
         app.state.ledger = Ledger(env)
+        app.state.budgeting = Budgeting(env)
         app.state.pool = database.async_pool(settings)
         await app.state.pool.open()
         app.state.blobs = blobs.blobs_for(settings, app.state.pool)
@@ -138,7 +142,12 @@ def create_app(settings: Settings) -> Litestar:
             await health.close_nats(app.state.nats)
             await app.state.cache.aclose()
             await app.state.pool.close()
-            for application in (app.state.identity, app.state.workspaces, app.state.ledger):
+            for application in (
+                app.state.identity,
+                app.state.workspaces,
+                app.state.ledger,
+                app.state.budgeting,
+            ):
                 application.close()
 
     app = Litestar(
@@ -218,6 +227,12 @@ def create_app(settings: Settings) -> Litestar:
                     rules.preview_rules,
                     attachments.attach_file,
                     attachments.detach_file,
+                    budgets.create_budget,
+                    budgets.change_budget,
+                    budgets.delete_budget,
+                    budgets.create_alert_rule,
+                    budgets.change_alert_rule,
+                    budgets.delete_alert_rule,
                 ],
             ),
         ],
@@ -230,6 +245,7 @@ def create_app(settings: Settings) -> Litestar:
             "identity": Provide(provide_identity, sync_to_thread=False),
             "workspaces": Provide(provide_workspaces, sync_to_thread=False),
             "ledger": Provide(provide_ledger, sync_to_thread=False),
+            "budgeting": Provide(provide_budgeting, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},

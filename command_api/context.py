@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 
 from command_api.access import current_principal
 from domain.base import Actor, natural_id
+from domain.budgeting.application import Budgeting
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.workspaces.application import Workspaces
@@ -53,6 +54,11 @@ def provide_workspaces(request: Request[Any, Any, State]) -> Workspaces:
 def provide_ledger(request: Request[Any, Any, State]) -> Ledger:
     ledger: Ledger = request.app.state.ledger
     return ledger
+
+
+def provide_budgeting(request: Request[Any, Any, State]) -> Budgeting:
+    budgeting: Budgeting = request.app.state.budgeting
+    return budgeting
 
 
 def provide_mailer(request: Request[Any, Any, State]) -> Mailer:

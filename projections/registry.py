@@ -12,6 +12,8 @@ from infra.settings import Settings
 from projections import runtime
 from projections.activities.projector import ActivitiesProjection
 from projections.audit_trail.projector import AuditTrailProjection
+from projections.budget_watch.projector import BudgetWatch
+from projections.budgets.projector import BudgetsProjection
 from projections.dashboard.projector import DashboardProjection
 from projections.ledger.projector import LedgerProjection
 from projections.relay.projector import RelayProjection
@@ -28,7 +30,11 @@ READ_MODELS = (
     "ledger",
     "dashboard",
     "audit_trail",
+    "budgets",
 )
+# They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
+# act again. `centsource project` runs them beside the read models.
+PROCESS_MANAGERS = ("budget_watch",)
 log = structlog.get_logger("projections")
 
 
@@ -41,6 +47,8 @@ def build(settings: Settings) -> dict[str, Projection]:
         LedgerProjection(),
         DashboardProjection(),
         AuditTrailProjection(),
+        BudgetsProjection(),
+        BudgetWatch(settings),
         RelayProjection(settings.nats, settings.nats_stream),
     ]
     return {projection.name: projection for projection in projections}
@@ -75,7 +83,7 @@ async def serve(settings: Settings, projections: list[Projection]) -> None:
 def project(settings: Settings, names: list[str]) -> None:
     """``centsource project [NAME …]``: the read models named (all by default), live."""
     configure_logging(settings.log_level)
-    projections = select(settings, names or list(READ_MODELS))
+    projections = select(settings, names or [*READ_MODELS, *PROCESS_MANAGERS])
     log.info("projecting", projections=[p.name for p in projections])
     asyncio.run(serve(settings, projections))
 

@@ -25,7 +25,7 @@ from projections import registry
 from read_api.app import create_app as create_read_app
 from tests.api import Api
 
-ALL_PROJECTIONS = [*registry.READ_MODELS, "relay"]
+ALL_PROJECTIONS = [*registry.READ_MODELS, *registry.PROCESS_MANAGERS, "relay"]
 
 
 @pytest.fixture(scope="session")

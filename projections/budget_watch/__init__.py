@@ -1,0 +1,1 @@
+"""The budget watch: records budgets' and alert rules' crossings as spending moves."""

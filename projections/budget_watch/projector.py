@@ -1,0 +1,157 @@
+"""Follows transactions, budgets and alert rules, and records each threshold crossing once.
+
+This is a process manager, not a read model: it is never rebuilt. After a batch it waits until
+the transactions, ledger and budgets projections have reached the batch, reads each touched
+budget's spending there, and reports it to the Budgeting application. The budget and the alert
+rules remember what they announced, so a batch handled twice (a crash before the position
+commits, a replay) records nothing new, and a crossing from an edit, an import or a deletion
+counts like one from a new expense.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain.budgeting.alerts import AlertRule
+from domain.budgeting.application import Budgeting
+from domain.budgeting.budget import Budget
+from domain.budgeting.periods import Period
+from domain.ledger.transaction import Transaction
+from infra.database import event_store_env
+from infra.settings import Settings
+from projections.budgets import view
+from projections.runtime import Cursor, Projection, handles, open_connection
+
+WAITED_FOR = ("transactions", "ledger", "budgets")
+WAIT_SECONDS = 30.0
+
+
+class BudgetWatch(Projection):
+    name = "budget_watch"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.budgeting: Budgeting | None = None
+        self.transactions: dict[UUID, set[UUID]] = defaultdict(set)  # workspace → ids
+        self.budgets: dict[UUID, set[UUID]] = defaultdict(set)  # workspace → budget ids
+        self.until = 0
+        self.conn: Any = None
+
+    async def before_batch(self) -> None:
+        self.transactions.clear()
+        self.budgets.clear()
+        if self.budgeting is None:
+            self.budgeting = Budgeting(event_store_env(self.settings, pool_size=1))
+
+    @handles(
+        Transaction.Recorded,
+        Transaction.Amended,
+        Transaction.Categorized,
+        Transaction.Split,
+        Transaction.Deleted,
+        Transaction.Restored,
+    )
+    async def on_transaction_changed(self, cur: Cursor, event: Any, position: int) -> None:
+        self.transactions[event.workspace_id].add(event.originator_id)
+        self.until = position
+
+    @handles(Budget.Created, Budget.Changed)
+    async def on_budget_saved(self, cur: Cursor, event: Any, position: int) -> None:
+        self.budgets[event.workspace_id].add(event.originator_id)
+        self.until = position
+
+    @handles(AlertRule.Created, AlertRule.Changed)
+    async def on_alert_rule_saved(self, cur: Cursor, event: Any, position: int) -> None:
+        budget_id = event.terms["budget_id"]
+        if budget_id is None:  # it watches every budget: all of them are asked again
+            self.transactions[event.workspace_id]
+        else:
+            self.budgets[event.workspace_id].add(UUID(str(budget_id)))
+        self.until = position
+
+    async def after_batch(self) -> None:
+        if not self.transactions and not self.budgets:
+            return
+        if self.conn is None or self.conn.closed:
+            # Its own connection, in autocommit: each query sees what the others committed.
+            self.conn = await open_connection(self.settings)
+            await self.conn.set_autocommit(True)
+        await _wait_for(self.conn, WAITED_FOR, self.until)
+        for workspace_id in set(self.transactions) | set(self.budgets):
+            await self._watch(self.conn, workspace_id)
+
+    async def _watch(self, conn: Any, workspace_id: UUID) -> None:
+        days = await _days(conn, list(self.transactions.get(workspace_id, ())))
+        everything = workspace_id in self.transactions and not days
+        parents, _ = await view.categories(conn, workspace_id)
+        for budget in await view.workspace_budgets(conn, workspace_id):
+            periods = {budget.period_of(day) for day in days}
+            if budget.view.id in self.budgets[workspace_id] or everything:
+                periods.add(budget.period_of(date.today()))
+            periods |= await _crossed_periods(conn, budget)
+            rules = await view.alert_rule_ids(conn, workspace_id, budget.view.id)
+            for period in sorted(periods):
+                now, before = await view.period_spending(conn, budget, period)
+                assert self.budgeting is not None
+                await asyncio.to_thread(
+                    self.budgeting.watch,
+                    budget.view.id,
+                    rules,
+                    period,
+                    now,
+                    before,
+                    parents,
+                    f"budget_watch:{self.until}",
+                )
+
+    async def close(self) -> None:
+        if self.budgeting is not None:
+            self.budgeting.close()
+            self.budgeting = None
+        if self.conn is not None:
+            await self.conn.close()
+            self.conn = None
+
+
+async def _wait_for(conn: Any, names: tuple[str, ...], position: int) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        rows = await (
+            await conn.execute(
+                "SELECT count(*) AS n FROM projection_positions "
+                "WHERE name = ANY(%s) AND position >= %s",
+                (list(names), position),
+            )
+        ).fetchone()
+        if rows["n"] == len(names):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{', '.join(names)} did not reach position {position}")
+        await asyncio.sleep(0.05)
+
+
+async def _days(conn: Any, transaction_ids: list[UUID]) -> set[date]:
+    if not transaction_ids:
+        return set()
+    rows = await (
+        await conn.execute(
+            "SELECT DISTINCT date FROM transactions WHERE id = ANY(%s)", (transaction_ids,)
+        )
+    ).fetchall()
+    return {row["date"] for row in rows}
+
+
+async def _crossed_periods(conn: Any, budget: view.Budget) -> set[Period]:
+    """Periods where the budget announced a crossing: spending there may have fallen back."""
+    rows = await (
+        await conn.execute(
+            "SELECT DISTINCT period_start FROM budgets_crossings WHERE budget_id = %s",
+            (budget.view.id,),
+        )
+    ).fetchall()
+    return {budget.period_of(row["period_start"]) for row in rows}

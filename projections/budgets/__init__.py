@@ -1,0 +1,1 @@
+"""The budgets read model: budgets, their crossings, alert rules; progress and forecasts."""

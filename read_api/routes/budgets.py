@@ -1,0 +1,99 @@
+"""Serves the budgets projection: budgets, their progress and forecast, alert rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Request, get
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, QueryParameter
+
+from projections.budgets import view
+from projections.budgets.model import (
+    AlertRuleList,
+    BudgetForecast,
+    BudgetPage,
+    BudgetProgress,
+    BudgetView,
+)
+from read_api.access import read_access
+
+WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
+BUDGET = f"{WORKSPACE}/budgets/{{budget_id:uuid}}"
+# Spending is read from these too: a write is seen once all of them have it.
+SERVING = ("budgets", "transactions", "ledger")
+On = Annotated[
+    date | None,
+    QueryParameter(name="date", description="the day whose period is shown (today by default)"),
+]
+
+
+@get(f"{WORKSPACE}/budgets")
+async def list_budgets(
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    on: On = None,
+    page: Annotated[int, QueryParameter(ge=1, le=10_000_000)] = 1,
+    page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+) -> BudgetPage:
+    """Every budget, with its current period's limit, spending and status."""
+    await read_access(request, workspace_id, SERVING)
+    async with request.app.state.pool.connection() as conn:
+        return await view.list_budgets(conn, workspace_id, on or date.today(), page, page_size)
+
+
+@get(BUDGET)
+async def get_budget(
+    request: Request[Any, Any, State], workspace_id: FromPath[UUID], budget_id: FromPath[UUID]
+) -> BudgetView:
+    await read_access(request, workspace_id, "budgets")
+    async with request.app.state.pool.connection() as conn:
+        return (await _budget(conn, workspace_id, budget_id)).view
+
+
+@get(f"{BUDGET}/progress")
+async def budget_progress(
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    budget_id: FromPath[UUID],
+    on: On = None,
+) -> BudgetProgress:
+    """Spent, remaining, burn rate and projection for the period, per category with status
+    ON_TRACK, AT_RISK (past the first threshold, or heading over) or OVER."""
+    await read_access(request, workspace_id, SERVING)
+    async with request.app.state.pool.connection() as conn:
+        budget = await _budget(conn, workspace_id, budget_id)
+        return await view.progress(conn, budget, on or date.today())
+
+
+@get(f"{BUDGET}/forecast")
+async def budget_forecast(
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    budget_id: FromPath[UUID],
+    on: On = None,
+) -> BudgetForecast:
+    """Each category's daily average so far, carried to the period's end, with advice."""
+    await read_access(request, workspace_id, SERVING)
+    async with request.app.state.pool.connection() as conn:
+        budget = await _budget(conn, workspace_id, budget_id)
+        return await view.forecast(conn, budget, on or date.today())
+
+
+@get(f"{WORKSPACE}/alert-rules")
+async def list_alert_rules(
+    request: Request[Any, Any, State], workspace_id: FromPath[UUID]
+) -> AlertRuleList:
+    await read_access(request, workspace_id, "budgets")
+    async with request.app.state.pool.connection() as conn:
+        return AlertRuleList(data=await view.list_alert_rules(conn, workspace_id))
+
+
+async def _budget(conn: Any, workspace_id: UUID, budget_id: UUID) -> view.Budget:
+    budget = await view.get_budget(conn, workspace_id, budget_id)
+    if budget is None:
+        raise NotFoundException("no such budget")
+    return budget

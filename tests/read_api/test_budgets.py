@@ -1,0 +1,206 @@
+"""Budgets: their progress and forecast, and each threshold crossing recorded exactly once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from domain.ledger.categories import system_category_id
+from tests.api import Api, User
+
+
+def eventually(read: Callable[[], Any], done: Callable[[Any], bool], what: str) -> Any:
+    deadline = time.monotonic() + 20
+    while True:
+        value = read()
+        if done(value):
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}: {value}"
+        time.sleep(0.1)
+
+
+def groceries_budget(api: Api, user: User, workspace: str, **fields: Any) -> dict[str, Any]:
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    body = {
+        "name": "Groceries",
+        "amount": "100.00",
+        "period": "2026-03",
+        "category_ids": [groceries],
+        "thresholds": [80],
+        **fields,
+    }
+    response = api.commands.post(
+        f"/api/workspaces/{workspace}/budgets", json=body, headers=user.headers
+    )
+    assert response.status_code == 201, response.text
+    budget: dict[str, Any] = response.json()
+    return budget
+
+
+def progress(api: Api, user: User, workspace: str, budget_id: str, position: int) -> Any:
+    return api.read(
+        user,
+        f"/api/workspaces/{workspace}/budgets/{budget_id}/progress",
+        min_position=position,
+        date="2026-03-16",
+    )
+
+
+def crossings_of(api: Api, user: User, workspace: str, budget_id: str, count: int) -> Any:
+    return eventually(
+        lambda: progress(api, user, workspace, budget_id, 0)["crossings"],
+        lambda crossings: len(crossings) >= count,
+        f"{count} crossings",
+    )
+
+
+def test_spending_past_80_and_100_percent_records_each_crossing_once(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    budget = groceries_budget(api, user, workspace)
+    for amount in ("-50.00", "-35.00"):  # 85 %
+        api.record(user, workspace, account, amount=amount, category_id=groceries)
+    third = api.record(
+        user, workspace, account, amount="-20.00", category_id=groceries, date="2026-03-15"
+    )
+    crossings = crossings_of(api, user, workspace, budget["id"], 2)
+    time.sleep(1)  # a second report of the same spending must add nothing
+    crossings = progress(api, user, workspace, budget["id"], 0)["crossings"]
+    assert [(c["kind"], c["threshold"]) for c in crossings] == [
+        ("THRESHOLD_REACHED", 80),
+        ("EXCEEDED", 100),
+    ]
+    shown = progress(api, user, workspace, budget["id"], third["position"])
+    assert shown["spent"] == "105.00"
+    assert shown["remaining"] == "-5.00"
+    assert shown["status"] == "OVER"
+    assert shown["days_in_period"] == 31
+    assert shown["days_elapsed"] == 16
+    assert shown["burn_rate"] == "6.56"  # 105 / 16
+    assert shown["categories"][0]["spent"] == "105.00"
+
+    # Falling back under, then crossing again, is a new crossing.
+    deleted = api.commands.delete(
+        f"/api/workspaces/{workspace}/transactions/{third['id']}", headers=user.headers
+    )
+    assert deleted.status_code == 200, deleted.text
+    crossings = crossings_of(api, user, workspace, budget["id"], 3)
+    assert crossings[2]["kind"] == "CLEARED"
+    assert crossings[2]["threshold"] == 80  # still past 80 %
+    api.record(user, workspace, account, amount="-30.00", category_id=groceries)
+    crossings = crossings_of(api, user, workspace, budget["id"], 4)
+    assert [c["kind"] for c in crossings] == ["THRESHOLD_REACHED", "EXCEEDED", "CLEARED", "EXCEEDED"]
+
+
+def test_refunds_count_back_and_transfers_and_other_months_do_not_count(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    savings = api.account(user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    budget = groceries_budget(api, user, workspace, rollover=True)
+    api.record(user, workspace, account, amount="-60.00", category_id=groceries)
+    api.record(user, workspace, account, amount="12.50", category_id=groceries)  # a refund
+    api.record(user, workspace, account, amount="-40.00", category_id=groceries, date="2026-02-10")
+    transfer = api.commands.post(
+        f"/api/workspaces/{workspace}/transfers",
+        json={
+            "from_account_id": account,
+            "to_account_id": savings,
+            "date": "2026-03-05",
+            "amount": "500.00",
+        },
+        headers=user.headers,
+    )
+    assert transfer.status_code == 201, transfer.text
+    shown = progress(api, user, workspace, budget["id"], transfer.json()["position"])
+    assert shown["spent"] == "47.50"
+    # February is before the budget's first month: nothing rolls over into March.
+    assert shown["rollover"] == "0.00"
+    april = api.read(
+        user,
+        f"/api/workspaces/{workspace}/budgets/{budget['id']}/progress",
+        date="2026-04-02",
+    )
+    assert april["period_start"] == "2026-04-01"
+    assert april["rollover"] == "52.50"  # March left 100 - 47.50
+    assert april["limit"] == "152.50"
+    forecast = api.read(
+        user,
+        f"/api/workspaces/{workspace}/budgets/{budget['id']}/forecast",
+        date="2026-03-10",
+    )
+    assert forecast["categories"][0]["daily_average"] == "4.75"  # 47.50 over 10 days
+    assert forecast["categories"][0]["projected_total"] == "147.25"
+    assert "over" in forecast["recommendation"]
+
+
+def test_a_second_budget_for_the_same_categories_and_period_is_a_conflict(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    first = groceries_budget(api, user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    again = api.commands.post(
+        f"/api/workspaces/{workspace}/budgets",
+        json={"name": "Food", "amount": "50", "period": "2026-05", "category_ids": [groceries]},
+        headers=user.headers,
+    )
+    assert again.status_code == 409, again.text
+    quarterly = api.commands.post(
+        f"/api/workspaces/{workspace}/budgets",
+        json={"name": "Food", "amount": "300", "period": "Q2-2026", "category_ids": [groceries]},
+        headers=user.headers,
+    )
+    assert quarterly.status_code == 201, quarterly.text
+    assert quarterly.json()["start_date"] == "2026-04-01"
+    deleted = api.commands.delete(
+        f"/api/workspaces/{workspace}/budgets/{first['id']}", headers=user.headers
+    )
+    assert deleted.status_code == 200
+    again = api.commands.post(
+        f"/api/workspaces/{workspace}/budgets",
+        json={"name": "Food", "amount": "50", "period": "2026-05", "category_ids": [groceries]},
+        headers=user.headers,
+    )
+    assert again.status_code == 201, again.text
+    listed = api.read(
+        user, f"/api/workspaces/{workspace}/budgets", again.json()["position"], date="2026-05-03"
+    )
+    assert sorted(b["budget"]["period_kind"] for b in listed["data"]) == ["MONTHLY", "QUARTERLY"]
+
+
+def test_bad_budgets_are_refused_with_the_field_named(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    stranger = api.user("Eve")
+    other = api.workspace(stranger)
+    cases = [
+        ({"name": "B", "amount": "10", "period": "2026-13"}, "period"),
+        ({"name": "B", "amount": "-10", "period": "2026-03"}, "amount"),
+        ({"name": "B", "amount": "10", "period_kind": "CUSTOM"}, "start_date"),
+        ({"name": "B", "amount": "10", "period": "2026", "thresholds": [120]}, "thresholds"),
+        (
+            {
+                "name": "B",
+                "amount": "10",
+                "period": "2026",
+                "category_ids": [str(system_category_id(UUID(other), "groceries"))],
+            },
+            "category_ids",
+        ),
+    ]
+    for body, field in cases:
+        response = api.commands.post(
+            f"/api/workspaces/{workspace}/budgets", json=body, headers=user.headers
+        )
+        assert response.status_code in (400, 422), (body, response.text)
+        assert field in str(response.json()), (body, response.text)
+    budget = groceries_budget(api, user, workspace)
+    hidden = api.reads.get(
+        f"/api/workspaces/{other}/budgets/{budget['id']}/progress", headers=stranger.headers
+    )
+    assert hidden.status_code == 404
