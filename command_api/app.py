@@ -24,6 +24,7 @@ from command_api.context import (
     provide_ledger,
     provide_mailer,
     provide_principal,
+    provide_webhooks,
     provide_workspaces,
 )
 from command_api.idempotency import idempotency_middleware
@@ -36,12 +37,14 @@ from command_api.routes import (
     imports,
     ledger,
     rules,
+    webhooks,
     workspaces,
 )
 from domain.base import DomainError
 from domain.budgeting.application import Budgeting
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
+from domain.webhooks.application import Webhooks
 from domain.workspaces.application import Workspaces
 from infra import blobs, database, health, rate_limits
 from infra.http import (
@@ -120,6 +123,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.workspaces = Workspaces(env)
         app.state.ledger = Ledger(env)
         app.state.budgeting = Budgeting(env)
+        app.state.webhooks = Webhooks(env)
         app.state.pool = database.async_pool(settings)
         await app.state.pool.open()
         app.state.blobs = blobs.blobs_for(settings, app.state.pool)
@@ -147,6 +151,7 @@ def create_app(settings: Settings) -> Litestar:
                 app.state.workspaces,
                 app.state.ledger,
                 app.state.budgeting,
+                app.state.webhooks,
             ):
                 application.close()
 
@@ -167,6 +172,9 @@ def create_app(settings: Settings) -> Litestar:
                     auth.register_device,
                     auth.change_password,
                     workspaces.create_api_key,
+                    # They answer with a webhook's signing secret.
+                    webhooks.subscribe,
+                    webhooks.rotate_secret,
                 ],
             ),
             Router(
@@ -233,6 +241,10 @@ def create_app(settings: Settings) -> Litestar:
                     budgets.create_alert_rule,
                     budgets.change_alert_rule,
                     budgets.delete_alert_rule,
+                    webhooks.change_subscription,
+                    webhooks.delete_subscription,
+                    webhooks.redeliver,
+                    webhooks.replay,
                 ],
             ),
         ],
@@ -246,6 +258,7 @@ def create_app(settings: Settings) -> Litestar:
             "workspaces": Provide(provide_workspaces, sync_to_thread=False),
             "ledger": Provide(provide_ledger, sync_to_thread=False),
             "budgeting": Provide(provide_budgeting, sync_to_thread=False),
+            "webhooks": Provide(provide_webhooks, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},

@@ -14,6 +14,7 @@ from domain.base import Actor, natural_id
 from domain.budgeting.application import Budgeting
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
+from domain.webhooks.application import Webhooks
 from domain.workspaces.application import Workspaces
 from infra.mail import Mailer
 from infra.tokens import Principal
@@ -59,6 +60,11 @@ def provide_ledger(request: Request[Any, Any, State]) -> Ledger:
 def provide_budgeting(request: Request[Any, Any, State]) -> Budgeting:
     budgeting: Budgeting = request.app.state.budgeting
     return budgeting
+
+
+def provide_webhooks(request: Request[Any, Any, State]) -> Webhooks:
+    webhooks: Webhooks = request.app.state.webhooks
+    return webhooks
 
 
 def provide_mailer(request: Request[Any, Any, State]) -> Mailer:

@@ -19,6 +19,7 @@ ENTRY_POINTS = {
     "read-api": "read_api.app:serve",
     "project": "projections.registry:project",
     "relay": "projections.registry:relay",
+    "webhooks": "projections.webhooks.dispatcher:serve",
     "status": "projections.registry:status",
     "rebuild": "projections.registry:rebuild",
     "admin": "command_api.admin_cli:change_system_role",
@@ -45,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     project = commands.add_parser("project", help="run projections (all read models by default)")
     project.add_argument("names", nargs="*")
     commands.add_parser("relay", help="publish every event to NATS JetStream")
+    commands.add_parser("webhooks", help="deliver events to webhook subscribers, signed")
     projections = commands.add_parser("projections", help="inspect or rebuild projections")
     actions = projections.add_subparsers(dest="action", required=True)
     actions.add_parser("status", help="each projection's position against the head of the log")

@@ -31,6 +31,11 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     rate_limits: str = "strict=5/900,expensive=10/3600,moderate=100/900,lenient=300/900"
     login_lockout: str = "10/900"  # failed log-ins per email before it is locked for the window
     attachments_dir: str | None = None  # receipts go here; without it, into PostgreSQL
+    # Seconds to wait after each failed webhook attempt (Standard Webhooks' schedule); after
+    # the last, the delivery has failed.
+    webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
+    webhook_timeout: float = 10.0  # seconds a subscriber has to answer
+    webhook_workers: int = 8  # deliveries in flight at once, per dispatcher
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -17,7 +17,7 @@ from infra.demo import load_demo
 from infra.embedded import EmbeddedServices
 from infra.settings import Settings
 
-PROCESSES = ("command-api", "read-api", "project", "relay")
+PROCESSES = ("command-api", "read-api", "project", "relay", "webhooks")
 log = structlog.get_logger("supervisor")
 
 

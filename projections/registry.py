@@ -20,6 +20,7 @@ from projections.relay.projector import RelayProjection
 from projections.runtime import Projection
 from projections.transactions.projector import TransactionsProjection
 from projections.users.projector import UsersProjection
+from projections.webhooks.projector import WebhooksProjection
 from projections.workspaces.projector import WorkspacesProjection
 
 READ_MODELS = (
@@ -31,6 +32,7 @@ READ_MODELS = (
     "dashboard",
     "audit_trail",
     "budgets",
+    "webhooks",
 )
 # They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
 # act again. `centsource project` runs them beside the read models.
@@ -48,6 +50,7 @@ def build(settings: Settings) -> dict[str, Projection]:
         DashboardProjection(),
         AuditTrailProjection(),
         BudgetsProjection(),
+        WebhooksProjection(),
         BudgetWatch(settings),
         RelayProjection(settings.nats, settings.nats_stream),
     ]

@@ -22,6 +22,7 @@ from infra.http import (
 from infra.logs import configure_logging
 from infra.settings import Settings
 from projections.registry import READ_MODELS
+from projections.webhooks import view as webhooks_view
 from read_api.consistency import PositionWatcher
 from read_api.routes import (
     activities,
@@ -30,6 +31,7 @@ from read_api.routes import (
     dashboard,
     ledger,
     transactions,
+    webhooks,
     workspaces,
 )
 
@@ -68,6 +70,8 @@ def create_app(settings: Settings) -> Litestar:
         app.state.pool = database.async_pool(settings, max_size=10)
         await app.state.pool.open()
         app.state.blobs = blobs.blobs_for(settings, app.state.pool)
+        async with app.state.pool.connection() as conn:
+            await webhooks_view.create_delivery_tables(conn)
         app.state.positions = PositionWatcher(settings)
         await app.state.positions.start()
         app.state.cache = redis.from_url(settings.redis, socket_timeout=1, socket_connect_timeout=1)
@@ -113,6 +117,9 @@ def create_app(settings: Settings) -> Litestar:
             budgets.budget_progress,
             budgets.budget_forecast,
             budgets.list_alert_rules,
+            webhooks.list_subscriptions,
+            webhooks.get_subscription,
+            webhooks.list_deliveries,
         ],
         middleware=[rate_limits.rate_limit_middleware(rate_limit_tier)],
         exception_handlers=EXCEPTION_HANDLERS,

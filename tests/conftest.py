@@ -31,7 +31,9 @@ ALL_PROJECTIONS = [*registry.READ_MODELS, *registry.PROCESS_MANAGERS, "relay"]
 @pytest.fixture(scope="session")
 def services() -> Iterator[Settings]:
     """The machine's services where CENTSOURCE_*_URL names them; embedded ones otherwise."""
-    configure_logging("warning")  # the in-process projector's batch lines would drown the report
+    configure_logging(
+        os.environ.get("CENTSOURCE_TEST_LOG", "warning")
+    )  # the in-process projector's batch lines would drown the report
     settings = msgspec.structs.replace(
         Settings.from_env(),
         secret_key="test-secret-key-that-is-long-enough-for-hs256",

@@ -93,7 +93,12 @@ def test_spending_past_80_and_100_percent_records_each_crossing_once(api: Api) -
     assert crossings[2]["threshold"] == 80  # still past 80 %
     api.record(user, workspace, account, amount="-30.00", category_id=groceries)
     crossings = crossings_of(api, user, workspace, budget["id"], 4)
-    assert [c["kind"] for c in crossings] == ["THRESHOLD_REACHED", "EXCEEDED", "CLEARED", "EXCEEDED"]
+    assert [c["kind"] for c in crossings] == [
+        "THRESHOLD_REACHED",
+        "EXCEEDED",
+        "CLEARED",
+        "EXCEEDED",
+    ]
 
 
 def test_refunds_count_back_and_transfers_and_other_months_do_not_count(api: Api) -> None:

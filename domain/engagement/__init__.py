@@ -1,0 +1,1 @@
+"""What reaches people: notifications and their inboxes."""

@@ -1,0 +1,1 @@
+"""Savings, debt, net worth and investment goals."""

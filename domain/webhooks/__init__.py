@@ -1,0 +1,1 @@
+"""Webhook subscriptions: where a workspace's events are POSTed, signed."""

@@ -1,0 +1,1 @@
+"""Webhook subscriptions (a read model), their delivery log, and the dispatcher."""

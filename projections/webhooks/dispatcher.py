@@ -1,0 +1,410 @@
+"""``centsource webhooks``: takes events from JetStream and POSTs them, signed, to subscribers.
+
+Two halves, joined by the ``webhook_deliveries`` table:
+
+- intake: a durable JetStream pull consumer (every dispatcher process pulls from the same
+  one, so they share the work). Each public event becomes one delivery row per subscription
+  that wants it, keyed ``uuid5(subscription, event)``, before the message is acked: a crash
+  in between redelivers the message and the insert finds the row there.
+- senders: each claims a due delivery with ``FOR UPDATE SKIP LOCKED`` and keeps the row locked
+  while it POSTs. A dispatcher killed mid-POST rolls back, and the delivery is sent again with
+  the same ``webhook-id``; a receiver that dedupes on it sees each event once. A failure waits
+  on the retry schedule, so a dead subscriber's deliveries never hold up the others'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid5
+
+import httpx
+import msgspec
+import nats.errors
+import psycopg
+import structlog
+from eventsourcing.persistence import StoredEvent
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+
+from domain.webhooks.application import Webhooks
+from infra import broker, database
+from infra.logs import configure_logging
+from infra.settings import Settings
+from infra.webhooks import backoff, parse_schedule, retry_after_seconds, signed_headers
+from infra.webhooks import subscription_secret as secret_for
+from projections.relay.projector import cloud_event
+from projections.runtime import EVENTS_TABLE, create_read_model_tables, event_type, mapper
+from projections.webhooks import view
+from projections.webhooks.projector import WebhooksProjection
+from projections.webhooks.public import PUBLIC_TYPES, payload, public_type
+
+log = structlog.get_logger("webhooks")
+FETCH = 50
+IDLE_SECONDS = 0.5
+WAIT_FOR_PROJECTION_SECONDS = 30.0
+REQUESTS = ("WebhookSubscriptionRedeliveryRequested", "WebhookSubscriptionReplayRequested")
+
+Pool = Any  # psycopg_pool.AsyncConnectionPool of dict rows
+
+
+def consumer_name(settings: Settings) -> str:
+    """One durable consumer per installation (its schema), shared by its dispatchers."""
+    return f"webhooks_{settings.database_schema}"
+
+
+def delivery_id(subscription_id: UUID, event_id: str) -> UUID:
+    return uuid5(subscription_id, event_id)
+
+
+class Dispatcher:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.schedule = parse_schedule(settings.webhook_retry_schedule)
+        self.pool: Pool = database.async_pool(settings, max_size=settings.webhook_workers + 2)
+        self.webhooks = Webhooks(database.event_store_env(settings, pool_size=1))
+        self.wake = asyncio.Event()
+
+    async def run(self) -> None:
+        await self.pool.open()
+        try:
+            async with self.pool.connection() as conn:
+                # The senders read the subscriptions' table, which may not be made yet.
+                await create_read_model_tables(conn, {WebhooksProjection.name: view.TABLES})
+                await view.create_delivery_tables(conn)
+            async with (
+                httpx.AsyncClient(timeout=self.settings.webhook_timeout) as http,
+                asyncio.TaskGroup() as group,
+            ):
+                group.create_task(self.take_events())
+                for _ in range(self.settings.webhook_workers):
+                    group.create_task(self.send_deliveries(http))
+        finally:
+            await self.pool.close()
+            self.webhooks.close()
+
+    # Intake
+
+    async def take_events(self) -> None:
+        client = await broker.connect(self.settings.nats)
+        try:
+            js = client.jetstream()
+            await broker.ensure_stream(js, self.settings.nats_stream)
+            subscription = await self._subscribe(js)
+            while True:
+                try:
+                    messages = await subscription.fetch(FETCH, timeout=1)
+                except nats.errors.TimeoutError:
+                    continue
+                for message in messages:
+                    await self.take(message)
+        finally:
+            await client.close()
+
+    async def _subscribe(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
+        name = consumer_name(self.settings)
+        try:
+            await js.consumer_info(self.settings.nats_stream, name)
+        except NotFoundError:
+            # A new consumer starts at the oldest subscription, or now when there is none:
+            # earlier events have nobody to go to. A minute before, for events published while
+            # it was being made, and for clocks.
+            start = await self._oldest_subscription() or datetime.now(UTC)
+            config = ConsumerConfig(
+                ack_policy=AckPolicy.EXPLICIT,
+                ack_wait=60,
+                max_ack_pending=1000,
+                inactive_threshold=86_400,  # a consumer unused for a day is dropped
+                deliver_policy=DeliverPolicy.BY_START_TIME,
+                opt_start_time=start - timedelta(minutes=1),
+            )
+            return await js.pull_subscribe(
+                f"{broker.SUBJECT_PREFIX}.>",
+                durable=name,
+                stream=self.settings.nats_stream,
+                config=config,
+            )
+        return await js.pull_subscribe_bind(durable=name, stream=self.settings.nats_stream)
+
+    async def _oldest_subscription(self) -> datetime | None:
+        async with self.pool.connection() as conn:
+            try:
+                row = await (
+                    await conn.execute("SELECT min(created_at) AS at FROM webhook_subscriptions")
+                ).fetchone()
+            except psycopg.errors.UndefinedTable:
+                return None
+        return None if row is None else row["at"]
+
+    async def take(self, message: Msg) -> None:
+        envelope: dict[str, Any] = msgspec.json.decode(message.data)
+        kind = str(envelope.get("type", "")).removeprefix("centsource.")
+        if (kind in REQUESTS or public_type(envelope)) and await self._ours(envelope):
+            if kind == "WebhookSubscriptionRedeliveryRequested":
+                await self._redeliver(envelope)
+            elif kind == "WebhookSubscriptionReplayRequested":
+                await self._replay(envelope)
+            else:
+                await self._fan_out(envelope)
+            self.wake.set()
+        await message.ack()
+
+    async def _ours(self, envelope: dict[str, Any]) -> bool:
+        """Whether the event is in this installation's log (one NATS may serve several)."""
+        async with self.pool.connection() as conn:
+            try:
+                row = await (
+                    await conn.execute(
+                        f"SELECT 1 FROM {EVENTS_TABLE} "  # noqa: S608 - our own table name
+                        "WHERE notification_id = %s AND originator_id = %s",
+                        (envelope["position"], envelope["subject"]),
+                    )
+                ).fetchone()
+            except psycopg.errors.UndefinedTable:  # nothing written here yet
+                return False
+        return row is not None
+
+    async def _fan_out(self, envelope: dict[str, Any]) -> None:
+        """One delivery per subscription that existed before the event and wants its type."""
+        kind = public_type(envelope)
+        assert kind is not None
+        await self._wait_for_subscriptions(envelope["position"])
+        async with self.pool.connection() as conn:
+            rows = await (
+                await conn.execute(
+                    "SELECT id FROM webhook_subscriptions WHERE workspace_id = %s "
+                    "AND created_position < %s AND enabled AND NOT deleted "
+                    "AND (event_types = '{}' OR %s = ANY(event_types))",
+                    (envelope["workspaceid"], envelope["position"], kind),
+                )
+            ).fetchall()
+            for row in rows:
+                await self._add(conn, row["id"], envelope, kind, again=False)
+
+    async def _add(
+        self, conn: Any, subscription_id: UUID, envelope: dict[str, Any], kind: str, again: bool
+    ) -> None:
+        on_conflict = (
+            "DO UPDATE SET status = 'PENDING', failures = 0, next_attempt_at = now()"
+            if again
+            else "DO NOTHING"
+        )
+        await conn.execute(
+            "INSERT INTO webhook_deliveries (id, subscription_id, workspace_id, event_id, "  # noqa: S608
+            "event_type, position, body, next_attempt_at) "
+            f"VALUES (%s, %s, %s, %s, %s, %s, %s, now()) ON CONFLICT (id) {on_conflict}",
+            (
+                delivery_id(subscription_id, envelope["id"]),
+                subscription_id,
+                envelope["workspaceid"],
+                envelope["id"],
+                kind,
+                envelope["position"],
+                msgspec.json.encode(payload(envelope, kind)),
+            ),
+        )
+
+    async def _wait_for_subscriptions(self, position: int) -> None:
+        deadline = time.monotonic() + WAIT_FOR_PROJECTION_SECONDS
+        async with self.pool.connection() as conn:
+            while True:
+                row = await (
+                    await conn.execute(
+                        "SELECT position FROM projection_positions WHERE name = 'webhooks'"
+                    )
+                ).fetchone()
+                if row is not None and row["position"] >= position:
+                    return
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the webhooks projection did not reach {position}")
+                await asyncio.sleep(0.05)
+
+    async def _redeliver(self, envelope: dict[str, Any]) -> None:
+        async with self.pool.connection() as conn:
+            await conn.execute(
+                "UPDATE webhook_deliveries SET status = 'PENDING', failures = 0, "
+                "next_attempt_at = now() WHERE id = %s AND subscription_id = %s",
+                (envelope["data"]["delivery_id"], envelope["subject"]),
+            )
+
+    async def _replay(self, envelope: dict[str, Any]) -> None:
+        """Every public event of the workspace after ``from_position``, up to the request,
+        delivered again to this one subscription (same ids: a receiver can tell)."""
+        subscription_id = UUID(envelope["subject"])
+        after, until = envelope["data"]["from_position"], envelope["position"]
+        public_topics = set(PUBLIC_TYPES)
+        await self._wait_for_subscriptions(until)
+        async with self.pool.connection() as conn:
+            found = await (
+                await conn.execute(
+                    "SELECT event_types FROM webhook_subscriptions WHERE id = %s",
+                    (subscription_id,),
+                )
+            ).fetchone()
+            wanted = set(found["event_types"]) if found else set()
+            while True:
+                rows = await (
+                    await conn.execute(
+                        "SELECT notification_id, originator_id, originator_version, topic, state "  # noqa: S608
+                        f"FROM {EVENTS_TABLE} WHERE notification_id > %s "
+                        "AND notification_id < %s ORDER BY notification_id LIMIT 500",
+                        (after, until),
+                    )
+                ).fetchall()
+                if not rows:
+                    return
+                for row in rows:
+                    after = row["notification_id"]
+                    if row["topic"].rpartition(":")[2].replace(".", "") not in public_topics:
+                        continue
+                    event: Any = mapper.to_domain_event(_stored(row))
+                    if str(event.workspace_id) != envelope["workspaceid"]:
+                        continue
+                    replayed = msgspec.json.decode(cloud_event(event, row["notification_id"]))
+                    kind = PUBLIC_TYPES[event_type(event)]
+                    if wanted and kind not in wanted:
+                        continue
+                    await self._add(conn, subscription_id, replayed, kind, again=True)
+
+    # Senders
+
+    async def send_deliveries(self, http: httpx.AsyncClient) -> None:
+        while True:
+            try:
+                sent = await self.send_next(http)
+            except psycopg.OperationalError as error:
+                log.warning("database unavailable; retrying", error=str(error))
+                await asyncio.sleep(1)
+                continue
+            if not sent:
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), IDLE_SECONDS)
+
+    async def send_next(self, http: httpx.AsyncClient) -> bool:
+        """Sends the most overdue delivery, if one is due; False when none is."""
+        gone: UUID | None = None
+        async with self.pool.connection() as conn, conn.transaction():
+            row = await (
+                await conn.execute(
+                    "SELECT d.id, d.subscription_id, d.body, d.failures, d.event_type, "
+                    "s.url, s.secret_salt, s.enabled AND NOT s.deleted AS live "
+                    "FROM webhook_deliveries d "
+                    "LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id "
+                    "WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() "
+                    "ORDER BY d.next_attempt_at LIMIT 1 FOR UPDATE OF d SKIP LOCKED"
+                )
+            ).fetchone()
+            if row is None:
+                return False
+            if not row["live"]:
+                await conn.execute(
+                    "UPDATE webhook_deliveries SET status = 'CANCELLED', next_attempt_at = NULL "
+                    "WHERE id = %s",
+                    (row["id"],),
+                )
+                return True
+            code, error, retry_after, latency = await self._post(http, row)
+            await conn.execute(
+                "INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, "
+                "latency_ms, error) SELECT %s, count(*) + 1, now(), %s, %s, %s "
+                "FROM webhook_attempts WHERE delivery_id = %s",
+                (row["id"], code, latency, error, row["id"]),
+            )
+            if code is not None and 200 <= code < 300:
+                await conn.execute(
+                    "UPDATE webhook_deliveries SET status = 'DELIVERED', delivered_at = now(), "
+                    "next_attempt_at = NULL WHERE id = %s",
+                    (row["id"],),
+                )
+            elif code == 410:
+                await conn.execute(
+                    "UPDATE webhook_deliveries SET status = 'FAILED', next_attempt_at = NULL "
+                    "WHERE id = %s",
+                    (row["id"],),
+                )
+                gone = row["subscription_id"]
+            else:
+                failures = row["failures"] + 1
+                delay = backoff(self.schedule, failures, retry_after)
+                await conn.execute(
+                    "UPDATE webhook_deliveries SET failures = %s, "
+                    "status = CASE WHEN %s::float8 IS NULL THEN 'FAILED' ELSE 'PENDING' END, "
+                    "next_attempt_at = now() + make_interval(secs => %s::float8) WHERE id = %s",
+                    (failures, delay, delay, row["id"]),
+                )
+            log.info(
+                "delivery",
+                delivery_id=str(row["id"]),
+                subscription_id=str(row["subscription_id"]),
+                type=row["event_type"],
+                status_code=code,
+                error=error,
+                ms=latency,
+            )
+        if gone is not None:
+            await asyncio.to_thread(
+                self.webhooks.disable_gone, gone, "the subscriber answered 410 Gone", "webhooks"
+            )
+        return True
+
+    async def _post(
+        self, http: httpx.AsyncClient, row: dict[str, Any]
+    ) -> tuple[int | None, str | None, float | None, float]:
+        now = datetime.now(UTC)
+        secret = secret_for(self.settings.secret, row["subscription_id"], row["secret_salt"])
+        body = bytes(row["body"])
+        headers = signed_headers(secret, view.webhook_id(row["id"]), body, now)
+        started = time.perf_counter()
+        try:
+            response = await http.post(row["url"], content=body, headers=headers)
+        except httpx.HTTPError as error:
+            latency = round((time.perf_counter() - started) * 1000, 2)
+            return None, f"{type(error).__name__}: {error}"[:500], None, latency
+        latency = round((time.perf_counter() - started) * 1000, 2)
+        retry_after = retry_after_seconds(response.headers.get("retry-after"), now)
+        return response.status_code, None, retry_after, latency
+
+
+def _stored(row: dict[str, Any]) -> StoredEvent:
+    return StoredEvent(
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
+
+
+async def dispatch(settings: Settings) -> None:
+    """Runs the dispatcher until cancelled; when a service goes away, starts over."""
+    delay = 1.0
+    while True:
+        try:
+            await Dispatcher(settings).run()
+        except* (psycopg.OperationalError, OSError, TimeoutError, nats.errors.Error) as errors:
+            log.warning("dispatcher interrupted; retrying", error=str(errors.exceptions[0]))
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+def serve(settings: Settings) -> None:
+    """``centsource webhooks``."""
+    configure_logging(settings.log_level)
+
+    async def main() -> None:
+        running = asyncio.ensure_future(dispatch(settings))
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, running.cancel)
+        try:
+            await running
+        except asyncio.CancelledError:
+            log.info("stopped")
+
+    asyncio.run(main())

@@ -1,0 +1,46 @@
+"""Which domain events go out as which public webhook event types, and in what shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# CloudEvent types (``centsource.<Aggregate><Event>``) to public webhook types: one each, so a
+# domain event is one delivery per subscription.
+PUBLIC_TYPES = {
+    "TransactionRecorded": "transaction.created",
+    "TransactionAmended": "transaction.updated",
+    "TransactionCategorized": "transaction.updated",
+    "TransactionSplit": "transaction.updated",
+    "TransactionReconciled": "transaction.updated",
+    "TransactionAttached": "transaction.updated",
+    "TransactionDetached": "transaction.updated",
+    "TransactionRestored": "transaction.updated",
+    "TransactionDeleted": "transaction.deleted",
+    "BudgetThresholdReached": "budget.threshold_reached",
+    "BudgetExceeded": "budget.exceeded",
+    "AlertRuleTriggered": "alert.triggered",
+    "GoalCompleted": "goal.completed",
+    "AccountOpened": "account.balance_updated",
+    "AccountValued": "account.balance_updated",
+    "WorkspaceMemberInvited": "member.invited",
+}
+
+
+def public_type(cloud_event: dict[str, Any]) -> str | None:
+    return PUBLIC_TYPES.get(str(cloud_event.get("type", "")).removeprefix("centsource."))
+
+
+def payload(cloud_event: dict[str, Any], kind: str) -> dict[str, Any]:
+    """``{type, timestamp, data}``: data is the event's own fields, with the id of what it is
+    about (``id``), its workspace and the event's id and position."""
+    return {
+        "type": kind,
+        "timestamp": cloud_event["time"],
+        "data": {
+            "id": cloud_event["subject"],
+            "workspace_id": cloud_event["workspaceid"],
+            "event_id": cloud_event["id"],
+            "position": cloud_event["position"],
+            **cloud_event["data"],
+        },
+    }
