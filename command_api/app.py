@@ -20,6 +20,7 @@ from command_api.access import authorize
 from command_api.context import (
     provide_actor,
     provide_budgeting,
+    provide_engagement,
     provide_identity,
     provide_ledger,
     provide_mailer,
@@ -36,12 +37,14 @@ from command_api.routes import (
     categories,
     imports,
     ledger,
+    notifications,
     rules,
     webhooks,
     workspaces,
 )
 from domain.base import DomainError
 from domain.budgeting.application import Budgeting
+from domain.engagement.application import Engagement
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.webhooks.application import Webhooks
@@ -124,6 +127,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.ledger = Ledger(env)
         app.state.budgeting = Budgeting(env)
         app.state.webhooks = Webhooks(env)
+        app.state.engagement = Engagement(env)
         app.state.pool = database.async_pool(settings)
         await app.state.pool.open()
         app.state.blobs = blobs.blobs_for(settings, app.state.pool)
@@ -152,6 +156,7 @@ def create_app(settings: Settings) -> Litestar:
                 app.state.ledger,
                 app.state.budgeting,
                 app.state.webhooks,
+                app.state.engagement,
             ):
                 application.close()
 
@@ -245,6 +250,9 @@ def create_app(settings: Settings) -> Litestar:
                     webhooks.delete_subscription,
                     webhooks.redeliver,
                     webhooks.replay,
+                    notifications.mark_read,
+                    notifications.mark_all_read,
+                    notifications.dismiss,
                 ],
             ),
         ],
@@ -259,6 +267,7 @@ def create_app(settings: Settings) -> Litestar:
             "ledger": Provide(provide_ledger, sync_to_thread=False),
             "budgeting": Provide(provide_budgeting, sync_to_thread=False),
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
+            "engagement": Provide(provide_engagement, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},

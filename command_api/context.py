@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from command_api.access import current_principal
 from domain.base import Actor, natural_id
 from domain.budgeting.application import Budgeting
+from domain.engagement.application import Engagement
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.webhooks.application import Webhooks
@@ -65,6 +66,11 @@ def provide_budgeting(request: Request[Any, Any, State]) -> Budgeting:
 def provide_webhooks(request: Request[Any, Any, State]) -> Webhooks:
     webhooks: Webhooks = request.app.state.webhooks
     return webhooks
+
+
+def provide_engagement(request: Request[Any, Any, State]) -> Engagement:
+    engagement: Engagement = request.app.state.engagement
+    return engagement
 
 
 def provide_mailer(request: Request[Any, Any, State]) -> Mailer:

@@ -16,6 +16,8 @@ from projections.budget_watch.projector import BudgetWatch
 from projections.budgets.projector import BudgetsProjection
 from projections.dashboard.projector import DashboardProjection
 from projections.ledger.projector import LedgerProjection
+from projections.notifications.projector import NotificationsProjection
+from projections.notifier.projector import Notifier
 from projections.relay.projector import RelayProjection
 from projections.runtime import Projection
 from projections.transactions.projector import TransactionsProjection
@@ -33,10 +35,11 @@ READ_MODELS = (
     "audit_trail",
     "budgets",
     "webhooks",
+    "notifications",
 )
 # They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
 # act again. `centsource project` runs them beside the read models.
-PROCESS_MANAGERS = ("budget_watch",)
+PROCESS_MANAGERS = ("budget_watch", "notifier")
 log = structlog.get_logger("projections")
 
 
@@ -52,6 +55,8 @@ def build(settings: Settings) -> dict[str, Projection]:
         BudgetsProjection(),
         WebhooksProjection(),
         BudgetWatch(settings),
+        NotificationsProjection(),
+        Notifier(settings),
         RelayProjection(settings.nats, settings.nats_stream),
     ]
     return {projection.name: projection for projection in projections}

@@ -94,6 +94,10 @@ class Projection:
     async def after_batch(self) -> None:
         """Called once a batch's events are handled, before its transaction commits."""
 
+    async def idle(self) -> None:
+        """Called by a live runner each time it has caught up (and at least every
+        ``IDLE_RECHECK_SECONDS``): work due on a clock, like a digest, goes here."""
+
     async def close(self) -> None:
         """Called when the runner stops."""
 
@@ -276,6 +280,7 @@ async def _follow(settings: Settings, projection: Projection) -> None:
         await listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(EVENTS_CHANNEL)))
         while True:
             await catch_up(conn, projection)
+            await projection.idle()
             async for _ in listener.notifies(timeout=IDLE_RECHECK_SECONDS, stop_after=1):
                 pass
     finally:

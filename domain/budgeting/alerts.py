@@ -111,6 +111,11 @@ class AlertRule(Tracked):
             raise ConflictError("the alert rule is deleted")
 
     class Triggered(Tracked.Event):
+        """Carries how people are to be told, as the rule said when it triggered."""
+
+        channels: tuple[str, ...]
+        frequency: str
+        message: str | None
         budget_id: UUID
         budget_name: str
         period_start: date
@@ -142,6 +147,9 @@ class AlertRule(Tracked):
             self._trigger(
                 self.Triggered,
                 by,
+                channels=tuple(c.value for c in self.terms.channels),
+                frequency=self.terms.frequency.value,
+                message=self.terms.message,
                 budget_id=budget_id,
                 budget_name=budget_name,
                 period_start=period.start,

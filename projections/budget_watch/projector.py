@@ -81,7 +81,7 @@ class BudgetWatch(Projection):
             # Its own connection, in autocommit: each query sees what the others committed.
             self.conn = await open_connection(self.settings)
             await self.conn.set_autocommit(True)
-        await _wait_for(self.conn, WAITED_FOR, self.until)
+        await wait_for(self.conn, WAITED_FOR, self.until)
         for workspace_id in set(self.transactions) | set(self.budgets):
             await self._watch(self.conn, workspace_id)
 
@@ -118,7 +118,8 @@ class BudgetWatch(Projection):
             self.conn = None
 
 
-async def _wait_for(conn: Any, names: tuple[str, ...], position: int) -> None:
+async def wait_for(conn: Any, names: tuple[str, ...], position: int) -> None:
+    """Until each named projection has reached the position (it reads their tables)."""
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         rows = await (

@@ -1,0 +1,1 @@
+"""Notifications: each member's, from alerts, goals, invitations and big or unusual spending."""

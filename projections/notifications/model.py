@@ -1,0 +1,34 @@
+"""What the read API returns about notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+
+class NotificationView(msgspec.Struct, kw_only=True):
+    id: UUID
+    workspace_id: UUID | None
+    kind: str  # ALERT, GOAL_COMPLETED, INVITATION, LARGE_TRANSACTION, UNUSUAL_TRANSACTION
+    title: str
+    body: str
+    data: dict[str, Any]
+    position: int
+    created_at: datetime
+    read_at: datetime | None
+
+
+class PageMeta(msgspec.Struct, kw_only=True):
+    page: int
+    page_size: int
+    total: int
+    total_pages: int
+
+
+class NotificationPage(msgspec.Struct, kw_only=True):
+    data: list[NotificationView]
+    unread: int
+    meta: PageMeta

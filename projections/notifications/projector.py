@@ -1,0 +1,202 @@
+"""Notifications for each member: alerts in the app, goals completed, invitations, and large
+or unusual expenses. A notification's id comes from its event and its user, so a rebuild
+gives each the same id, and what users did with them (their Inbox) applies again."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid5
+
+from domain.budgeting.alerts import AlertRule
+from domain.engagement.inbox import Inbox
+from domain.identity.user import user_id_for
+from domain.ledger.transaction import Transaction
+from domain.workspaces.workspace import Workspace
+from projections.notifications.view import TABLES
+from projections.runtime import Cursor, Projection, event_id, handles
+
+LARGE = Decimal(1000)  # an expense this big or bigger, in its currency, is worth a word
+UNUSUAL_AFTER = 5  # expenses seen in a category before one can stand out
+UNUSUAL_DEVIATIONS = 3  # how far above the category's mean (in standard deviations)
+
+
+class NotificationsProjection(Projection):
+    name = "notifications"
+    tables = TABLES
+
+    @handles(Workspace.Created)
+    async def on_workspace_created(self, cur: Cursor, event: Any, position: int) -> None:
+        await self._member(cur, event.originator_id, event.creator_id)
+
+    @handles(Workspace.InvitationAccepted)
+    async def on_invitation_accepted(self, cur: Cursor, event: Any, position: int) -> None:
+        await self._member(cur, event.originator_id, event.user_id)
+
+    async def _member(self, cur: Cursor, workspace_id: UUID, user_id: UUID) -> None:
+        await cur.execute(
+            "INSERT INTO notifications_members (workspace_id, user_id) VALUES (%s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (workspace_id, user_id),
+        )
+
+    @handles(Workspace.MemberRemoved, Workspace.MemberLeft)
+    async def on_member_gone(self, cur: Cursor, event: Any, position: int) -> None:
+        await cur.execute(
+            "DELETE FROM notifications_members WHERE workspace_id = %s AND user_id = %s",
+            (event.originator_id, event.user_id),
+        )
+
+    @handles(Workspace.MemberInvited)
+    async def on_member_invited(
+        self, cur: Cursor, event: Workspace.MemberInvited, position: int
+    ) -> None:
+        # To the account the email would sign up as: it is there once they do.
+        await self._tell(
+            cur,
+            event,
+            position,
+            [user_id_for(event.email)],
+            "INVITATION",
+            "You are invited to a workspace",
+            f"You are invited as {event.role}; accept or decline the invitation.",
+            {"invitation_id": str(event.invitation_id), "role": event.role},
+        )
+
+    @handles(AlertRule.Triggered)
+    async def on_alert_triggered(
+        self, cur: Cursor, event: AlertRule.Triggered, position: int
+    ) -> None:
+        if "IN_APP" not in event.channels:
+            return
+        title = f"{event.budget_name}: {event.spent} of {event.limit} {event.currency} spent"
+        await self._tell(
+            cur,
+            event,
+            position,
+            await self._members(cur, event.workspace_id),
+            "ALERT",
+            title,
+            event.message or f"Spending under {event.budget_name} reached the alert's threshold.",
+            {
+                "alert_rule_id": str(event.originator_id),
+                "budget_id": str(event.budget_id),
+                "period_start": event.period_start.isoformat(),
+                "spent": str(event.spent),
+                "limit": str(event.limit),
+            },
+        )
+
+    @handles(Transaction.Recorded)
+    async def on_transaction_recorded(
+        self, cur: Cursor, event: Transaction.Recorded, position: int
+    ) -> None:
+        if event.amount >= 0 or event.transfer_id is not None:
+            return
+        size = -event.amount
+        unusual = event.category_id is not None and await self._unusual(cur, event, size)
+        if event.import_id is not None:  # a statement is history, not news
+            return
+        kind = "LARGE_TRANSACTION" if size >= LARGE else "UNUSUAL_TRANSACTION" if unusual else None
+        if kind is None:
+            return
+        what = "A large expense" if size >= LARGE else "An unusual expense for its category"
+        await self._tell(
+            cur,
+            event,
+            position,
+            await self._members(cur, event.workspace_id),
+            kind,
+            f"{what}: {size} {event.currency}",
+            event.description,
+            {"transaction_id": str(event.originator_id), "amount": str(event.amount)},
+        )
+
+    async def _unusual(self, cur: Cursor, event: Transaction.Recorded, size: Decimal) -> bool:
+        """Whether the expense is far above the category's usual ones; then counts it in."""
+        key = (event.workspace_id, event.category_id, event.currency)
+        await cur.execute(
+            "SELECT n, mean, m2 FROM notifications_spending "
+            "WHERE workspace_id = %s AND category_id = %s AND currency = %s",
+            key,
+        )
+        row = await cur.fetchone()
+        n, mean, m2 = (row["n"], row["mean"], row["m2"]) if row else (0, Decimal(0), Decimal(0))
+        deviation = (m2 / (n - 1)).sqrt() if n > 1 else Decimal(0)
+        unusual = n >= UNUSUAL_AFTER and size > mean + UNUSUAL_DEVIATIONS * deviation
+        delta = size - mean
+        mean += delta / (n + 1)
+        m2 += delta * (size - mean)
+        await cur.execute(
+            "INSERT INTO notifications_spending (workspace_id, category_id, currency, n, mean, m2) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (workspace_id, category_id, currency) "
+            "DO UPDATE SET n = EXCLUDED.n, mean = EXCLUDED.mean, m2 = EXCLUDED.m2",
+            (*key, n + 1, mean, m2),
+        )
+        return unusual
+
+    @handles(Inbox.Read)
+    async def on_read(self, cur: Cursor, event: Inbox.Read, position: int) -> None:
+        await cur.execute(
+            "UPDATE notifications SET read_at = %s WHERE user_id = %s AND id = ANY(%s) "
+            "AND read_at IS NULL",
+            (event.timestamp, event.actor_id, list(event.notification_ids)),
+        )
+
+    @handles(Inbox.AllRead)
+    async def on_all_read(self, cur: Cursor, event: Inbox.AllRead, position: int) -> None:
+        await cur.execute(
+            "UPDATE notifications SET read_at = %s WHERE user_id = %s AND position < %s "
+            "AND read_at IS NULL",
+            (event.timestamp, event.actor_id, position),
+        )
+
+    @handles(Inbox.Dismissed)
+    async def on_dismissed(self, cur: Cursor, event: Inbox.Dismissed, position: int) -> None:
+        await cur.execute(
+            "UPDATE notifications SET dismissed_at = %s WHERE user_id = %s AND id = ANY(%s)",
+            (event.timestamp, event.actor_id, list(event.notification_ids)),
+        )
+
+    async def _members(self, cur: Cursor, workspace_id: UUID | None) -> list[UUID]:
+        await cur.execute(
+            "SELECT user_id FROM notifications_members WHERE workspace_id = %s", (workspace_id,)
+        )
+        return [row["user_id"] for row in await cur.fetchall()]
+
+    async def _tell(
+        self,
+        cur: Cursor,
+        event: Any,
+        position: int,
+        users: list[UUID],
+        kind: str,
+        title: str,
+        body: str,
+        data: dict[str, Any],
+    ) -> None:
+        source = UUID(event_id(event))
+        await cur.executemany(
+            "INSERT INTO notifications (id, user_id, workspace_id, kind, title, body, data, "
+            "position, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (id) DO NOTHING",
+            [
+                (
+                    notification_id(source, user),
+                    user,
+                    event.workspace_id,
+                    kind,
+                    title,
+                    body,
+                    json.dumps(data),
+                    position,
+                    event.timestamp,
+                )
+                for user in users
+            ],
+        )
+
+
+def notification_id(source_event: UUID, user_id: UUID) -> UUID:
+    return uuid5(source_event, str(user_id))

@@ -1,0 +1,105 @@
+"""Tables of the notifications projection, and the queries the read API asks of them."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import msgspec
+import psycopg
+
+from projections.notifications.model import NotificationPage, NotificationView, PageMeta
+
+TABLES = (
+    """CREATE TABLE IF NOT EXISTS notifications (
+        id uuid PRIMARY KEY,
+        user_id uuid NOT NULL,
+        workspace_id uuid,
+        kind text NOT NULL,
+        title text NOT NULL,
+        body text NOT NULL,
+        data jsonb NOT NULL,
+        position bigint NOT NULL,
+        created_at timestamptz NOT NULL,
+        read_at timestamptz,
+        dismissed_at timestamptz
+    )""",
+    "CREATE INDEX IF NOT EXISTS notifications_by_user ON notifications (user_id, position DESC)",
+    # Who is told: the members as the events had them (a rebuild gives the same answer).
+    """CREATE TABLE IF NOT EXISTS notifications_members (
+        workspace_id uuid NOT NULL,
+        user_id uuid NOT NULL,
+        PRIMARY KEY (workspace_id, user_id)
+    )""",
+    # What spending is usual: expenses per category and currency (Welford's running moments).
+    """CREATE TABLE IF NOT EXISTS notifications_spending (
+        workspace_id uuid NOT NULL,
+        category_id uuid NOT NULL,
+        currency text NOT NULL,
+        n integer NOT NULL,
+        mean numeric NOT NULL,
+        m2 numeric NOT NULL,
+        PRIMARY KEY (workspace_id, category_id, currency)
+    )""",
+)
+Conn = psycopg.AsyncConnection[dict[str, Any]]
+
+
+async def list_notifications(
+    conn: Conn,
+    user_id: UUID,
+    workspace_id: UUID | None,
+    unread: bool | None,
+    page: int,
+    page_size: int,
+) -> NotificationPage:
+    where = (
+        "user_id = %(user)s AND dismissed_at IS NULL "
+        "AND (%(ws)s::uuid IS NULL OR workspace_id = %(ws)s) "
+        "AND (%(unread)s::boolean IS NULL OR (read_at IS NULL) = %(unread)s)"
+    )
+    params = {
+        "user": user_id,
+        "ws": workspace_id,
+        "unread": unread,
+        "limit": page_size,
+        "offset": (page - 1) * page_size,
+    }
+    counted = await (
+        await conn.execute(
+            f"SELECT count(*) AS n, count(*) FILTER (WHERE read_at IS NULL) AS unread "  # noqa: S608
+            f"FROM notifications WHERE {where}",
+            params,
+        )
+    ).fetchone()
+    rows = await (
+        await conn.execute(
+            "SELECT id, workspace_id, kind, title, body, data, position, created_at, read_at "  # noqa: S608
+            f"FROM notifications WHERE {where} ORDER BY position DESC, id "
+            "LIMIT %(limit)s OFFSET %(offset)s",
+            params,
+        )
+    ).fetchall()
+    total = counted["n"] if counted else 0
+    return NotificationPage(
+        data=[msgspec.convert(row, NotificationView) for row in rows],
+        unread=counted["unread"] if counted else 0,
+        meta=PageMeta(
+            page=page,
+            page_size=page_size,
+            total=total,
+            total_pages=(total + page_size - 1) // page_size,
+        ),
+    )
+
+
+async def recipients(conn: Conn, workspace_id: UUID | None) -> list[dict[str, Any]]:
+    """The members' ids and emails (emails from the users projection)."""
+    rows = await (
+        await conn.execute(
+            "SELECT m.user_id, u.email FROM notifications_members m "
+            "LEFT JOIN users u ON u.id = m.user_id WHERE m.workspace_id = %s",
+            (workspace_id,),
+        )
+    ).fetchall()
+    return list(rows)

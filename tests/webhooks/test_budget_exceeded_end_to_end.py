@@ -1,0 +1,166 @@
+"""BudgetExceeded end to end: expenses past 80 % and 100 % give one BudgetThresholdReached and
+one BudgetExceeded in the event store, a notification, a mail on an SMTP server and signed
+webhooks; a rebuild of every read model sends and records nothing again."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import msgspec
+import pytest
+from aiosmtpd.controller import Controller
+from litestar.testing import TestClient
+
+from command_api.app import create_app as create_command_app
+from domain.ledger.categories import system_category_id
+from infra.embedded import free_port
+from infra.settings import Settings
+from projections import registry, runtime
+from read_api.app import create_app as create_read_app
+from tests.api import Api
+from tests.command_api.test_rate_limits_and_mail import Inbox
+from tests.conftest import ALL_PROJECTIONS, BackgroundProjector
+from tests.projections.processes import query
+from tests.webhooks.conftest import FAST_RETRIES, BackgroundDispatcher
+from tests.webhooks.receiver import Receiver
+from tests.webhooks.test_deliveries import eventually, subscribe, verified
+
+
+@pytest.fixture
+def stack(own_schema: Settings) -> Iterator[tuple[Api, Settings, Inbox]]:
+    """A whole installation of the test's own, mailing through a real SMTP server."""
+    inbox = Inbox()
+    port = free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    settings = msgspec.structs.replace(
+        own_schema,
+        smtp_url=f"smtp://127.0.0.1:{port}",
+        webhook_retry_schedule=FAST_RETRIES,
+    )
+    projector = BackgroundProjector(settings, ALL_PROJECTIONS)
+    dispatcher = BackgroundDispatcher(settings)
+    try:
+        with (
+            TestClient(create_command_app(settings)) as commands,
+            TestClient(create_read_app(settings)) as reads,
+        ):
+            yield Api(commands, reads), settings, inbox
+    finally:
+        dispatcher.stop()
+        projector.stop()
+        smtp.stop()
+
+
+def crossings_in_store(settings: Settings) -> list[str]:
+    return [
+        row[0].rpartition(".")[2]
+        for row in query(
+            settings,
+            "SELECT topic FROM centsource_events WHERE topic LIKE %s ORDER BY notification_id",
+            "%Budget.%",
+        )
+        if row[0].endswith((".ThresholdReached", ".Exceeded"))
+    ]
+
+
+def test_budget_exceeded_end_to_end(stack: tuple[Api, Settings, Inbox], receiver: Receiver) -> None:
+    api, settings, mail = stack
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    subscription = subscribe(
+        api, user, workspace, receiver.url("/hook"), "budget.threshold_reached", "budget.exceeded"
+    )
+    budget = api.commands.post(
+        f"/api/workspaces/{workspace}/budgets",
+        json={"name": "Food", "amount": "100.00", "period": "2026-03", "category_ids": [groceries]},
+        headers=user.headers,
+    ).json()
+    rule = api.commands.post(
+        f"/api/workspaces/{workspace}/alert-rules",
+        json={
+            "budget_id": budget["id"],
+            "threshold": "100",
+            "channels": ["IN_APP", "EMAIL"],
+            "message": "Food is over budget",
+        },
+        headers=user.headers,
+    )
+    assert rule.status_code == 201, rule.text
+    for amount in ("-50.00", "-35.00", "-20.00"):
+        api.record(user, workspace, account, amount=amount, category_id=groceries)
+
+    eventually(lambda: len(receiver.at("/hook")) >= 2, "two webhooks")
+    eventually(lambda: mail.messages, "a mail")
+    notifications = eventually(
+        lambda: api.read(user, "/api/notifications", unread=True)["data"], "a notification"
+    )
+    time.sleep(1.5)  # nothing more may come
+    assert crossings_in_store(settings) == ["ThresholdReached", "Exceeded"]
+    kinds = [verified(subscription["secret"], r)["type"] for r in receiver.at("/hook")]
+    assert kinds == ["budget.threshold_reached", "budget.exceeded"]
+    assert len(mail.messages) == 1
+    assert user.email in mail.messages[0]
+    assert "Food: 105.00 of 100.00 EUR spent" in mail.messages[0]
+    [alert] = notifications
+    assert alert["kind"] == "ALERT"
+    assert alert["data"]["spent"] == "105.00"
+
+    # A full rebuild of every read model re-sends nothing and re-records nothing.
+    for name in registry.READ_MODELS:
+        [projection] = registry.select(settings, [name])
+        asyncio.run(runtime.rebuild(settings, projection))
+    api.record(user, workspace, account, amount="-1.00", category_id=groceries)
+    time.sleep(2)
+    assert crossings_in_store(settings) == ["ThresholdReached", "Exceeded"]
+    assert len(receiver.at("/hook")) == 2
+    assert len(mail.messages) == 1
+    again = api.read(user, "/api/notifications")
+    assert [n["id"] for n in again["data"]] == [alert["id"]]  # the same id after the rebuild
+
+    read = api.commands.post(
+        "/api/notifications/read", json={"notification_ids": [alert["id"]]}, headers=user.headers
+    )
+    assert read.status_code == 200, read.text
+    unread = api.read(user, "/api/notifications", read.json()["position"], unread=True)
+    assert unread["data"] == []
+    assert unread["unread"] == 0
+
+
+def test_a_member_sees_only_their_own_notifications(api: Api) -> None:
+    owner = api.user()
+    workspace = api.workspace(owner)
+    account = api.account(owner, workspace)
+    stranger = api.user("Eve")
+    big = api.record(owner, workspace, account, amount="-2500.00", description="New laptop")
+    mine = api.read(owner, "/api/notifications", big["position"], workspace_id=workspace)
+    assert [n["kind"] for n in mine["data"]] == ["LARGE_TRANSACTION"]
+    theirs = api.read(stranger, "/api/notifications", big["position"])
+    assert theirs["data"] == []
+    dismissed = api.commands.post(
+        "/api/notifications/dismiss",
+        json={"notification_ids": [mine["data"][0]["id"]]},
+        headers=stranger.headers,
+    )
+    assert dismissed.status_code == 200  # another's id changes nothing
+    still = api.read(owner, "/api/notifications", dismissed.json()["position"])
+    assert len(still["data"]) == 1
+
+
+def test_an_expense_far_above_its_category_is_unusual(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    coffee = str(system_category_id(UUID(workspace), "coffee_shops"))
+    for amount in ("-4.00", "-4.50", "-3.80", "-4.20", "-4.10"):
+        api.record(user, workspace, account, amount=amount, category_id=coffee)
+    odd = api.record(user, workspace, account, amount="-45.00", category_id=coffee)
+    shown: Any = api.read(user, "/api/notifications", odd["position"])
+    assert [n["kind"] for n in shown["data"]] == ["UNUSUAL_TRANSACTION"]
+    assert shown["data"][0]["data"]["transaction_id"] == odd["id"]
