@@ -35,7 +35,7 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     # the last, the delivery has failed.
     webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
     webhook_timeout: float = 10.0  # seconds a subscriber has to answer
-    webhook_workers: int = 8  # deliveries in flight at once, per dispatcher
+    webhook_workers: int = 4  # deliveries in flight at once, per dispatcher
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -71,9 +71,11 @@ def select(settings: Settings, names: list[str]) -> list[Projection]:
 
 
 async def run_all(settings: Settings, projections: list[Projection]) -> None:
+    watcher = runtime.LogWatcher(settings)
     async with asyncio.TaskGroup() as group:
+        group.create_task(watcher.run())
         for projection in projections:
-            group.create_task(runtime.run(settings, projection))
+            group.create_task(runtime.run(settings, projection, watcher))
 
 
 async def serve(settings: Settings, projections: list[Projection]) -> None:

@@ -9,6 +9,7 @@ and a rebuild) take turns instead of applying an event twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
@@ -249,7 +250,38 @@ async def catch_up_once(settings: Settings, projection: Projection) -> int:
         await conn.close()
 
 
-async def run(settings: Settings, projection: Projection) -> None:
+class LogWatcher:
+    """One LISTEN connection for every runner of a process: each waits for the next insert
+    into the log (connections are few; a process runs a dozen projections)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.changed = asyncio.Event()
+
+    async def run(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                listener = await open_connection(self.settings)
+                try:
+                    await listener.set_autocommit(True)
+                    await listener.execute(
+                        sql.SQL("LISTEN {}").format(sql.Identifier(EVENTS_CHANNEL))
+                    )
+                    delay = 1.0
+                    async for _ in listener.notifies():
+                        self.changed, changed = asyncio.Event(), self.changed
+                        changed.set()
+                finally:
+                    await listener.close()
+            except (psycopg.OperationalError, OSError) as error:
+                # Runners still look every IDLE_RECHECK_SECONDS meanwhile.
+                log.warning("log listener interrupted", error=str(error), retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_RETRY_SECONDS)
+
+
+async def run(settings: Settings, projection: Projection, watcher: LogWatcher) -> None:
     """Catches up, then follows the log live; runs until cancelled.
 
     When the database or the broker goes away, it waits and starts over from its committed
@@ -258,7 +290,7 @@ async def run(settings: Settings, projection: Projection) -> None:
     delay = 1.0
     while True:
         try:
-            await _follow(settings, projection)
+            await _follow(settings, projection, watcher)
         except (psycopg.OperationalError, OSError, TimeoutError, NatsError) as error:
             log.warning(
                 "projection interrupted; retrying",
@@ -270,22 +302,19 @@ async def run(settings: Settings, projection: Projection) -> None:
             delay = min(delay * 2, MAX_RETRY_SECONDS)
 
 
-async def _follow(settings: Settings, projection: Projection) -> None:
+async def _follow(settings: Settings, projection: Projection, watcher: LogWatcher) -> None:
     create_schema(settings)
     conn = await open_connection(settings)
-    listener = await open_connection(settings)
-    await listener.set_autocommit(True)
     try:
         await create_tables(conn, projection)
-        await listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(EVENTS_CHANNEL)))
         while True:
+            changed = watcher.changed  # taken first: an insert during catch-up is not missed
             await catch_up(conn, projection)
             await projection.idle()
-            async for _ in listener.notifies(timeout=IDLE_RECHECK_SECONDS, stop_after=1):
-                pass
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), IDLE_RECHECK_SECONDS)
     finally:
         await projection.close()
-        await listener.close()
         await conn.close()
 
 

@@ -118,7 +118,9 @@ class Dispatcher:
             start = await self._oldest_subscription() or datetime.now(UTC)
             config = ConsumerConfig(
                 ack_policy=AckPolicy.EXPLICIT,
-                ack_wait=60,
+                # A message taken by a dispatcher that died comes back after this; taking one
+                # twice is harmless (deliveries are keyed), so it can be short.
+                ack_wait=10,
                 max_ack_pending=1000,
                 inactive_threshold=86_400,  # a consumer unused for a day is dropped
                 deliver_policy=DeliverPolicy.BY_START_TIME,

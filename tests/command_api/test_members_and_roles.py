@@ -246,6 +246,24 @@ RULES = {
         "DELETE",
         "/api/workspaces/{workspace_id}/transactions/{transaction_id}/attachments/{attachment_id}",
     ): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/budgets"): "ADMIN",
+    ("PATCH", "/api/workspaces/{workspace_id}/budgets/{budget_id}"): "ADMIN",
+    ("DELETE", "/api/workspaces/{workspace_id}/budgets/{budget_id}"): "ADMIN",
+    ("POST", "/api/workspaces/{workspace_id}/alert-rules"): "ADMIN",
+    ("PATCH", "/api/workspaces/{workspace_id}/alert-rules/{rule_id}"): "ADMIN",
+    ("DELETE", "/api/workspaces/{workspace_id}/alert-rules/{rule_id}"): "ADMIN",
+    ("POST", "/api/workspaces/{workspace_id}/webhooks"): "ADMIN",
+    ("PATCH", "/api/workspaces/{workspace_id}/webhooks/{subscription_id}"): "ADMIN",
+    ("DELETE", "/api/workspaces/{workspace_id}/webhooks/{subscription_id}"): "ADMIN",
+    ("POST", "/api/workspaces/{workspace_id}/webhooks/{subscription_id}/rotate-secret"): "ADMIN",
+    ("POST", "/api/workspaces/{workspace_id}/webhooks/{subscription_id}/replay"): "ADMIN",
+    (
+        "POST",
+        "/api/workspaces/{workspace_id}/webhooks/{subscription_id}/deliveries/{delivery_id}/redeliver",
+    ): "ADMIN",
+    ("POST", "/api/notifications/read"): "SIGNED_IN",
+    ("POST", "/api/notifications/read-all"): "SIGNED_IN",
+    ("POST", "/api/notifications/dismiss"): "SIGNED_IN",
 }
 
 
@@ -295,6 +313,9 @@ def test_every_workspace_route_answers_each_role_as_its_rule_says(
             rule_id=uuid4(),
             attachment_id=uuid4(),
             profile_id=uuid4(),
+            budget_id=uuid4(),
+            subscription_id=uuid4(),
+            delivery_id=uuid4(),
         )
         # An empty body: a route that lets the caller in then refuses the body (400) or the
         # made-up id (404 "no such …"); one that does not answers 403 or, to a stranger, 404.

@@ -52,6 +52,7 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.block_on_close = False  # a handler told to hang must not hold up the test
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
