@@ -21,6 +21,7 @@ from command_api.context import (
     provide_actor,
     provide_budgeting,
     provide_engagement,
+    provide_goals,
     provide_identity,
     provide_ledger,
     provide_mailer,
@@ -35,6 +36,7 @@ from command_api.routes import (
     auth,
     budgets,
     categories,
+    goals,
     imports,
     ledger,
     notifications,
@@ -45,6 +47,7 @@ from command_api.routes import (
 from domain.base import DomainError
 from domain.budgeting.application import Budgeting
 from domain.engagement.application import Engagement
+from domain.goals.application import Goals
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.webhooks.application import Webhooks
@@ -130,6 +133,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.budgeting = Budgeting(small)
         app.state.webhooks = Webhooks(small)
         app.state.engagement = Engagement(small)
+        app.state.goals = Goals(small)
         app.state.pool = database.async_pool(settings)
         await app.state.pool.open()
         app.state.blobs = blobs.blobs_for(settings, app.state.pool)
@@ -159,6 +163,7 @@ def create_app(settings: Settings) -> Litestar:
                 app.state.budgeting,
                 app.state.webhooks,
                 app.state.engagement,
+                app.state.goals,
             ):
                 application.close()
 
@@ -255,6 +260,10 @@ def create_app(settings: Settings) -> Litestar:
                     notifications.mark_read,
                     notifications.mark_all_read,
                     notifications.dismiss,
+                    goals.create_goal,
+                    goals.change_goal,
+                    goals.delete_goal,
+                    goals.contribute,
                 ],
             ),
         ],
@@ -270,6 +279,7 @@ def create_app(settings: Settings) -> Litestar:
             "budgeting": Provide(provide_budgeting, sync_to_thread=False),
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
             "engagement": Provide(provide_engagement, sync_to_thread=False),
+            "goals": Provide(provide_goals, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},

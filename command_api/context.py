@@ -13,6 +13,7 @@ from command_api.access import current_principal
 from domain.base import Actor, natural_id
 from domain.budgeting.application import Budgeting
 from domain.engagement.application import Engagement
+from domain.goals.application import Goals
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.webhooks.application import Webhooks
@@ -71,6 +72,11 @@ def provide_webhooks(request: Request[Any, Any, State]) -> Webhooks:
 def provide_engagement(request: Request[Any, Any, State]) -> Engagement:
     engagement: Engagement = request.app.state.engagement
     return engagement
+
+
+def provide_goals(request: Request[Any, Any, State]) -> Goals:
+    goals: Goals = request.app.state.goals
+    return goals
 
 
 def provide_mailer(request: Request[Any, Any, State]) -> Mailer:

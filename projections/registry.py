@@ -15,6 +15,7 @@ from projections.audit_trail.projector import AuditTrailProjection
 from projections.budget_watch.projector import BudgetWatch
 from projections.budgets.projector import BudgetsProjection
 from projections.dashboard.projector import DashboardProjection
+from projections.goals.projector import GoalsProjection
 from projections.ledger.projector import LedgerProjection
 from projections.notifications.projector import NotificationsProjection
 from projections.notifier.projector import Notifier
@@ -36,6 +37,7 @@ READ_MODELS = (
     "budgets",
     "webhooks",
     "notifications",
+    "goals",
 )
 # They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
 # act again. `centsource project` runs them beside the read models.
@@ -56,6 +58,7 @@ def build(settings: Settings) -> dict[str, Projection]:
         WebhooksProjection(),
         BudgetWatch(settings),
         NotificationsProjection(),
+        GoalsProjection(),
         Notifier(settings),
         RelayProjection(settings.nats, settings.nats_stream),
     ]

@@ -1,4 +1,5 @@
-"""Follows transactions, budgets and alert rules, and records each threshold crossing once.
+"""Follows transactions, budgets and alert rules, and records each threshold crossing once;
+and completes goals that follow balances when their balances reach the target.
 
 This is a process manager, not a read model: it is never rebuilt. After a batch it waits until
 the transactions, ledger and budgets projections have reached the batch, reads each touched
@@ -21,13 +22,17 @@ from domain.budgeting.alerts import AlertRule
 from domain.budgeting.application import Budgeting
 from domain.budgeting.budget import Budget
 from domain.budgeting.periods import Period
+from domain.goals.application import Goals
+from domain.goals.goal import Goal
+from domain.ledger.account import Account
 from domain.ledger.transaction import Transaction
 from infra.database import event_store_env
 from infra.settings import Settings
 from projections.budgets import view
+from projections.goals import view as goals_view
 from projections.runtime import Cursor, Projection, handles, open_connection
 
-WAITED_FOR = ("transactions", "ledger", "budgets")
+WAITED_FOR = ("transactions", "ledger", "budgets", "goals")
 WAIT_SECONDS = 30.0
 
 
@@ -37,6 +42,7 @@ class BudgetWatch(Projection):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.budgeting: Budgeting | None = None
+        self.goals: Goals | None = None
         self.transactions: dict[UUID, set[UUID]] = defaultdict(set)  # workspace → ids
         self.budgets: dict[UUID, set[UUID]] = defaultdict(set)  # workspace → budget ids
         self.until = 0
@@ -47,6 +53,8 @@ class BudgetWatch(Projection):
         self.budgets.clear()
         if self.budgeting is None:
             self.budgeting = Budgeting(event_store_env(self.settings, pool_size=1))
+        if self.goals is None:
+            self.goals = Goals(event_store_env(self.settings, pool_size=1))
 
     @handles(
         Transaction.Recorded,
@@ -63,6 +71,11 @@ class BudgetWatch(Projection):
     @handles(Budget.Created, Budget.Changed)
     async def on_budget_saved(self, cur: Cursor, event: Any, position: int) -> None:
         self.budgets[event.workspace_id].add(event.originator_id)
+        self.until = position
+
+    @handles(Account.Valued, Goal.Created, Goal.Changed)
+    async def on_balance_or_goal(self, cur: Cursor, event: Any, position: int) -> None:
+        self.transactions[event.workspace_id]  # its tracked goals are asked again
         self.until = position
 
     @handles(AlertRule.Created, AlertRule.Changed)
@@ -85,7 +98,17 @@ class BudgetWatch(Projection):
         for workspace_id in set(self.transactions) | set(self.budgets):
             await self._watch(self.conn, workspace_id)
 
+    async def _watch_goals(self, conn: Any, workspace_id: UUID) -> None:
+        """Tracked goals: where their balances stand now, for GoalCompleted (once)."""
+        assert self.goals is not None
+        for goal in await goals_view.tracked_goals(conn, workspace_id):
+            current = await goals_view.amount_on(conn, goal, date.today())
+            await asyncio.to_thread(
+                self.goals.observe, goal.id, current, f"budget_watch:{self.until}"
+            )
+
     async def _watch(self, conn: Any, workspace_id: UUID) -> None:
+        await self._watch_goals(conn, workspace_id)
         days = await _days(conn, list(self.transactions.get(workspace_id, ())))
         everything = workspace_id in self.transactions and not days
         parents, _ = await view.categories(conn, workspace_id)
@@ -113,6 +136,9 @@ class BudgetWatch(Projection):
         if self.budgeting is not None:
             self.budgeting.close()
             self.budgeting = None
+        if self.goals is not None:
+            self.goals.close()
+            self.goals = None
         if self.conn is not None:
             await self.conn.close()
             self.conn = None

@@ -11,6 +11,7 @@ from uuid import UUID, uuid5
 
 from domain.budgeting.alerts import AlertRule
 from domain.engagement.inbox import Inbox
+from domain.goals.goal import Goal
 from domain.identity.user import user_id_for
 from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
@@ -86,6 +87,19 @@ class NotificationsProjection(Projection):
                 "spent": str(event.spent),
                 "limit": str(event.limit),
             },
+        )
+
+    @handles(Goal.Completed)
+    async def on_goal_completed(self, cur: Cursor, event: Goal.Completed, position: int) -> None:
+        await self._tell(
+            cur,
+            event,
+            position,
+            await self._members(cur, event.workspace_id),
+            "GOAL_COMPLETED",
+            "A goal is reached",
+            f"{event.amount} of {event.target_amount} reached.",
+            {"goal_id": str(event.originator_id), "amount": str(event.amount)},
         )
 
     @handles(Transaction.Recorded)

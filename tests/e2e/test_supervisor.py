@@ -88,6 +88,7 @@ def test_a_killed_projector_is_restarted_and_reads_catch_up(
         "read-api",
         "project",
         "relay",
+        "webhooks",
     }
     up.send_signal(signal.SIGTERM)
     assert up.wait(30) == 0

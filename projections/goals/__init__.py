@@ -1,0 +1,1 @@
+"""The goals read model: goals, contributions, and progress."""

@@ -1,0 +1,40 @@
+"""What the read API returns about goals and their progress."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+import msgspec
+
+
+class GoalView(msgspec.Struct, kw_only=True):
+    id: UUID
+    workspace_id: UUID
+    name: str
+    type: str
+    target_amount: str
+    currency: str
+    target_date: date | None
+    account_id: UUID | None  # followed from this account's balance, when set
+    completed_at: datetime | None
+    version: int
+    created_at: datetime
+
+
+class GoalList(msgspec.Struct, kw_only=True):
+    data: list[GoalView]
+
+
+class GoalProgress(msgspec.Struct, kw_only=True):
+    goal_id: UUID
+    currency: str
+    current_amount: str
+    target_amount: str
+    percent: float
+    remaining: str
+    months_left: float | None  # to the target date
+    monthly_contribution_needed: str | None
+    current_monthly_contribution: str  # over the last 90 days
+    projected_completion_date: date | None
+    status: str  # ON_TRACK, BEHIND_SCHEDULE, COMPLETED
