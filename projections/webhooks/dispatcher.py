@@ -68,6 +68,7 @@ class Dispatcher:
         self.settings = settings
         self.schedule = parse_schedule(settings.webhook_retry_schedule)
         self.pool: Pool = database.async_pool(settings, max_size=settings.webhook_workers + 2)
+        database.create_schema(settings)  # the dispatcher may be the first process to start
         self.webhooks = Webhooks(database.event_store_env(settings, pool_size=1))
         self.wake = asyncio.Event()
 

@@ -29,8 +29,8 @@ def stack(own_schema: Settings) -> Iterator[Stack]:
 def test_a_client_records_and_reads_its_books_through_the_running_stack(
     stack: Stack,
 ) -> None:
-    commands = httpx.Client(base_url=stack.command_url, timeout=10)
-    reads = httpx.Client(base_url=stack.read_url, timeout=10)
+    commands = httpx.Client(base_url=stack.command_url, timeout=30)  # 2 busy cores: argon2
+    reads = httpx.Client(base_url=stack.read_url, timeout=30)
     password = "End-to-end-1"
     auth = signed_up(commands, "e2e@example.com", password)
     token = auth["Authorization"].removeprefix("Bearer ")
