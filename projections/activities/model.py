@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 
-from projections.transactions.model import PageMeta
+from projections.pages import PageMeta
 
 
 class Named(msgspec.Struct, kw_only=True):

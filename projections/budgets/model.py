@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from projections.pages import PageMeta
+
 
 class BudgetView(msgspec.Struct, kw_only=True):
     id: UUID
@@ -39,13 +41,6 @@ class BudgetSummary(msgspec.Struct, kw_only=True):
     remaining: str | None
     percent_used: float | None
     status: str | None
-
-
-class PageMeta(msgspec.Struct, kw_only=True):
-    page: int
-    page_size: int
-    total: int
-    total_pages: int
 
 
 class BudgetPage(msgspec.Struct, kw_only=True):

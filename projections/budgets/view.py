@@ -30,9 +30,9 @@ from projections.budgets.model import (
     CategoryForecast,
     CategoryProgress,
     Crossing,
-    PageMeta,
     convert,
 )
+from projections.pages import PageMeta
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS budgets (
@@ -219,12 +219,7 @@ async def list_budgets(
     total = len(budgets)
     return BudgetPage(
         data=data,
-        meta=PageMeta(
-            page=page,
-            page_size=page_size,
-            total=total,
-            total_pages=(total + page_size - 1) // page_size,
-        ),
+        meta=PageMeta.of(page, page_size, total),
     )
 
 

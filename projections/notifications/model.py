@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from projections.pages import PageMeta
+
 
 class NotificationView(msgspec.Struct, kw_only=True):
     id: UUID
@@ -19,13 +21,6 @@ class NotificationView(msgspec.Struct, kw_only=True):
     position: int
     created_at: datetime
     read_at: datetime | None
-
-
-class PageMeta(msgspec.Struct, kw_only=True):
-    page: int
-    page_size: int
-    total: int
-    total_pages: int
 
 
 class NotificationPage(msgspec.Struct, kw_only=True):

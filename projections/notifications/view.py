@@ -8,7 +8,8 @@ from uuid import UUID
 import msgspec
 import psycopg
 
-from projections.notifications.model import NotificationPage, NotificationView, PageMeta
+from projections.notifications.model import NotificationPage, NotificationView
+from projections.pages import PageMeta
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS notifications (
@@ -84,12 +85,7 @@ async def list_notifications(
     return NotificationPage(
         data=[msgspec.convert(row, NotificationView) for row in rows],
         unread=counted["unread"] if counted else 0,
-        meta=PageMeta(
-            page=page,
-            page_size=page_size,
-            total=total,
-            total_pages=(total + page_size - 1) // page_size,
-        ),
+        meta=PageMeta.of(page, page_size, total),
     )
 
 

@@ -8,6 +8,8 @@ from uuid import UUID
 
 import msgspec
 
+from projections.pages import PageMeta
+
 
 class SplitView(msgspec.Struct, kw_only=True):
     category_id: UUID | None
@@ -44,13 +46,6 @@ class TransactionView(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     version: int
     created_at: datetime
     updated_at: datetime
-
-
-class PageMeta(msgspec.Struct, kw_only=True):
-    page: int
-    page_size: int
-    total: int
-    total_pages: int
 
 
 class TransactionPage(msgspec.Struct, kw_only=True):

@@ -13,9 +13,9 @@ import msgspec
 import psycopg
 from psycopg import sql
 
+from projections.pages import PageMeta
 from projections.transactions.model import (
     AttachmentView,
-    PageMeta,
     TransactionPage,
     TransactionView,
 )
@@ -206,12 +206,7 @@ async def list_transactions(
     ).fetchall()
     return TransactionPage(
         data=[msgspec.convert(row, TransactionView) for row in rows],
-        meta=PageMeta(
-            page=page,
-            page_size=page_size,
-            total=total,
-            total_pages=(total + page_size - 1) // page_size,
-        ),
+        meta=PageMeta.of(page, page_size, total),
     )
 
 

@@ -7,6 +7,8 @@ from uuid import UUID
 
 import msgspec
 
+from projections.pages import PageMeta
+
 
 class SubscriptionView(msgspec.Struct, kw_only=True):
     id: UUID
@@ -45,13 +47,6 @@ class DeliveryView(msgspec.Struct, kw_only=True):
     next_attempt_at: datetime | None
     created_at: datetime
     delivered_at: datetime | None
-
-
-class PageMeta(msgspec.Struct, kw_only=True):
-    page: int
-    page_size: int
-    total: int
-    total_pages: int
 
 
 class DeliveryPage(msgspec.Struct, kw_only=True):

@@ -10,10 +10,10 @@ import msgspec
 import psycopg
 
 from infra.database import DDL_LOCK
+from projections.pages import PageMeta
 from projections.webhooks.model import (
     DeliveryPage,
     DeliveryView,
-    PageMeta,
     SubscriptionView,
 )
 
@@ -145,10 +145,5 @@ async def list_deliveries(
             msgspec.convert({**row, "webhook_id": webhook_id(row["id"])}, DeliveryView)
             for row in rows
         ],
-        meta=PageMeta(
-            page=page,
-            page_size=page_size,
-            total=total,
-            total_pages=(total + page_size - 1) // page_size,
-        ),
+        meta=PageMeta.of(page, page_size, total),
     )

@@ -13,7 +13,7 @@ from litestar.params import FromPath, QueryParameter
 from projections.activities import view
 from projections.activities.model import ActivityPage, ActivityView, Named
 from projections.activities.projector import SUBJECT
-from projections.transactions.model import PageMeta
+from projections.pages import PageMeta
 from read_api.access import read_access
 
 
