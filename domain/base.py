@@ -72,6 +72,12 @@ class UnauthorizedError(DomainError):
     status = 401
 
 
+def check_version(aggregate: Aggregate, expected_version: int | None) -> None:
+    """``If-Match``: a change made against another version than the current one is stale."""
+    if expected_version is not None and expected_version != aggregate.version:
+        raise StaleVersionError(f"it is at version {aggregate.version}, not {expected_version}")
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who asks for a change, and under which request."""

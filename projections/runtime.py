@@ -32,7 +32,8 @@ POSITIONS_CHANNEL = "centsource_projections"
 BATCH_SIZE = 500
 IDLE_RECHECK_SECONDS = 10.0  # a safety net should a notification be missed; not a poll loop
 MAX_RETRY_SECONDS = 30.0
-MAX_POSITION = 2**63 - 1  # notification ids are PostgreSQL bigints
+MAX_POSITION = 2**63 - 1
+WAIT_FOR_PROJECTIONS_SECONDS = 30.0  # notification ids are PostgreSQL bigints
 
 log = structlog.get_logger("projections")
 mapper = build_mapper()
@@ -135,6 +136,39 @@ def event_payload(event: Any) -> dict[str, Any]:
     }
 
 
+def domain_event(row: dict[str, Any]) -> Any:
+    """The domain event of a row of the log (its id, version, topic and state columns)."""
+    return mapper.to_domain_event(
+        StoredEvent(
+            originator_id=row["originator_id"],
+            originator_version=row["originator_version"],
+            topic=row["topic"],
+            state=bytes(row["state"]),
+        )
+    )
+
+
+async def wait_for_projections(
+    conn: psycopg.AsyncConnection[dict[str, Any]], names: tuple[str, ...], position: int
+) -> None:
+    """Until each named projection has reached the position: for a process that reads their
+    tables. TimeoutError after WAIT_FOR_PROJECTIONS_SECONDS."""
+    deadline = time.monotonic() + WAIT_FOR_PROJECTIONS_SECONDS
+    while True:
+        row = await (
+            await conn.execute(
+                "SELECT count(*) AS n FROM projection_positions "
+                "WHERE name = ANY(%s) AND position >= %s",
+                (list(names), position),
+            )
+        ).fetchone()
+        if row is not None and row["n"] == len(names):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{', '.join(names)} did not reach position {position}")
+        await asyncio.sleep(0.05)
+
+
 async def open_connection(
     settings: Settings, schema: str | None = None
 ) -> psycopg.AsyncConnection[dict[str, Any]]:
@@ -193,14 +227,7 @@ async def process_batch(
         for stored in rows:
             if not projection.wants(stored["topic"]):
                 continue
-            event = mapper.to_domain_event(
-                StoredEvent(
-                    originator_id=stored["originator_id"],
-                    originator_version=stored["originator_version"],
-                    topic=stored["topic"],
-                    state=bytes(stored["state"]),
-                )
-            )
+            event = domain_event(stored)
             await projection.process(cur, event, stored["notification_id"])
             handled += 1
         await projection.after_batch()

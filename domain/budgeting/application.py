@@ -11,7 +11,7 @@ from domain.base import (
     CentsourceApplication,
     ConflictError,
     NotFoundError,
-    StaleVersionError,
+    check_version,
     natural_id,
 )
 from domain.budgeting.alerts import AlertRule, AlertTerms
@@ -83,8 +83,7 @@ class Budgeting(CentsourceApplication):
         budget = self.find(Budget, budget_id)
         if budget is None or budget.workspace_id != workspace_id or budget.deleted:
             raise NotFoundError("no such budget")
-        if expected_version is not None and expected_version != budget.version:
-            raise StaleVersionError(f"it is at version {budget.version}, not {expected_version}")
+        check_version(budget, expected_version)
         return budget
 
     def _keys(self, workspace_id: UUID, by: Actor) -> BudgetKeys:

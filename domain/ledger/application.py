@@ -16,7 +16,7 @@ from domain.base import (
     CentsourceApplication,
     DomainError,
     NotFoundError,
-    StaleVersionError,
+    check_version,
     natural_id,
 )
 from domain.ledger.account import Account, AccountType
@@ -669,7 +669,7 @@ class Ledger(CentsourceApplication):
         transaction = self._find(Transaction, transaction_id, workspace_id)
         if transaction is None:
             raise NotFoundError("no such transaction")
-        _check_version(transaction, expected_version)
+        check_version(transaction, expected_version)
         return transaction
 
     def _get_account(
@@ -678,7 +678,7 @@ class Ledger(CentsourceApplication):
         account = self._find(Account, account_id, workspace_id)
         if account is None:
             raise NotFoundError("no such account")
-        _check_version(account, expected_version)
+        check_version(account, expected_version)
         return account
 
     def _legs(self, workspace_id: UUID, transaction: Transaction) -> list[Transaction]:
@@ -771,8 +771,3 @@ def _changed(categories: Categories) -> list[Categories]:
     pending = categories.pending_events
     changed = bool(pending) and not (len(pending) == 1 and categories.version == 1)
     return [categories] if changed else []
-
-
-def _check_version(aggregate: Aggregate, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != aggregate.version:
-        raise StaleVersionError(f"it is at version {aggregate.version}, not {expected_version}")

@@ -12,7 +12,6 @@ counts like one from a new expense.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -30,10 +29,15 @@ from infra.database import event_store_env
 from infra.settings import Settings
 from projections.budgets import view
 from projections.goals import view as goals_view
-from projections.runtime import Cursor, Projection, handles, open_connection
+from projections.runtime import (
+    Cursor,
+    Projection,
+    handles,
+    open_connection,
+    wait_for_projections,
+)
 
 WAITED_FOR = ("transactions", "ledger", "budgets", "goals")
-WAIT_SECONDS = 30.0
 
 
 class BudgetWatch(Projection):
@@ -94,7 +98,7 @@ class BudgetWatch(Projection):
             # Its own connection, in autocommit: each query sees what the others committed.
             self.conn = await open_connection(self.settings)
             await self.conn.set_autocommit(True)
-        await wait_for(self.conn, WAITED_FOR, self.until)
+        await wait_for_projections(self.conn, WAITED_FOR, self.until)
         for workspace_id in set(self.transactions) | set(self.budgets):
             await self._watch(self.conn, workspace_id)
 
@@ -142,24 +146,6 @@ class BudgetWatch(Projection):
         if self.conn is not None:
             await self.conn.close()
             self.conn = None
-
-
-async def wait_for(conn: Any, names: tuple[str, ...], position: int) -> None:
-    """Until each named projection has reached the position (it reads their tables)."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while True:
-        rows = await (
-            await conn.execute(
-                "SELECT count(*) AS n FROM projection_positions "
-                "WHERE name = ANY(%s) AND position >= %s",
-                (list(names), position),
-            )
-        ).fetchone()
-        if rows["n"] == len(names):
-            return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{', '.join(names)} did not reach position {position}")
-        await asyncio.sleep(0.05)
 
 
 async def _days(conn: Any, transaction_ids: list[UUID]) -> set[date]:

@@ -19,9 +19,15 @@ from domain.budgeting.alerts import AlertRule
 from infra.database import async_pool
 from infra.mail import DevMailbox, Mail, Mailer, SmtpMailer
 from infra.settings import Settings
-from projections.budget_watch.projector import wait_for
 from projections.notifications.view import recipients
-from projections.runtime import Cursor, Projection, event_id, handles, open_connection
+from projections.runtime import (
+    Cursor,
+    Projection,
+    event_id,
+    handles,
+    open_connection,
+    wait_for_projections,
+)
 
 log = structlog.get_logger("notifier")
 DIGEST_DDL = """
@@ -67,7 +73,7 @@ class Notifier(Projection):
     async def after_batch(self) -> None:
         if not self.alerts:
             return
-        await wait_for(self.conn, ("notifications", "users"), self.until)
+        await wait_for_projections(self.conn, ("notifications", "users"), self.until)
         for alert in self.alerts:
             line = _line(alert)
             for recipient in await recipients(self.conn, alert.workspace_id):

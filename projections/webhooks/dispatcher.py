@@ -27,7 +27,6 @@ import msgspec
 import nats.errors
 import psycopg
 import structlog
-from eventsourcing.persistence import StoredEvent
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -40,7 +39,13 @@ from infra.settings import Settings
 from infra.webhooks import backoff, parse_schedule, retry_after_seconds, signed_headers
 from infra.webhooks import subscription_secret as secret_for
 from projections.relay.projector import cloud_event
-from projections.runtime import EVENTS_TABLE, create_read_model_tables, event_type, mapper
+from projections.runtime import (
+    EVENTS_TABLE,
+    create_read_model_tables,
+    domain_event,
+    event_type,
+    wait_for_projections,
+)
 from projections.webhooks import view
 from projections.webhooks.projector import WebhooksProjection
 from projections.webhooks.public import PUBLIC_TYPES, payload, public_type
@@ -48,7 +53,6 @@ from projections.webhooks.public import PUBLIC_TYPES, payload, public_type
 log = structlog.get_logger("webhooks")
 FETCH = 50
 IDLE_SECONDS = 0.5
-WAIT_FOR_PROJECTION_SECONDS = 30.0
 REQUESTS = ("WebhookSubscriptionRedeliveryRequested", "WebhookSubscriptionReplayRequested")
 
 Pool = Any  # psycopg_pool.AsyncConnectionPool of dict rows
@@ -214,19 +218,8 @@ class Dispatcher:
         )
 
     async def _wait_for_subscriptions(self, position: int) -> None:
-        deadline = time.monotonic() + WAIT_FOR_PROJECTION_SECONDS
         async with self.pool.connection() as conn:
-            while True:
-                row = await (
-                    await conn.execute(
-                        "SELECT position FROM projection_positions WHERE name = 'webhooks'"
-                    )
-                ).fetchone()
-                if row is not None and row["position"] >= position:
-                    return
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"the webhooks projection did not reach {position}")
-                await asyncio.sleep(0.05)
+            await wait_for_projections(conn, (WebhooksProjection.name,), position)
 
     async def _redeliver(self, envelope: dict[str, Any]) -> None:
         async with self.pool.connection() as conn:
@@ -266,7 +259,7 @@ class Dispatcher:
                     after = row["notification_id"]
                     if row["topic"].rpartition(":")[2].replace(".", "") not in public_topics:
                         continue
-                    event: Any = mapper.to_domain_event(_stored(row))
+                    event = domain_event(row)
                     if str(event.workspace_id) != envelope["workspaceid"]:
                         continue
                     replayed = msgspec.json.decode(cloud_event(event, row["notification_id"]))
@@ -373,15 +366,6 @@ class Dispatcher:
         latency = round((time.perf_counter() - started) * 1000, 2)
         retry_after = retry_after_seconds(response.headers.get("retry-after"), now)
         return response.status_code, None, retry_after, latency
-
-
-def _stored(row: dict[str, Any]) -> StoredEvent:
-    return StoredEvent(
-        originator_id=row["originator_id"],
-        originator_version=row["originator_version"],
-        topic=row["topic"],
-        state=bytes(row["state"]),
-    )
 
 
 async def dispatch(settings: Settings) -> None:
