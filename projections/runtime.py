@@ -9,7 +9,6 @@ and a rebuild) take turns instead of applying an event twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
@@ -19,12 +18,12 @@ import psycopg
 import structlog
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
-from nats.errors import Error as NatsError
 from psycopg import sql
 
 from domain.base import build_mapper
 from infra.database import DDL_LOCK, connection_kwargs, create_schema
 from infra.settings import Settings
+from infra.tasks import retrying, wait_until_set
 
 EVENTS_TABLE = "centsource_events"
 EVENTS_CHANNEL = "centsource_events"  # the event store NOTIFYs this channel on every insert
@@ -286,26 +285,19 @@ class LogWatcher:
         self.changed = asyncio.Event()
 
     async def run(self) -> None:
-        delay = 1.0
-        while True:
-            try:
-                listener = await open_connection(self.settings)
-                try:
-                    await listener.set_autocommit(True)
-                    await listener.execute(
-                        sql.SQL("LISTEN {}").format(sql.Identifier(EVENTS_CHANNEL))
-                    )
-                    delay = 1.0
-                    async for _ in listener.notifies():
-                        self.changed, changed = asyncio.Event(), self.changed
-                        changed.set()
-                finally:
-                    await listener.close()
-            except (psycopg.OperationalError, OSError) as error:
-                # Runners still look every IDLE_RECHECK_SECONDS meanwhile.
-                log.warning("log listener interrupted", error=str(error), retry_in=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, MAX_RETRY_SECONDS)
+        # Runners still look every IDLE_RECHECK_SECONDS while it is away.
+        await retrying(self._listen, log, "log listener interrupted", MAX_RETRY_SECONDS)
+
+    async def _listen(self) -> None:
+        listener = await open_connection(self.settings)
+        try:
+            await listener.set_autocommit(True)
+            await listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(EVENTS_CHANNEL)))
+            async for _ in listener.notifies():
+                self.changed, changed = asyncio.Event(), self.changed
+                changed.set()
+        finally:
+            await listener.close()
 
 
 async def run(settings: Settings, projection: Projection, watcher: LogWatcher) -> None:
@@ -314,19 +306,13 @@ async def run(settings: Settings, projection: Projection, watcher: LogWatcher) -
     When the database or the broker goes away, it waits and starts over from its committed
     position: a batch that did not commit is simply done again.
     """
-    delay = 1.0
-    while True:
-        try:
-            await _follow(settings, projection, watcher)
-        except (psycopg.OperationalError, OSError, TimeoutError, NatsError) as error:
-            log.warning(
-                "projection interrupted; retrying",
-                projection=projection.name,
-                error=f"{type(error).__name__}: {error}",
-                retry_in=delay,
-            )
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, MAX_RETRY_SECONDS)
+    await retrying(
+        lambda: _follow(settings, projection, watcher),
+        log,
+        "projection interrupted; retrying",
+        MAX_RETRY_SECONDS,
+        projection=projection.name,
+    )
 
 
 async def _follow(settings: Settings, projection: Projection, watcher: LogWatcher) -> None:
@@ -338,8 +324,7 @@ async def _follow(settings: Settings, projection: Projection, watcher: LogWatche
             changed = watcher.changed  # taken first: an insert during catch-up is not missed
             await catch_up(conn, projection)
             await projection.idle()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), IDLE_RECHECK_SECONDS)
+            await wait_until_set(changed, IDLE_RECHECK_SECONDS)
     finally:
         await projection.close()
         await conn.close()

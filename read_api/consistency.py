@@ -78,7 +78,8 @@ class PositionWatcher:
                 if remaining <= 0:
                     return False
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.changed.wait(), remaining)
+                    async with asyncio.timeout(remaining):
+                        await self.changed.wait()
         return True
 
     async def _connect(self) -> psycopg.AsyncConnection[dict[str, Any]]:

@@ -15,7 +15,6 @@ Two halves, joined by the ``webhook_deliveries`` table:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import time
 from datetime import UTC, datetime, timedelta
@@ -36,6 +35,7 @@ from domain.webhooks.application import Webhooks
 from infra import broker, database
 from infra.logs import configure_logging
 from infra.settings import Settings
+from infra.tasks import retrying, wait_until_set
 from infra.webhooks import backoff, parse_schedule, retry_after_seconds, signed_headers
 from infra.webhooks import subscription_secret as secret_for
 from projections.relay.projector import cloud_event
@@ -73,7 +73,7 @@ class Dispatcher:
         self.schedule = parse_schedule(settings.webhook_retry_schedule)
         self.pool: Pool = database.async_pool(settings, max_size=settings.webhook_workers + 2)
         database.create_schema(settings)  # the dispatcher may be the first process to start
-        self.webhooks = Webhooks(database.event_store_env(settings, pool_size=1))
+        self.webhooks = Webhooks(database.event_store_env(settings))
         self.wake = asyncio.Event()
 
     async def run(self) -> None:
@@ -280,8 +280,7 @@ class Dispatcher:
                 continue
             if not sent:
                 self.wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), IDLE_SECONDS)
+                await wait_until_set(self.wake, IDLE_SECONDS)
 
     async def send_next(self, http: httpx.AsyncClient) -> bool:
         """Sends the most overdue delivery, if one is due; False when none is."""
@@ -370,14 +369,7 @@ class Dispatcher:
 
 async def dispatch(settings: Settings) -> None:
     """Runs the dispatcher until cancelled; when a service goes away, starts over."""
-    delay = 1.0
-    while True:
-        try:
-            await Dispatcher(settings).run()
-        except* (psycopg.OperationalError, OSError, TimeoutError, nats.errors.Error) as errors:
-            log.warning("dispatcher interrupted; retrying", error=str(errors.exceptions[0]))
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+    await retrying(lambda: Dispatcher(settings).run(), log, "dispatcher interrupted; retrying")
 
 
 def serve(settings: Settings) -> None:

@@ -1,0 +1,64 @@
+"""Long-running asyncio tasks: waiting on an event for a while, and starting over after an
+outage, while still stopping when cancelled.
+
+Python 3.11's ``asyncio.wait_for`` can lose a cancellation that arrives as the awaited event is
+set, and nats-py's ``fetch`` answers one with ``TimeoutError``. A loop that retried on such an
+error would then go on for good after being told to stop (a dispatcher ignoring SIGTERM, a
+test's background runner outliving its test). These two helpers keep the cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import psycopg
+from nats.errors import Error as NatsError
+
+# What a lost database or broker raises: wait, then start over.
+OUTAGES = (psycopg.OperationalError, OSError, TimeoutError, NatsError)
+
+
+async def wait_until_set(event: asyncio.Event, seconds: float) -> None:
+    """Returns when ``event`` is set, or after ``seconds``."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+
+
+def raise_if_cancelled() -> None:
+    """Raises CancelledError where the running task was told to stop, whatever it caught."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
+async def retrying(
+    attempt: Callable[[], Awaitable[None]],
+    log: Any,
+    event: str,
+    max_delay: float = 30.0,
+    **context: Any,
+) -> None:
+    """Runs ``attempt`` until it returns or is cancelled. After an outage (also one inside a
+    TaskGroup) it logs ``event`` and runs it again, waiting 1 s, 2 s, 4 s … up to
+    ``max_delay`` in between; an attempt that had run longer than that starts the count over."""
+    delay = 1.0
+    while True:
+        started = time.monotonic()
+        failure: BaseException | None = None
+        try:
+            await attempt()
+        except* OUTAGES as errors:
+            failure = errors.exceptions[0]
+        raise_if_cancelled()
+        if failure is None:
+            return
+        if time.monotonic() - started > max_delay:
+            delay = 1.0
+        log.warning(event, error=f"{type(failure).__name__}: {failure}", retry_in=delay, **context)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, max_delay)

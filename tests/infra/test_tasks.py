@@ -1,0 +1,72 @@
+"""Retrying loops stop when cancelled, even where a library turned the cancellation into an
+outage; and start over after a real one."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import structlog
+
+from infra.tasks import retrying, wait_until_set
+
+log = structlog.get_logger("test")
+
+
+def test_a_cancellation_turned_into_a_timeout_still_stops_the_loop() -> None:
+    attempts = 0
+
+    async def fetch_like_nats() -> None:
+        nonlocal attempts
+        attempts += 1
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            raise TimeoutError from None  # what nats-py's fetch does when cancelled
+
+    async def main() -> None:
+        task = asyncio.create_task(retrying(fetch_like_nats, log, "interrupted"))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, 2)
+
+    asyncio.run(main())
+    assert attempts == 1
+
+
+def test_an_outage_is_retried_and_another_error_is_not() -> None:
+    attempts = 0
+
+    async def flaky() -> None:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise ConnectionRefusedError("the database is away")
+        if attempts == 2:
+            raise ValueError("a bug")
+
+    async def main() -> None:
+        async with asyncio.timeout(5):
+            await retrying(flaky, log, "interrupted")
+
+    with pytest.raises(ValueError, match="a bug"):
+        asyncio.run(main())
+    assert attempts == 2
+
+
+def test_waiting_until_set_returns_at_the_set_or_after_the_time() -> None:
+    async def main() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        event = asyncio.Event()
+        started = loop.time()
+        await wait_until_set(event, 0.1)
+        waited = loop.time() - started
+        loop.call_later(0.01, event.set)
+        started = loop.time()
+        await wait_until_set(event, 10)
+        return waited, loop.time() - started
+
+    timed_out, woken = asyncio.run(main())
+    assert timed_out >= 0.1
+    assert woken < 5
