@@ -8,6 +8,7 @@ request, while reads pay one index lookup when nothing was taken away.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -19,6 +20,7 @@ from domain.identity.session import Session
 from domain.identity.user import User
 from domain.workspaces.api_key import ApiKey
 from domain.workspaces.workspace import Workspace
+from infra.database import EVENT_STORE_LOCK, LOCK_RETRY_SECONDS, TRY_EVENT_STORE_LOCK
 from projections.runtime import EVENTS_TABLE
 
 ACCESS_MODELS = ("workspaces", "users")
@@ -42,7 +44,12 @@ _INDEX = (
 
 
 async def create_index(conn: psycopg.AsyncConnection[Any]) -> bool:
-    """A partial index on the few narrowing events; False while the event table is missing."""
+    """A partial index on the few narrowing events; False while the event table is missing.
+
+    Made concurrently, so that writes go on meanwhile, and under the event store's lock, so
+    that no process making the store waits for it while it waits for that process."""
+    while not await (await conn.execute(TRY_EVENT_STORE_LOCK)).fetchone():
+        await asyncio.sleep(LOCK_RETRY_SECONDS)
     try:
         await conn.execute(
             sql.SQL(
@@ -52,6 +59,8 @@ async def create_index(conn: psycopg.AsyncConnection[Any]) -> bool:
         )
     except psycopg.errors.UndefinedTable:
         return False
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock(%s)", (EVENT_STORE_LOCK,))
     return True
 
 

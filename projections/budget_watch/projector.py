@@ -56,9 +56,9 @@ class BudgetWatch(Projection):
         self.transactions.clear()
         self.budgets.clear()
         if self.budgeting is None:
-            self.budgeting = Budgeting(event_store_env(self.settings, pool_size=1))
+            self.budgeting = Budgeting(event_store_env(self.settings))
         if self.goals is None:
-            self.goals = Goals(event_store_env(self.settings, pool_size=1))
+            self.goals = Goals(event_store_env(self.settings))
 
     @handles(
         Transaction.Recorded,
