@@ -48,9 +48,10 @@ def progress(api: Api, user: User, workspace: str, budget_id: str, position: int
     )
 
 
-def crossings_of(api: Api, user: User, workspace: str, budget_id: str, count: int) -> Any:
+def crossings_of(api: Api, user: User, workspace: str, budget: dict[str, Any], count: int) -> Any:
+    # From the budget's own position on: the workspace is known there (404 before).
     return eventually(
-        lambda: progress(api, user, workspace, budget_id, 0)["crossings"],
+        lambda: progress(api, user, workspace, budget["id"], budget["position"])["crossings"],
         lambda crossings: len(crossings) >= count,
         f"{count} crossings",
     )
@@ -67,9 +68,9 @@ def test_spending_past_80_and_100_percent_records_each_crossing_once(api: Api) -
     third = api.record(
         user, workspace, account, amount="-20.00", category_id=groceries, date="2026-03-15"
     )
-    crossings = crossings_of(api, user, workspace, budget["id"], 2)
+    crossings = crossings_of(api, user, workspace, budget, 2)
     time.sleep(1)  # a second report of the same spending must add nothing
-    crossings = progress(api, user, workspace, budget["id"], 0)["crossings"]
+    crossings = progress(api, user, workspace, budget["id"], budget["position"])["crossings"]
     assert [(c["kind"], c["threshold"]) for c in crossings] == [
         ("THRESHOLD_REACHED", 80),
         ("EXCEEDED", 100),
@@ -88,11 +89,11 @@ def test_spending_past_80_and_100_percent_records_each_crossing_once(api: Api) -
         f"/api/workspaces/{workspace}/transactions/{third['id']}", headers=user.headers
     )
     assert deleted.status_code == 200, deleted.text
-    crossings = crossings_of(api, user, workspace, budget["id"], 3)
+    crossings = crossings_of(api, user, workspace, budget, 3)
     assert crossings[2]["kind"] == "CLEARED"
     assert crossings[2]["threshold"] == 80  # still past 80 %
     api.record(user, workspace, account, amount="-30.00", category_id=groceries)
-    crossings = crossings_of(api, user, workspace, budget["id"], 4)
+    crossings = crossings_of(api, user, workspace, budget, 4)
     assert [c["kind"] for c in crossings] == [
         "THRESHOLD_REACHED",
         "EXCEEDED",
@@ -209,3 +210,46 @@ def test_bad_budgets_are_refused_with_the_field_named(api: Api) -> None:
         f"/api/workspaces/{other}/budgets/{budget['id']}/progress", headers=stranger.headers
     )
     assert hidden.status_code == 404
+
+
+def test_crossings_come_from_imports_recategorizations_and_restores_too(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    budget = groceries_budget(api, user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    dining = str(system_category_id(UUID(workspace), "restaurants"))
+    statement = b"Date,Description,Amount,Category\n2026-03-02,Market,-90.00,Groceries\n"
+    imported = api.commands.post(
+        f"/api/workspaces/{workspace}/imports",
+        files={"file": ("march.csv", statement)},
+        data={"account_id": account},
+        headers=user.headers,
+    )
+    assert imported.status_code == 201, imported.text
+    assert [c["kind"] for c in crossings_of(api, user, workspace, budget, 1)] == [
+        "THRESHOLD_REACHED"
+    ]
+    dinner = api.record(user, workspace, account, amount="-25.00", category_id=dining)
+    moved = api.commands.patch(
+        f"/api/workspaces/{workspace}/transactions/{dinner['id']}",
+        json={"category_id": groceries},
+        headers=user.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    crossings = crossings_of(api, user, workspace, budget, 2)
+    assert crossings[1]["kind"] == "EXCEEDED"  # 115 of 100, by a change of category
+    url = f"/api/workspaces/{workspace}/transactions/{dinner['id']}"
+    assert api.commands.delete(url, headers=user.headers).status_code == 200
+    assert crossings_of(api, user, workspace, budget, 3)[2]["kind"] == "CLEARED"
+    restored = api.commands.post(f"{url}/restore", headers=user.headers)
+    assert restored.status_code == 200, restored.text
+    crossings = crossings_of(api, user, workspace, budget, 4)
+    assert [c["kind"] for c in crossings] == [
+        "THRESHOLD_REACHED",
+        "EXCEEDED",
+        "CLEARED",
+        "EXCEEDED",
+    ]
+    shown = progress(api, user, workspace, budget["id"], restored.json()["position"])
+    assert shown["spent"] == "115.00"

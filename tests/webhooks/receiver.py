@@ -34,7 +34,10 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                length = int(self.headers.get("content-length", 0))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died half-way: no request to answer
+                    return
                 with receiver.lock:
                     receiver.received.append(
                         Received(self.path, dict(self.headers.items()), body, time.monotonic())
