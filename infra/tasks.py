@@ -4,7 +4,7 @@ outage, while still stopping when cancelled.
 Python 3.11's ``asyncio.wait_for`` can lose a cancellation that arrives as the awaited event is
 set, and nats-py's ``fetch`` answers one with ``TimeoutError``. A loop that retried on such an
 error would then go on for good after being told to stop (a dispatcher ignoring SIGTERM, a
-test's background runner outliving its test). These two helpers keep the cancellation.
+test's background runner outliving its test). These helpers keep the cancellation.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import psycopg
@@ -36,6 +36,21 @@ def raise_if_cancelled() -> None:
         raise asyncio.CancelledError
 
 
+async def first_failure(*loops: Coroutine[Any, Any, None]) -> None:
+    """Runs the coroutines (each meant to run for good) until one fails, then cancels the
+    others and raises that failure as it is. Not a TaskGroup: Python 3.11's leaves a cancel
+    request of its own on the calling task after a failure, which would read as a stop."""
+    tasks = [asyncio.create_task(loop) for loop in loops]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 async def retrying(
     attempt: Callable[[], Awaitable[None]],
     log: Any,
@@ -43,20 +58,18 @@ async def retrying(
     max_delay: float = 30.0,
     **context: Any,
 ) -> None:
-    """Runs ``attempt`` until it returns or is cancelled. After an outage (also one inside a
-    TaskGroup) it logs ``event`` and runs it again, waiting 1 s, 2 s, 4 s … up to
-    ``max_delay`` in between; an attempt that had run longer than that starts the count over."""
+    """Runs ``attempt`` until it returns or is cancelled. After an outage it logs ``event``
+    and runs it again, waiting 1 s, 2 s, 4 s … up to ``max_delay`` in between; an attempt
+    that had run longer than that starts the count over."""
     delay = 1.0
     while True:
         started = time.monotonic()
-        failure: BaseException | None = None
         try:
             await attempt()
-        except* OUTAGES as errors:
-            failure = errors.exceptions[0]
-        raise_if_cancelled()
-        if failure is None:
             return
+        except OUTAGES as error:
+            raise_if_cancelled()
+            failure = error
         if time.monotonic() - started > max_delay:
             delay = 1.0
         log.warning(event, error=f"{type(failure).__name__}: {failure}", retry_in=delay, **context)

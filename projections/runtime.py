@@ -266,7 +266,8 @@ async def catch_up(conn: psycopg.AsyncConnection[dict[str, Any]], projection: Pr
 
 async def catch_up_once(settings: Settings, projection: Projection) -> int:
     """Brings the projection up to the head of the log, then returns its position."""
-    create_schema(settings)
+    # Off the loop: it waits for DDL_LOCK, which another runner here may hold.
+    await asyncio.to_thread(create_schema, settings)
     conn = await open_connection(settings)
     try:
         await create_tables(conn, projection)
@@ -316,7 +317,8 @@ async def run(settings: Settings, projection: Projection, watcher: LogWatcher) -
 
 
 async def _follow(settings: Settings, projection: Projection, watcher: LogWatcher) -> None:
-    create_schema(settings)
+    # Off the loop: it waits for DDL_LOCK, which another runner here may hold.
+    await asyncio.to_thread(create_schema, settings)
     conn = await open_connection(settings)
     try:
         await create_tables(conn, projection)

@@ -55,10 +55,12 @@ class BudgetWatch(Projection):
     async def before_batch(self) -> None:
         self.transactions.clear()
         self.budgets.clear()
+        # Made off the loop: making the event store waits for its lock, and the other
+        # runners of this process must go on meanwhile.
         if self.budgeting is None:
-            self.budgeting = Budgeting(event_store_env(self.settings))
+            self.budgeting = await asyncio.to_thread(Budgeting, event_store_env(self.settings))
         if self.goals is None:
-            self.goals = Goals(event_store_env(self.settings))
+            self.goals = await asyncio.to_thread(Goals, event_store_env(self.settings))
 
     @handles(
         Transaction.Recorded,

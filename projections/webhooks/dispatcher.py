@@ -35,7 +35,7 @@ from domain.webhooks.application import Webhooks
 from infra import broker, database
 from infra.logs import configure_logging
 from infra.settings import Settings
-from infra.tasks import retrying, wait_until_set
+from infra.tasks import first_failure, retrying, wait_until_set
 from infra.webhooks import backoff, parse_schedule, retry_after_seconds, signed_headers
 from infra.webhooks import subscription_secret as secret_for
 from projections.relay.projector import cloud_event
@@ -72,24 +72,23 @@ class Dispatcher:
         self.settings = settings
         self.schedule = parse_schedule(settings.webhook_retry_schedule)
         self.pool: Pool = database.async_pool(settings, max_size=settings.webhook_workers + 2)
-        database.create_schema(settings)  # the dispatcher may be the first process to start
-        self.webhooks = Webhooks(database.event_store_env(settings))
         self.wake = asyncio.Event()
 
     async def run(self) -> None:
+        # The dispatcher may be the first process to start. Off the loop: both wait for locks.
+        await asyncio.to_thread(database.create_schema, self.settings)
+        self.webhooks = await asyncio.to_thread(Webhooks, database.event_store_env(self.settings))
         await self.pool.open()
         try:
             async with self.pool.connection() as conn:
                 # The senders read the subscriptions' table, which may not be made yet.
                 await create_read_model_tables(conn, {WebhooksProjection.name: view.TABLES})
                 await view.create_delivery_tables(conn)
-            async with (
-                httpx.AsyncClient(timeout=self.settings.webhook_timeout) as http,
-                asyncio.TaskGroup() as group,
-            ):
-                group.create_task(self.take_events())
-                for _ in range(self.settings.webhook_workers):
-                    group.create_task(self.send_deliveries(http))
+            async with httpx.AsyncClient(timeout=self.settings.webhook_timeout) as http:
+                await first_failure(
+                    self.take_events(),
+                    *(self.send_deliveries(http) for _ in range(self.settings.webhook_workers)),
+                )
         finally:
             await self.pool.close()
             self.webhooks.close()

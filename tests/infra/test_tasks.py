@@ -8,7 +8,7 @@ import asyncio
 import pytest
 import structlog
 
-from infra.tasks import retrying, wait_until_set
+from infra.tasks import first_failure, retrying, wait_until_set
 
 log = structlog.get_logger("test")
 
@@ -70,3 +70,28 @@ def test_waiting_until_set_returns_at_the_set_or_after_the_time() -> None:
     timed_out, woken = asyncio.run(main())
     assert timed_out >= 0.1
     assert woken < 5
+
+
+def test_the_first_failure_of_several_loops_stops_the_others_and_is_raised_alone() -> None:
+    stopped = []
+
+    async def runs_for_good() -> None:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            stopped.append(True)
+            raise
+
+    async def fails() -> None:
+        await asyncio.sleep(0.01)
+        raise ConnectionResetError("the broker went away")
+
+    async def main() -> int:
+        with pytest.raises(ConnectionResetError):
+            await first_failure(runs_for_good(), fails(), runs_for_good())
+        task = asyncio.current_task()
+        assert task is not None
+        return task.cancelling()
+
+    assert asyncio.run(main()) == 0  # nothing left that would read as a stop
+    assert stopped == [True, True]
