@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -26,15 +25,8 @@ from infra.settings import Settings
 # "CREATE ... IF NOT EXISTS" of the same object cannot collide.
 DDL_LOCK = 0x63656E74
 # The event store's own, apart: an application is made synchronously, sometimes on an event
-# loop whose other tasks hold DDL_LOCK, and waiting for that lock there would deadlock. It is
-# asked for again and again rather than waited for: a statement waiting for it would hold a
-# snapshot, and CREATE INDEX CONCURRENTLY on the log (which holds it) waits for older
-# snapshots: a deadlock again.
+# loop whose other tasks hold DDL_LOCK, and waiting for that lock there would deadlock.
 EVENT_STORE_LOCK = DDL_LOCK + 1
-TRY_EVENT_STORE_LOCK = sql.SQL(
-    "SELECT 1 AS taken WHERE pg_try_advisory_lock({})"  # for the session
-).format(EVENT_STORE_LOCK)
-LOCK_RETRY_SECONDS = 0.05
 # Connections to the event store a process keeps open, and at most has: one pool serves all
 # of its applications (the command API runs seven).
 EVENT_STORE_POOL = (2, 10)
@@ -119,8 +111,7 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         kwargs = self.datastore.pool.kwargs
         assert isinstance(kwargs, dict)  # the library passes them as a dict
         with psycopg.connect(**kwargs, autocommit=True) as conn:
-            while not conn.execute(TRY_EVENT_STORE_LOCK).fetchone():
-                time.sleep(LOCK_RETRY_SECONDS)
+            conn.execute("SELECT pg_advisory_lock(%s)", (EVENT_STORE_LOCK,))  # for the session
             super().create_table()
 
     def _insert_stored_events(

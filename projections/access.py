@@ -8,7 +8,6 @@ request, while reads pay one index lookup when nothing was taken away.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from typing import Any
 
@@ -20,7 +19,7 @@ from domain.identity.session import Session
 from domain.identity.user import User
 from domain.workspaces.api_key import ApiKey
 from domain.workspaces.workspace import Workspace
-from infra.database import EVENT_STORE_LOCK, LOCK_RETRY_SECONDS, TRY_EVENT_STORE_LOCK
+from infra.database import EVENT_STORE_LOCK
 from projections.runtime import EVENTS_TABLE
 
 ACCESS_MODELS = ("workspaces", "users")
@@ -46,15 +45,17 @@ _INDEX = (
 async def create_index(conn: psycopg.AsyncConnection[Any]) -> bool:
     """A partial index on the few narrowing events; False while the event table is missing.
 
-    Made concurrently, so that writes go on meanwhile, and under the event store's lock, so
-    that no process making the store waits for it while it waits for that process."""
-    while not await (await conn.execute(TRY_EVENT_STORE_LOCK)).fetchone():
-        await asyncio.sleep(LOCK_RETRY_SECONDS)
+    Made once, plainly, under the event store's lock (two read APIs starting together would
+    clash). Not CONCURRENTLY: that holds a lock every write of the log waits for, for as long
+    as it waits for every older transaction in the whole database to end."""
+    found = await (await conn.execute("SELECT to_regclass(%s) AS oid", (_INDEX,))).fetchone()
+    if found and found["oid"]:
+        return True
+    await conn.execute("SELECT pg_advisory_lock(%s)", (EVENT_STORE_LOCK,))
     try:
         await conn.execute(
             sql.SQL(
-                "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} (notification_id)"
-                " WHERE topic IN ({})"
+                "CREATE INDEX IF NOT EXISTS {} ON {} (notification_id) WHERE topic IN ({})"
             ).format(sql.Identifier(_INDEX), sql.Identifier(EVENTS_TABLE), _TOPICS)
         )
     except psycopg.errors.UndefinedTable:

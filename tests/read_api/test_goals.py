@@ -74,7 +74,7 @@ def test_a_goal_linked_to_an_account_completes_when_its_balance_gets_there(api: 
     assert refused.status_code == 422  # it follows the account
     api.record(user, workspace, savings, amount="700.00", date=date.today().isoformat())
     listed = eventually(
-        lambda: api.read(user, f"/api/workspaces/{workspace}/goals")["data"],
+        lambda: api.read(user, f"/api/workspaces/{workspace}/goals", goal["position"])["data"],
         lambda goals: bool(goals) and goals[0]["completed_at"] is not None,
         "the goal completed",
     )
