@@ -70,10 +70,25 @@ class Identity(CentsourceApplication):
         self, email: str, name: str, password: str, correlation_id: str
     ) -> tuple[User, int]:
         self._check_email_free(email)
-        user = User.sign_up(email, name, self.hasher.hash(password), correlation_id)
+        password_hash = self.hasher.hash(password)
+        first = self.find(Installation, INSTALLATION_ID) is None
+        try:
+            return self._sign_up(email, name, password_hash, correlation_id, first)
+        except ConflictError:
+            if not first:
+                raise
+        # Another first sign-up founded the installation meanwhile: this one is a user like
+        # any later one (when its email is still free), not a second first ADMIN.
+        self._check_email_free(email)
+        return self._sign_up(email, name, password_hash, correlation_id, first=False)
+
+    def _sign_up(
+        self, email: str, name: str, password_hash: str, correlation_id: str, first: bool
+    ) -> tuple[User, int]:
+        user = User.sign_up(email, name, password_hash, correlation_id)
         by = user.actor(correlation_id)
         changed: list[Aggregate] = [user, EmailAddress.claim(email, user.id, by)]
-        if self.find(Installation, INSTALLATION_ID) is None:
+        if first:
             user.change_system_role(SystemRole.ADMIN, by)
             changed.append(Installation.found(user, correlation_id))
         return user, self.save_all(*changed)
