@@ -83,8 +83,9 @@ def load_demo(command_url: str, read_url: str) -> None:
         )
         if signup.status_code not in (201, 409):
             signup.raise_for_status()
-        tokens = client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD}).json()
-        client.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+        login = client.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})
+        login.raise_for_status()
+        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
 
         def post(path: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
             idempotency_key = "demo-" + hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -111,7 +111,13 @@ def up(settings: Settings, demo: bool = False) -> None:
                     announced = True
                     log.info("centsource is up", command_api=command_url, read_api=read_url)
                     if demo:
-                        load_demo(command_url, read_url)
+                        try:
+                            load_demo(command_url, read_url)
+                        except httpx.HTTPError as error:  # the stack serves on without it
+                            log.warning(
+                                "demo not loaded; `centsource demo` tries again",
+                                error=f"{type(error).__name__}: {error}",
+                            )
         finally:
             for child in children:
                 child.stop()
