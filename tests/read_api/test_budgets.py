@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain.ledger.categories import system_category_id
 from tests.api import Api, User
+from tests.command_api.test_imports import import_file
 
 
 def eventually(read: Callable[[], Any], done: Callable[[Any], bool], what: str) -> Any:
@@ -220,12 +221,7 @@ def test_crossings_come_from_imports_recategorizations_and_restores_too(api: Api
     groceries = str(system_category_id(UUID(workspace), "groceries"))
     dining = str(system_category_id(UUID(workspace), "restaurants"))
     statement = b"Date,Description,Amount,Category\n2026-03-02,Market,-90.00,Groceries\n"
-    imported = api.commands.post(
-        f"/api/workspaces/{workspace}/imports",
-        files={"file": ("march.csv", statement)},
-        data={"account_id": account},
-        headers=user.headers,
-    )
+    imported = import_file(api, user, workspace, account, "march.csv", statement)
     assert imported.status_code == 201, imported.text
     assert [c["kind"] for c in crossings_of(api, user, workspace, budget, 1)] == [
         "THRESHOLD_REACHED"
