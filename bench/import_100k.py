@@ -12,16 +12,13 @@ import asyncio
 import random
 import resource
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from uuid import uuid4
 
-import msgspec
 import psycopg
-from psycopg import sql
+from services import services_and_schema
 
 from command_api.spreadsheets import read_statement
 from domain.base import Actor
@@ -29,8 +26,6 @@ from domain.ledger.account import AccountType
 from domain.ledger.application import Ledger
 from domain.workspaces.application import Workspaces
 from infra import database
-from infra.embedded import EmbeddedServices
-from infra.logs import configure_logging
 from infra.settings import Settings
 from projections import registry, runtime
 
@@ -58,24 +53,8 @@ def statement(rows: int) -> bytes:
 
 def main() -> None:
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    configure_logging("warning")
-    base = Settings.from_env()
-    with tempfile.TemporaryDirectory(prefix="centsource-bench-") as data_dir:
-        services = EmbeddedServices(Path(data_dir))
-        settings = msgspec.structs.replace(
-            services.complete(base), database_schema=f"bench_{uuid4().hex[:8]}"
-        )
-        database.create_schema(settings)
-        try:
-            run(settings, rows)
-        finally:
-            with psycopg.connect(settings.database, autocommit=True) as conn:
-                conn.execute(
-                    sql.SQL("DROP SCHEMA {} CASCADE").format(
-                        sql.Identifier(settings.database_schema)
-                    )
-                )
-            services.stop()
+    with services_and_schema() as settings:
+        run(settings, rows)
 
 
 def run(settings: Settings, rows: int) -> None:

@@ -11,19 +11,16 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import httpx
 import msgspec
-import psycopg
-from psycopg import sql
+from services import services_and_schema
 
 from domain.base import Actor, build_mapper
 from domain.ledger.account import AccountType
@@ -31,8 +28,7 @@ from domain.ledger.application import Ledger
 from domain.ledger.transaction import Transaction, TransactionDetails
 from domain.workspaces.application import Workspaces
 from infra import database
-from infra.embedded import EmbeddedServices, free_port
-from infra.logs import configure_logging
+from infra.embedded import free_port
 from infra.settings import Settings
 from infra.supervisor import wait_healthy
 from projections import registry, runtime
@@ -202,7 +198,11 @@ async def load_for(
 def bench_http(settings: Settings) -> None:
     command_port, read_port, bare_port = free_port(), free_port(), free_port()
     bench = msgspec.structs.replace(
-        settings, command_port=command_port, read_port=read_port, log_level="warning"
+        settings,
+        command_port=command_port,
+        read_port=read_port,
+        log_level="warning",
+        rate_limits="off",  # one client sends thousands of writes: the limits would measure
     )
     env = {**os.environ, **bench.as_env()}
     processes = [
@@ -263,7 +263,7 @@ def bench_http(settings: Settings) -> None:
                 f"p99 {quantiles[98] * 1000:.1f} ms",
             )
 
-        for name in ("workspaces", "dashboard"):
+        for name in ("workspaces", "users", "ledger", "dashboard"):  # what the read waits for
             asyncio.run(runtime.catch_up_once(settings, registry.select(settings, [name])[0]))
         dashboard = f"/api/workspaces/{workspace}/dashboard?month=2026-03"
         cached = asyncio.run(load_for(READ_SECONDS, READ_CLIENTS, read_url, dashboard, auth))
@@ -279,32 +279,12 @@ def bench_http(settings: Settings) -> None:
 
 
 def main() -> None:
-    configure_logging("warning")
-    base = Settings.from_env()
-    with tempfile.TemporaryDirectory(prefix="centsource-bench-") as data_dir:
-        services = EmbeddedServices(Path(data_dir))
-        try:
-            settings = msgspec.structs.replace(
-                services.complete(base),
-                database_schema=f"bench_{uuid4().hex[:8]}",
-                secret_key=base.secret_key or "bench-secret-key-long-enough-for-hs256-signing",
-            )
-            database.create_schema(settings)
-            print(f"centsource bench ({os.cpu_count()} cores), schema {settings.database_schema}")
-            try:
-                bench_transcoding()
-                bench_store(settings)
-                bench_catch_up(settings)
-                bench_http(settings)
-            finally:
-                with psycopg.connect(settings.database, autocommit=True) as conn:
-                    conn.execute(
-                        sql.SQL("DROP SCHEMA {} CASCADE").format(
-                            sql.Identifier(settings.database_schema)
-                        )
-                    )
-        finally:
-            services.stop()
+    with services_and_schema() as settings:
+        print(f"centsource bench ({os.cpu_count()} cores), schema {settings.database_schema}")
+        bench_transcoding()
+        bench_store(settings)
+        bench_catch_up(settings)
+        bench_http(settings)
 
 
 if __name__ == "__main__":

@@ -11,20 +11,17 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import tempfile
 import threading
 import time
 from collections.abc import Coroutine
 from datetime import date
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
-import psycopg
-from psycopg import sql
+from services import services_and_schema
 
 from domain.base import Actor
 from domain.ledger.account import AccountType
@@ -32,8 +29,6 @@ from domain.ledger.application import Ledger
 from domain.ledger.transaction import Transaction, TransactionDetails
 from domain.webhooks.application import Webhooks
 from infra import database
-from infra.embedded import EmbeddedServices
-from infra.logs import configure_logging
 from infra.settings import Settings
 from projections import registry
 from projections.webhooks.dispatcher import dispatch
@@ -119,29 +114,9 @@ def bench(settings: Settings) -> None:
 
 
 def main() -> None:
-    configure_logging("warning")
-    base = Settings.from_env()
-    with tempfile.TemporaryDirectory(prefix="centsource-bench-") as data_dir:
-        services = EmbeddedServices(Path(data_dir))
-        try:
-            settings = msgspec.structs.replace(
-                services.complete(base),
-                database_schema=f"bench_{uuid4().hex[:8]}",
-                secret_key=base.secret_key or "bench-secret-key-long-enough-for-hs256-signing",
-            )
-            database.create_schema(settings)
-            print(f"centsource webhooks bench ({os.cpu_count()} cores)")
-            try:
-                bench(settings)
-            finally:
-                with psycopg.connect(settings.database, autocommit=True) as conn:
-                    conn.execute(
-                        sql.SQL("DROP SCHEMA {} CASCADE").format(
-                            sql.Identifier(settings.database_schema)
-                        )
-                    )
-        finally:
-            services.stop()
+    with services_and_schema() as settings:
+        print(f"centsource webhooks bench ({os.cpu_count()} cores)")
+        bench(settings)
 
 
 if __name__ == "__main__":
