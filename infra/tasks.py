@@ -1,5 +1,5 @@
-"""Long-running asyncio tasks: waiting on an event for a while, and starting over after an
-outage, while still stopping when cancelled.
+"""Long-running asyncio tasks: waiting on an event for a while, running loops side by side,
+and starting over after an outage, while still stopping when cancelled.
 
 Python 3.11's ``asyncio.wait_for`` can lose a cancellation that arrives as the awaited event is
 set, and nats-py's ``fetch`` answers one with ``TimeoutError``. A loop that retried on such an
