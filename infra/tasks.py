@@ -58,18 +58,20 @@ async def retrying(
     max_delay: float = 30.0,
     **context: Any,
 ) -> None:
-    """Runs ``attempt`` until it returns or is cancelled. After an outage it logs ``event``
-    and runs it again, waiting 1 s, 2 s, 4 s … up to ``max_delay`` in between; an attempt
-    that had run longer than that starts the count over."""
+    """Runs ``attempt`` for good, until cancelled: when it returns, again at once. After an
+    outage it logs ``event`` and runs it again, waiting 1 s, 2 s, 4 s … up to ``max_delay``
+    in between; an attempt that had run longer than that starts the count over."""
     delay = 1.0
     while True:
         started = time.monotonic()
+        failure: BaseException | None = None
         try:
             await attempt()
-            return
         except OUTAGES as error:
-            raise_if_cancelled()
             failure = error
+        raise_if_cancelled()
+        if failure is None:
+            continue
         if time.monotonic() - started > max_delay:
             delay = 1.0
         log.warning(event, error=f"{type(failure).__name__}: {failure}", retry_in=delay, **context)
