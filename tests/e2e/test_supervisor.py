@@ -30,6 +30,15 @@ def _child(parent: psutil.Process, name: str) -> psutil.Process | None:
     return None
 
 
+def _restart_delays(log: Path) -> list[float]:
+    """The pauses `up` logged before restarting the command API, in order."""
+    return [
+        line["restart_in"]
+        for line in map(msgspec.json.decode, log.read_text().splitlines())
+        if isinstance(line, dict) and line.get("process") == "command-api"
+    ]
+
+
 @pytest.fixture
 def supervisor(own_schema: Settings) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
     command_port, read_port = free_port(), free_port()
@@ -116,18 +125,16 @@ def test_a_process_that_keeps_dying_is_restarted_ever_more_slowly(
             [sys.executable, "-m", "infra.cli", "up"], env=env, stdout=output, stderr=output
         )
     try:
-        time.sleep(12)  # each failed start takes ~2.5 s, then a growing pause
+        deadline = time.monotonic() + 90
+        while len(_restart_delays(log)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.3)  # each failed start takes seconds, then a growing pause
         blocker.close()
         wait_healthy(f"http://127.0.0.1:{command_port}/health", timeout=60)
     finally:
         blocker.close()
         up.send_signal(signal.SIGTERM)
         up.wait(30)
-    delays = [
-        line["restart_in"]
-        for line in map(msgspec.json.decode, log.read_text().splitlines())
-        if isinstance(line, dict) and line.get("process") == "command-api"
-    ]
+    delays = _restart_delays(log)
     assert len(delays) >= 2, delays
     assert delays == sorted(delays), delays
     assert delays[-1] > delays[0], delays
