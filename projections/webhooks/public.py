@@ -24,6 +24,8 @@ PUBLIC_TYPES = {
     "AccountValued": "account.balance_updated",
     "WorkspaceMemberInvited": "member.invited",
 }
+# Fields of the event log that stay inside: an invitation's token hash checks a credential.
+PRIVATE_FIELDS = frozenset({"token_hash"})
 
 
 def public_type(cloud_event: dict[str, Any]) -> str | None:
@@ -32,7 +34,7 @@ def public_type(cloud_event: dict[str, Any]) -> str | None:
 
 def payload(cloud_event: dict[str, Any], kind: str) -> dict[str, Any]:
     """``{type, timestamp, data}``: data is the event's own fields, with the id of what it is
-    about (``id``), its workspace and the event's id and position."""
+    about (``id``), its workspace and the event's id and position; no private field."""
     return {
         "type": kind,
         "timestamp": cloud_event["time"],
@@ -41,6 +43,6 @@ def payload(cloud_event: dict[str, Any], kind: str) -> dict[str, Any]:
             "workspace_id": cloud_event["workspaceid"],
             "event_id": cloud_event["id"],
             "position": cloud_event["position"],
-            **cloud_event["data"],
+            **{k: v for k, v in cloud_event["data"].items() if k not in PRIVATE_FIELDS},
         },
     }
