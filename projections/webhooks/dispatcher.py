@@ -43,7 +43,6 @@ from projections.runtime import (
     EVENTS_TABLE,
     create_read_model_tables,
     domain_event,
-    event_type,
     wait_for_projections,
 )
 from projections.webhooks import view
@@ -262,8 +261,8 @@ class Dispatcher:
                     if str(event.workspace_id) != envelope["workspaceid"]:
                         continue
                     replayed = msgspec.json.decode(cloud_event(event, row["notification_id"]))
-                    kind = PUBLIC_TYPES[event_type(event)]
-                    if wanted and kind not in wanted:
+                    kind = public_type(replayed)
+                    if kind is None or (wanted and kind not in wanted):
                         continue
                     await self._add(conn, subscription_id, replayed, kind, again=True)
 

@@ -29,7 +29,12 @@ PRIVATE_FIELDS = frozenset({"token_hash"})
 
 
 def public_type(cloud_event: dict[str, Any]) -> str | None:
-    return PUBLIC_TYPES.get(str(cloud_event.get("type", "")).removeprefix("centsource."))
+    """None for an event that does not go out: not public, or an alert whose rule did not
+    name the WEBHOOK channel."""
+    kind = PUBLIC_TYPES.get(str(cloud_event.get("type", "")).removeprefix("centsource."))
+    if kind == "alert.triggered" and "WEBHOOK" not in cloud_event["data"]["channels"]:
+        return None
+    return kind
 
 
 def payload(cloud_event: dict[str, Any], kind: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Fixtures: a webhook receiver, and the dispatcher running in the test process."""
+"""Fixtures: a webhook receiver, the dispatcher running in the test process, and a whole
+installation of a test's own that mails through a real SMTP server."""
 
 from __future__ import annotations
 
@@ -9,9 +10,17 @@ from collections.abc import Iterator
 
 import msgspec
 import pytest
+from aiosmtpd.controller import Controller
+from litestar.testing import TestClient
 
+from command_api.app import create_app as create_command_app
+from infra.embedded import free_port
 from infra.settings import Settings
 from projections.webhooks.dispatcher import dispatch
+from read_api.app import create_app as create_read_app
+from tests.api import Api
+from tests.command_api.test_rate_limits_and_mail import Inbox
+from tests.conftest import ALL_PROJECTIONS, BackgroundProjector
 from tests.webhooks.receiver import Receiver
 
 FAST_RETRIES = "0.2,0.2,0.2,0.2,0.2"
@@ -60,3 +69,29 @@ def dispatcher(fast_settings: Settings, projector: object) -> Iterator[Backgroun
     background = BackgroundDispatcher(fast_settings)
     yield background
     background.stop()
+
+
+@pytest.fixture
+def stack(own_schema: Settings) -> Iterator[tuple[Api, Settings, Inbox]]:
+    """A whole installation of the test's own, mailing through a real SMTP server."""
+    inbox = Inbox()
+    port = free_port()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    settings = msgspec.structs.replace(
+        own_schema,
+        smtp_url=f"smtp://127.0.0.1:{port}",
+        webhook_retry_schedule=FAST_RETRIES,
+    )
+    projector = BackgroundProjector(settings, ALL_PROJECTIONS)
+    dispatcher = BackgroundDispatcher(settings)
+    try:
+        with (
+            TestClient(create_command_app(settings)) as commands,
+            TestClient(create_read_app(settings)) as reads,
+        ):
+            yield Api(commands, reads), settings, inbox
+    finally:
+        dispatcher.stop()
+        projector.stop()
+        smtp.stop()

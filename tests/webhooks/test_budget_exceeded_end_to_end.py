@@ -6,54 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
-import msgspec
-import pytest
-from aiosmtpd.controller import Controller
-from litestar.testing import TestClient
-
-from command_api.app import create_app as create_command_app
 from domain.ledger.categories import system_category_id
-from infra.embedded import free_port
 from infra.settings import Settings
 from projections import registry, runtime
-from read_api.app import create_app as create_read_app
 from tests.api import Api
 from tests.command_api.test_rate_limits_and_mail import Inbox
-from tests.conftest import ALL_PROJECTIONS, BackgroundProjector
 from tests.projections.processes import query
-from tests.webhooks.conftest import FAST_RETRIES, BackgroundDispatcher
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_deliveries import eventually, subscribe, verified
-
-
-@pytest.fixture
-def stack(own_schema: Settings) -> Iterator[tuple[Api, Settings, Inbox]]:
-    """A whole installation of the test's own, mailing through a real SMTP server."""
-    inbox = Inbox()
-    port = free_port()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
-    smtp.start()
-    settings = msgspec.structs.replace(
-        own_schema,
-        smtp_url=f"smtp://127.0.0.1:{port}",
-        webhook_retry_schedule=FAST_RETRIES,
-    )
-    projector = BackgroundProjector(settings, ALL_PROJECTIONS)
-    dispatcher = BackgroundDispatcher(settings)
-    try:
-        with (
-            TestClient(create_command_app(settings)) as commands,
-            TestClient(create_read_app(settings)) as reads,
-        ):
-            yield Api(commands, reads), settings, inbox
-    finally:
-        dispatcher.stop()
-        projector.stop()
-        smtp.stop()
 
 
 def crossings_in_store(settings: Settings) -> list[str]:

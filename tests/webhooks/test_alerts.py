@@ -1,0 +1,117 @@
+"""Alert rules: an amount on some of a budget's categories, told in the app, by webhook and in a
+daily digest mail; a rule that names no WEBHOOK channel sends none."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from uuid import UUID
+
+from domain.ledger.categories import system_category_id
+from infra.settings import Settings
+from tests.api import Api, User
+from tests.command_api.test_rate_limits_and_mail import Inbox
+from tests.projections.processes import query
+from tests.webhooks.receiver import Receiver
+from tests.webhooks.test_deliveries import eventually, subscribe, verified
+
+
+def alert_rule(api: Api, user: User, workspace: str, **fields: Any) -> dict[str, Any]:
+    response = api.commands.post(
+        f"/api/workspaces/{workspace}/alert-rules", json=fields, headers=user.headers
+    )
+    assert response.status_code == 201, response.text
+    rule: dict[str, Any] = response.json()
+    return rule
+
+
+def test_an_amount_on_one_category_alerts_in_the_app_by_webhook_and_in_a_daily_digest(
+    stack: tuple[Api, Settings, Inbox], receiver: Receiver
+) -> None:
+    api, settings, mail = stack
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    dining = str(system_category_id(UUID(workspace), "restaurants"))
+    subscription = subscribe(api, user, workspace, receiver.url("/alerts"), "alert.triggered")
+    budget = api.commands.post(
+        f"/api/workspaces/{workspace}/budgets",
+        json={
+            "name": "Food",
+            "amount": "500.00",
+            "period": "2026-03",
+            "category_ids": [groceries, dining],
+        },
+        headers=user.headers,
+    ).json()
+    alert_rule(
+        api,
+        user,
+        workspace,
+        budget_id=budget["id"],
+        threshold_type="ABSOLUTE",
+        threshold="50",
+        category_ids=[dining],
+        channels=["IN_APP", "WEBHOOK", "EMAIL"],
+        frequency="DAILY",
+        message="Eating out adds up",
+    )
+    for amount, category in (("-100.00", groceries), ("-30.00", dining), ("-25.00", dining)):
+        api.record(user, workspace, account, amount=amount, category_id=category)
+
+    [hook] = eventually(lambda: receiver.at("/alerts"), "the alert's webhook")
+    payload = verified(subscription["secret"], hook)
+    assert payload["type"] == "alert.triggered"
+    assert payload["data"]["spent"] == "55.00"  # restaurants only: groceries are not counted
+    assert payload["data"]["budget_id"] == budget["id"]
+    [note] = eventually(
+        lambda: api.read(user, "/api/notifications", unread=True)["data"], "the notification"
+    )
+    assert note["kind"] == "ALERT"
+    assert "Eating out adds up" in str(note)
+
+    # DAILY: no mail at once, a line kept for the end of the day's digest.
+    lines = eventually(
+        lambda: query(settings, "SELECT recipient, line FROM notifier_digests"), "a digest line"
+    )
+    assert lines == [(user.email, lines[0][1])]
+    assert "Food: 55.00 of 50" in lines[0][1]
+    assert mail.messages == []
+    # The day is over: the digest goes out once, in one mail.
+    rewound = "UPDATE notifier_digests SET due_at = now() - interval '1 minute' RETURNING 1"
+    assert query(settings, rewound) == [(1,)]
+    [digest] = eventually(lambda: mail.messages, "the digest", timeout=30)
+    assert "your alerts digest" in digest
+    assert user.email in digest
+    assert "Eating out adds up" in digest
+    assert query(settings, "SELECT count(*) FROM notifier_digests") == [(0,)]
+    time.sleep(1)  # nothing more may come
+    assert len(mail.messages) == 1
+    assert len(receiver.at("/alerts")) == 1
+
+
+def test_a_rule_without_the_webhook_channel_sends_no_webhook(
+    api: Api, receiver: Receiver, dispatcher: object
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    everything = subscribe(api, user, workspace, receiver.url("/all"))  # every public type
+    api.commands.post(
+        f"/api/workspaces/{workspace}/budgets",
+        json={"name": "Food", "amount": "100", "period": "2026-03", "category_ids": [groceries]},
+        headers=user.headers,
+    )
+    alert_rule(api, user, workspace, threshold="50", channels=["IN_APP"])
+    recorded = api.record(user, workspace, account, amount="-60.00", category_id=groceries)
+    eventually(
+        lambda: api.read(user, "/api/notifications", recorded["position"])["data"],
+        "the alert in the app",
+    )
+    eventually(lambda: receiver.at("/all"), "the transaction's webhook")
+    time.sleep(1.5)  # an alert.triggered would come by now
+    kinds = [verified(everything["secret"], r)["type"] for r in receiver.at("/all")]
+    assert "alert.triggered" not in kinds
+    assert kinds == ["transaction.created"]
