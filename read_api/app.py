@@ -124,6 +124,7 @@ def create_app(settings: Settings) -> Litestar:
             webhooks.list_deliveries,
             notifications.list_notifications,
             goals.list_goals,
+            goals.get_goal,
             goals.goal_progress,
         ],
         middleware=[rate_limits.rate_limit_middleware(rate_limit_tier)],

@@ -76,7 +76,9 @@ async def amount_on(conn: Conn, goal: GoalView, day: date) -> Decimal:
     if goal.account_id is not None:
         found = await ledger.balance_history(conn, goal.workspace_id, goal.account_id, [day])
         balance = Decimal(found[1][0].balance) if found else Decimal(0)
-        return max(Decimal(0), target - abs(balance)) if goal.type == "DEBT_PAYOFF" else balance
+        if goal.type == "DEBT_PAYOFF":  # what is paid of the debt: an overpaid one is paid
+            return max(Decimal(0), target - max(Decimal(0), -balance))
+        return balance
     if goal.type == "NET_WORTH":
         [point] = await ledger.net_worth(conn, goal.workspace_id, goal.currency, [day])
         return Decimal(point.net_worth)

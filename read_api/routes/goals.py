@@ -12,7 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 
 from projections.goals import view
-from projections.goals.model import GoalList, GoalProgress
+from projections.goals.model import GoalList, GoalProgress, GoalView
 from read_api.access import read_access
 
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
@@ -24,6 +24,18 @@ async def list_goals(request: Request[Any, Any, State], workspace_id: FromPath[U
     await read_access(request, workspace_id, "goals")
     async with request.app.state.pool.connection() as conn:
         return GoalList(data=await view.list_goals(conn, workspace_id))
+
+
+@get(f"{WORKSPACE}/goals/{{goal_id:uuid}}")
+async def get_goal(
+    request: Request[Any, Any, State], workspace_id: FromPath[UUID], goal_id: FromPath[UUID]
+) -> GoalView:
+    await read_access(request, workspace_id, "goals")
+    async with request.app.state.pool.connection() as conn:
+        goal = await view.get_goal(conn, workspace_id, goal_id)
+    if goal is None:
+        raise NotFoundException("no such goal")
+    return goal
 
 
 @get(f"{WORKSPACE}/goals/{{goal_id:uuid}}/progress")

@@ -82,3 +82,80 @@ def test_a_goal_linked_to_an_account_completes_when_its_balance_gets_there(api: 
     progress = api.read(user, f"/api/workspaces/{workspace}/goals/{goal['id']}/progress")
     assert progress["current_amount"] == "1100.00"
     assert progress["status"] == "COMPLETED"
+
+
+def test_a_debt_payoff_goal_counts_what_is_paid_and_an_overpaid_debt_is_paid(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    opened = api.commands.post(
+        f"/api/workspaces/{workspace}/accounts",
+        json={"name": "Car loan", "type": "LOAN", "currency": "EUR", "opening_balance": "-2000"},
+        headers=user.headers,
+    )
+    assert opened.status_code == 201, opened.text
+    loan = opened.json()["id"]
+    created = api.commands.post(
+        f"/api/workspaces/{workspace}/goals",
+        json={
+            "name": "Car paid off",
+            "type": "DEBT_PAYOFF",
+            "target_amount": "2000",
+            "account_id": loan,
+        },
+        headers=user.headers,
+    )
+    assert created.status_code == 201, created.text
+    base = f"/api/workspaces/{workspace}/goals/{created.json()['id']}"
+    paid = api.record(user, workspace, loan, amount="1500.00", description="Payment")
+    shown = api.read(user, f"{base}/progress", paid["position"])
+    assert shown["current_amount"] == "1500.00"  # 500 still owed
+    assert shown["remaining"] == "500.00"
+    assert shown["percent"] == 75.0
+    assert api.read(user, base)["completed_at"] is None
+    api.record(user, workspace, loan, amount="600.00", description="Last payment, and some")
+    goal = eventually(
+        lambda: api.read(user, base), lambda g: g["completed_at"] is not None, "the debt paid"
+    )
+    assert goal["type"] == "DEBT_PAYOFF"
+    progress = api.read(user, f"{base}/progress")
+    assert progress["current_amount"] == "2000.00"  # 100 overpaid: paid, not 1900
+    assert progress["status"] == "COMPLETED"
+    stranger = api.user("Eve")
+    elsewhere = api.workspace(stranger)
+    hidden = api.reads.get(
+        f"/api/workspaces/{elsewhere}/goals/{goal['id']}", headers=stranger.headers
+    )
+    assert hidden.status_code == 404
+
+
+def test_a_net_worth_goal_follows_every_account(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    checking = api.account(user, workspace, opening_balance="1000.00")
+    card = api.commands.post(
+        f"/api/workspaces/{workspace}/accounts",
+        json={"name": "Card", "type": "CREDIT_CARD", "currency": "EUR", "opening_balance": "-300"},
+        headers=user.headers,
+    )
+    assert card.status_code == 201, card.text
+    created = api.commands.post(
+        f"/api/workspaces/{workspace}/goals",
+        json={"name": "Worth 1500", "type": "NET_WORTH", "target_amount": "1500"},
+        headers=user.headers,
+    )
+    assert created.status_code == 201, created.text
+    base = f"/api/workspaces/{workspace}/goals/{created.json()['id']}"
+    shown = api.read(user, f"{base}/progress", created.json()["position"])
+    assert shown["current_amount"] == "700.00"  # 1000 less the 300 owed on the card
+    api.record(user, workspace, checking, amount="800.00", description="Salary")
+    goal = eventually(
+        lambda: api.read(user, base), lambda g: g["completed_at"] is not None, "the goal met"
+    )
+    assert api.read(user, f"{base}/progress")["current_amount"] == "1500.00"
+    notes = eventually(
+        lambda: api.read(user, "/api/notifications", workspace_id=workspace)["data"],
+        bool,
+        "the goal's notification",
+    )
+    assert [n["kind"] for n in notes] == ["GOAL_COMPLETED"]
+    assert goal["name"] == "Worth 1500"
