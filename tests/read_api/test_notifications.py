@@ -1,0 +1,73 @@
+"""Notifications: each member's own; large and unusual expenses; read, read all, dismiss."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from domain.ledger.categories import system_category_id
+from tests.api import Api
+
+
+def test_a_member_sees_only_their_own_notifications(api: Api) -> None:
+    owner = api.user()
+    workspace = api.workspace(owner)
+    account = api.account(owner, workspace)
+    stranger = api.user("Eve")
+    big = api.record(owner, workspace, account, amount="-2500.00", description="New laptop")
+    mine = api.read(owner, "/api/notifications", big["position"], workspace_id=workspace)
+    assert [n["kind"] for n in mine["data"]] == ["LARGE_TRANSACTION"]
+    theirs = api.read(stranger, "/api/notifications", big["position"])
+    assert theirs["data"] == []
+    dismissed = api.commands.post(
+        "/api/notifications/dismiss",
+        json={"notification_ids": [mine["data"][0]["id"]]},
+        headers=stranger.headers,
+    )
+    assert dismissed.status_code == 200  # another's id changes nothing
+    still = api.read(owner, "/api/notifications", dismissed.json()["position"])
+    assert len(still["data"]) == 1
+
+
+def test_an_expense_far_above_its_category_is_unusual(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    coffee = str(system_category_id(UUID(workspace), "coffee_shops"))
+    for amount in ("-4.00", "-4.50", "-3.80", "-4.20", "-4.10"):
+        api.record(user, workspace, account, amount=amount, category_id=coffee)
+    odd = api.record(user, workspace, account, amount="-45.00", category_id=coffee)
+    shown: Any = api.read(user, "/api/notifications", odd["position"])
+    assert [n["kind"] for n in shown["data"]] == ["UNUSUAL_TRANSACTION"]
+    assert shown["data"][0]["data"]["transaction_id"] == odd["id"]
+
+
+def test_read_all_leaves_later_ones_unread_and_a_dismissed_one_is_gone(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    for description in ("Sofa", "Fridge"):
+        big = api.record(user, workspace, account, amount="-1500.00", description=description)
+    shown = api.read(user, "/api/notifications", big["position"])
+    assert shown["unread"] == 2
+    read = api.commands.post("/api/notifications/read-all", headers=user.headers)
+    assert read.status_code == 200, read.text
+    later = api.record(user, workspace, account, amount="-1200.00", description="Oven")
+    shown = api.read(user, "/api/notifications", later["position"])
+    assert shown["unread"] == 1
+    assert [n["read_at"] is None for n in shown["data"]] == [True, False, False]  # newest first
+    unread = api.read(user, "/api/notifications", later["position"], unread=True)
+    assert [n["data"]["transaction_id"] for n in unread["data"]] == [later["id"]]
+    fridge = shown["data"][1]["id"]
+    dismissed = api.commands.post(
+        "/api/notifications/dismiss", json={"notification_ids": [fridge]}, headers=user.headers
+    )
+    assert dismissed.status_code == 200, dismissed.text
+    left = api.read(user, "/api/notifications", dismissed.json()["position"])
+    assert fridge not in [n["id"] for n in left["data"]]
+    assert len(left["data"]) == 2
+    empty = api.commands.post(
+        "/api/notifications/read", json={"notification_ids": []}, headers=user.headers
+    )
+    assert empty.status_code == 400
+    assert "notification_ids" in empty.text
