@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -242,3 +243,67 @@ def test_crossings_come_from_imports_recategorizations_and_restores_too(api: Api
     assert [c["kind"] for c in crossings] == OVER_UNDER_OVER_AGAIN
     shown = progress(api, user, workspace, budget["id"], restored.json()["position"])
     assert shown["spent"] == "115.00"
+
+
+def change(api: Api, user: User, workspace: str, budget_id: str, **fields: Any) -> int:
+    response = api.commands.patch(
+        f"/api/workspaces/{workspace}/budgets/{budget_id}", json=fields, headers=user.headers
+    )
+    assert response.status_code == 200, response.text
+    position: int = response.json()["position"]
+    return position
+
+
+def test_a_changed_limit_is_a_crossing_too_and_an_inactive_budget_records_none(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    # This month's budget: a change of its terms looks at the period it is in now.
+    budget = groceries_budget(
+        api, user, workspace, amount="200.00", period=None, period_kind="MONTHLY"
+    )
+    today = date.today().isoformat()
+    api.record(user, workspace, account, amount="-120.00", category_id=groceries, date=today)
+    change(api, user, workspace, budget["id"], amount="140.00")  # 86 %
+    assert [c["kind"] for c in crossings_of(api, user, workspace, budget, 1)] == [
+        "THRESHOLD_REACHED"
+    ]
+    change(api, user, workspace, budget["id"], amount="100.00")  # 120 %
+    crossings = crossings_of(api, user, workspace, budget, 2)
+    assert (crossings[1]["kind"], crossings[1]["limit"]) == ("EXCEEDED", "100.00")
+    change(api, user, workspace, budget["id"], amount="1000.00")  # 12 %
+    crossings = crossings_of(api, user, workspace, budget, 3)
+    assert (crossings[2]["kind"], crossings[2]["threshold"]) == ("CLEARED", 0)
+
+    position = change(api, user, workspace, budget["id"], active=False, amount="50.00")
+    api.record(user, workspace, account, amount="-10.00", category_id=groceries, date=today)
+    time.sleep(1.5)  # an inactive budget records nothing
+    shown = api.read(user, f"/api/workspaces/{workspace}/budgets/{budget['id']}/progress", position)
+    assert len(shown["crossings"]) == 3
+
+
+def test_a_category_limit_is_crossed_on_its_own(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    dining = str(system_category_id(UUID(workspace), "restaurants"))
+    budget = groceries_budget(
+        api,
+        user,
+        workspace,
+        amount="500.00",
+        category_ids=[groceries, dining],
+        category_limits={groceries: "100.00"},
+    )
+    api.record(user, workspace, account, amount="-90.00", category_id=groceries)
+    spent = api.record(user, workspace, account, amount="-40.00", category_id=dining)
+    [crossing] = crossings_of(api, user, workspace, budget, 1)
+    assert (crossing["kind"], crossing["category_id"]) == ("THRESHOLD_REACHED", groceries)
+    assert crossing["spent"] == "90.00"  # of the category's 100: the total's 26 % is not crossed
+    shown = progress(api, user, workspace, budget["id"], spent["position"])
+    assert shown["spent"] == "130.00"
+    statuses = {c["category_id"]: (c["status"], c["limit"]) for c in shown["categories"]}
+    assert statuses[groceries] == ("AT_RISK", "100.00")
+    assert statuses[dining] == ("ON_TRACK", None)
