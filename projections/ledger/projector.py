@@ -4,6 +4,7 @@ exchange rates and import reports."""
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from domain.ledger.imports import Import, ImportProfile
 from domain.ledger.rules import Rules
 from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
+from projections.ledger import view
 from projections.ledger.view import TABLES
 from projections.runtime import Cursor, Projection, handles
 
@@ -91,6 +93,7 @@ class LedgerProjection(Projection):
                 event.timestamp,
             ),
         )
+        await _moved(cur, position, {event.originator_id: event.opening_balance})
 
     @handles(Account.Updated)
     async def on_account_updated(self, cur: Cursor, event: Account.Updated, position: int) -> None:
@@ -108,6 +111,14 @@ class LedgerProjection(Projection):
 
     @handles(Account.Valued)
     async def on_account_valued(self, cur: Cursor, event: Account.Valued, position: int) -> None:
+        assert event.workspace_id is not None
+        found = await view.balance_history(
+            cur.connection, event.workspace_id, event.originator_id, [event.date]
+        )
+        if found:  # the valuation moves the balance from what it was that day to its value
+            await _moved(
+                cur, position, {event.originator_id: event.value - Decimal(found[1][0].balance)}
+            )
         await cur.execute(
             "INSERT INTO ledger_valuations (account_id, date, value) VALUES (%s, %s, %s) "
             "ON CONFLICT (account_id, date) DO UPDATE SET value = excluded.value",
@@ -124,29 +135,36 @@ class LedgerProjection(Projection):
             (event.originator_id, event.account_id, event.date, event.amount),
         )
         await self._count(cur, event.originator_id, +1)
+        await _moved(cur, position, {event.account_id: event.amount})
 
     @handles(Transaction.Amended)
     async def on_transaction_amended(
         self, cur: Cursor, event: Transaction.Amended, position: int
     ) -> None:
+        before = await _counted(cur, event.originator_id)
         await self._count(cur, event.originator_id, -1)
         await cur.execute(
             "UPDATE ledger_transactions SET account_id = %s, date = %s, amount = %s WHERE id = %s",
             (event.account_id, event.date, event.amount, event.originator_id),
         )
         await self._count(cur, event.originator_id, +1)
+        after = await _counted(cur, event.originator_id)
+        await _moved(cur, position, _difference(before, after))
 
     @handles(Transaction.Deleted, Transaction.Restored)
     async def on_transaction_deleted(self, cur: Cursor, event: Any, position: int) -> None:
         deleted = isinstance(event, Transaction.Deleted)
         if deleted:
             await self._count(cur, event.originator_id, -1)
+        before = await _counted(cur, event.originator_id)
         await cur.execute(
             "UPDATE ledger_transactions SET counted = %s WHERE id = %s",
             (not deleted, event.originator_id),
         )
         if not deleted:
             await self._count(cur, event.originator_id, +1)
+        after = await _counted(cur, event.originator_id)
+        await _moved(cur, position, _difference(before, after))
 
     async def _count(self, cur: Cursor, transaction_id: UUID, sign: int) -> None:
         await cur.execute(
@@ -245,6 +263,31 @@ class LedgerProjection(Projection):
         await cur.execute(
             "DELETE FROM ledger_import_profiles WHERE id = %s", (event.originator_id,)
         )
+
+
+async def _counted(cur: Cursor, transaction_id: UUID) -> dict[UUID, Decimal]:
+    """What the transaction adds to its account's balance now: nothing while deleted."""
+    await cur.execute(
+        "SELECT account_id, amount FROM ledger_transactions WHERE id = %s AND counted",
+        (transaction_id,),
+    )
+    return {row["account_id"]: row["amount"] for row in await cur.fetchall()}
+
+
+def _difference(before: dict[UUID, Decimal], after: dict[UUID, Decimal]) -> dict[UUID, Decimal]:
+    zero = Decimal(0)
+    return {a: after.get(a, zero) - before.get(a, zero) for a in {*before, *after}}
+
+
+async def _moved(cur: Cursor, position: int, changes: dict[UUID, Decimal]) -> None:
+    """Notes what the event at this position moved each account's balance by (not 0)."""
+    for account_id, change in changes.items():
+        if change:
+            await cur.execute(
+                "INSERT INTO ledger_balance_moves (position, account_id, change) "
+                "VALUES (%s, %s, %s)",
+                (position, account_id, change),
+            )
 
 
 def _rule_json(rule: dict[str, Any]) -> str:

@@ -53,6 +53,13 @@ TABLES = (
         change numeric NOT NULL,
         PRIMARY KEY (account_id, date)
     )""",
+    # What each event moved each account's balance by: account.balance_updated goes by it.
+    """CREATE TABLE IF NOT EXISTS ledger_balance_moves (
+        position bigint NOT NULL,
+        account_id uuid NOT NULL,
+        change numeric NOT NULL,
+        PRIMARY KEY (position, account_id)
+    )""",
     """CREATE TABLE IF NOT EXISTS ledger_valuations (
         account_id uuid NOT NULL,
         date date NOT NULL,
@@ -174,6 +181,38 @@ async def list_accounts(conn: Conn, workspace_id: UUID, today: date) -> list[Acc
         )
         for a in await _accounts(conn, workspace_id)
     ]
+
+
+@dataclass(frozen=True)
+class BalanceMove:
+    account_id: UUID
+    change: Decimal  # what the event moved the balance by
+    balance: Decimal  # the balance today, now
+    currency: str
+
+
+async def balance_moves(conn: Conn, position: int) -> list[BalanceMove]:
+    """What the event at this position moved accounts' balances by, and where they stand."""
+    rows = await (
+        await conn.execute(
+            "SELECT m.account_id, m.change, a.workspace_id FROM ledger_balance_moves m "
+            "JOIN ledger_accounts a ON a.id = m.account_id WHERE m.position = %s "
+            "ORDER BY m.account_id",
+            (position,),
+        )
+    ).fetchall()
+    moves = []
+    for row in rows:
+        [account] = await _accounts(conn, row["workspace_id"], row["account_id"])
+        moves.append(
+            BalanceMove(
+                account_id=row["account_id"],
+                change=row["change"],
+                balance=account.balance_on(date.today()),
+                currency=account.row["currency"],
+            )
+        )
+    return moves
 
 
 async def balance_history(

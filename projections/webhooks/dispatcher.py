@@ -4,8 +4,9 @@ Two halves, joined by the ``webhook_deliveries`` table:
 
 - intake: a durable JetStream pull consumer (every dispatcher process pulls from the same
   one, so they share the work). Each public event becomes one delivery row per subscription
-  that wants it, keyed ``uuid5(subscription, event)``, before the message is acked: a crash
-  in between redelivers the message and the insert finds the row there.
+  and type it wants, keyed ``uuid5(subscription, event)`` (``event/account`` for an
+  account.balance_updated), before the message is acked: a crash in between redelivers the
+  message and the insert finds the row there.
 - senders: each claims a due delivery with ``FOR UPDATE SKIP LOCKED`` and keeps the row locked
   while it POSTs. A dispatcher killed mid-POST rolls back, and the delivery is sent again with
   the same ``webhook-id``; a receiver that dedupes on it sees each event once. A failure waits
@@ -38,6 +39,7 @@ from infra.settings import Settings
 from infra.tasks import first_failure, retrying, wait_until_set
 from infra.webhooks import backoff, parse_schedule, retry_after_seconds, signed_headers
 from infra.webhooks import subscription_secret as secret_for
+from projections.ledger import view as ledger
 from projections.relay.projector import cloud_event
 from projections.runtime import (
     EVENTS_TABLE,
@@ -47,7 +49,16 @@ from projections.runtime import (
 )
 from projections.webhooks import view
 from projections.webhooks.projector import WebhooksProjection
-from projections.webhooks.public import PUBLIC_TYPES, payload, public_type
+from projections.webhooks.public import (
+    BALANCE_UPDATED,
+    MOVES_BALANCES,
+    PUBLIC_TYPES,
+    balance_payload,
+    event_type,
+    goes_out,
+    payload,
+    public_type,
+)
 
 log = structlog.get_logger("webhooks")
 FETCH = 50
@@ -62,8 +73,9 @@ def consumer_name(settings: Settings) -> str:
     return f"webhooks_{settings.database_schema}"
 
 
-def delivery_id(subscription_id: UUID, event_id: str) -> UUID:
-    return uuid5(subscription_id, event_id)
+def delivery_id(subscription_id: UUID, key: str) -> UUID:
+    """``key``: the event's id, or what ``_outgoing`` makes of it for each of its types."""
+    return uuid5(subscription_id, key)
 
 
 class Dispatcher:
@@ -149,8 +161,8 @@ class Dispatcher:
 
     async def take(self, message: Msg) -> None:
         envelope: dict[str, Any] = msgspec.json.decode(message.data)
-        kind = str(envelope.get("type", "")).removeprefix("centsource.")
-        if (kind in REQUESTS or public_type(envelope)) and await self._ours(envelope):
+        kind = event_type(envelope)
+        if (kind in REQUESTS or goes_out(envelope)) and await self._ours(envelope):
             if kind == "WebhookSubscriptionRedeliveryRequested":
                 await self._redeliver(envelope)
             elif kind == "WebhookSubscriptionReplayRequested":
@@ -177,23 +189,57 @@ class Dispatcher:
 
     async def _fan_out(self, envelope: dict[str, Any]) -> None:
         """One delivery per subscription that existed before the event and wants its type."""
-        kind = public_type(envelope)
-        assert kind is not None
         await self._wait_for_subscriptions(envelope["position"])
         async with self.pool.connection() as conn:
             rows = await (
                 await conn.execute(
-                    "SELECT id FROM webhook_subscriptions WHERE workspace_id = %s "
-                    "AND created_position < %s AND enabled AND NOT deleted "
-                    "AND (event_types = '{}' OR %s = ANY(event_types))",
-                    (envelope["workspaceid"], envelope["position"], kind),
+                    "SELECT id, event_types FROM webhook_subscriptions WHERE workspace_id = %s "
+                    "AND created_position < %s AND enabled AND NOT deleted",
+                    (envelope["workspaceid"], envelope["position"]),
                 )
             ).fetchall()
-            for row in rows:
-                await self._add(conn, row["id"], envelope, kind, again=False)
+            if not rows:
+                return
+            wanted = (
+                None
+                if any(not row["event_types"] for row in rows)
+                else {t for row in rows for t in row["event_types"]}
+            )
+            for key, kind, body in await self._outgoing(conn, envelope, wanted):
+                for row in rows:
+                    if not row["event_types"] or kind in row["event_types"]:
+                        await self._add(conn, row["id"], envelope, key, kind, body, again=False)
+
+    async def _outgoing(
+        self, conn: Any, envelope: dict[str, Any], wanted: set[str] | None
+    ) -> list[tuple[str, str, bytes]]:
+        """What the event goes out as, of the types wanted (None: all): ``(key, type, body)``
+        each, keyed by the event's id, and by the account for account.balance_updated."""
+        out = []
+        kind = public_type(envelope)
+        if kind is not None and (wanted is None or kind in wanted):
+            out.append((envelope["id"], kind, msgspec.json.encode(payload(envelope, kind))))
+        moves = event_type(envelope) in MOVES_BALANCES
+        if moves and (wanted is None or BALANCE_UPDATED in wanted):
+            # Balances come from the ledger projection, once it has the event.
+            await wait_for_projections(conn, ("ledger",), envelope["position"])
+            for move in await ledger.balance_moves(conn, envelope["position"]):
+                body = balance_payload(
+                    envelope, move.account_id, move.change, move.balance, move.currency
+                )
+                key = f"{envelope['id']}/{move.account_id}"
+                out.append((key, BALANCE_UPDATED, msgspec.json.encode(body)))
+        return out
 
     async def _add(
-        self, conn: Any, subscription_id: UUID, envelope: dict[str, Any], kind: str, again: bool
+        self,
+        conn: Any,
+        subscription_id: UUID,
+        envelope: dict[str, Any],
+        key: str,
+        kind: str,
+        body: bytes,
+        again: bool,
     ) -> None:
         on_conflict = (
             "DO UPDATE SET status = 'PENDING', failures = 0, next_attempt_at = now()"
@@ -205,13 +251,13 @@ class Dispatcher:
             "event_type, position, body, next_attempt_at) "
             f"VALUES (%s, %s, %s, %s, %s, %s, %s, now()) ON CONFLICT (id) {on_conflict}",
             (
-                delivery_id(subscription_id, envelope["id"]),
+                delivery_id(subscription_id, key),
                 subscription_id,
                 envelope["workspaceid"],
                 envelope["id"],
                 kind,
                 envelope["position"],
-                msgspec.json.encode(payload(envelope, kind)),
+                body,
             ),
         )
 
@@ -232,7 +278,7 @@ class Dispatcher:
         delivered again to this one subscription (same ids: a receiver can tell)."""
         subscription_id = UUID(envelope["subject"])
         after, until = envelope["data"]["from_position"], envelope["position"]
-        public_topics = set(PUBLIC_TYPES)
+        topics = {*PUBLIC_TYPES, *MOVES_BALANCES}
         await self._wait_for_subscriptions(until)
         async with self.pool.connection() as conn:
             found = await (
@@ -241,7 +287,7 @@ class Dispatcher:
                     (subscription_id,),
                 )
             ).fetchone()
-            wanted = set(found["event_types"]) if found else set()
+            wanted = set(found["event_types"]) if found and found["event_types"] else None
             while True:
                 rows = await (
                     await conn.execute(
@@ -255,16 +301,14 @@ class Dispatcher:
                     return
                 for row in rows:
                     after = row["notification_id"]
-                    if row["topic"].rpartition(":")[2].replace(".", "") not in public_topics:
+                    if row["topic"].rpartition(":")[2].replace(".", "") not in topics:
                         continue
                     event = domain_event(row)
                     if str(event.workspace_id) != envelope["workspaceid"]:
                         continue
                     replayed = msgspec.json.decode(cloud_event(event, row["notification_id"]))
-                    kind = public_type(replayed)
-                    if kind is None or (wanted and kind not in wanted):
-                        continue
-                    await self._add(conn, subscription_id, replayed, kind, again=True)
+                    for key, kind, body in await self._outgoing(conn, replayed, wanted):
+                        await self._add(conn, subscription_id, replayed, key, kind, body, True)
 
     # Senders
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
-# CloudEvent types (``centsource.<Aggregate><Event>``) to public webhook types: one each, so a
-# domain event is one delivery per subscription.
+# CloudEvent types (``centsource.<Aggregate><Event>``) to their own public types.
 PUBLIC_TYPES = {
     "TransactionRecorded": "transaction.created",
     "TransactionAmended": "transaction.updated",
@@ -20,21 +21,40 @@ PUBLIC_TYPES = {
     "BudgetExceeded": "budget.exceeded",
     "AlertRuleTriggered": "alert.triggered",
     "GoalCompleted": "goal.completed",
-    "AccountOpened": "account.balance_updated",
-    "AccountValued": "account.balance_updated",
     "WorkspaceMemberInvited": "member.invited",
 }
+# Events that may move accounts' balances: each account one moved also goes out as an
+# account.balance_updated of its own.
+BALANCE_UPDATED = "account.balance_updated"
+MOVES_BALANCES = frozenset(
+    {
+        "AccountOpened",
+        "AccountValued",
+        "TransactionRecorded",
+        "TransactionAmended",
+        "TransactionDeleted",
+        "TransactionRestored",
+    }
+)
 # Fields of the event log that stay inside: an invitation's token hash checks a credential.
 PRIVATE_FIELDS = frozenset({"token_hash"})
 
 
+def event_type(cloud_event: dict[str, Any]) -> str:
+    return str(cloud_event.get("type", "")).removeprefix("centsource.")
+
+
 def public_type(cloud_event: dict[str, Any]) -> str | None:
-    """None for an event that does not go out: not public, or an alert whose rule did not
-    name the WEBHOOK channel."""
-    kind = PUBLIC_TYPES.get(str(cloud_event.get("type", "")).removeprefix("centsource."))
+    """The event's own public type; None for an event that does not go out as one: not
+    public, or an alert whose rule did not name the WEBHOOK channel."""
+    kind = PUBLIC_TYPES.get(event_type(cloud_event))
     if kind == "alert.triggered" and "WEBHOOK" not in cloud_event["data"]["channels"]:
         return None
     return kind
+
+
+def goes_out(cloud_event: dict[str, Any]) -> bool:
+    return public_type(cloud_event) is not None or event_type(cloud_event) in MOVES_BALANCES
 
 
 def payload(cloud_event: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -49,5 +69,28 @@ def payload(cloud_event: dict[str, Any], kind: str) -> dict[str, Any]:
             "event_id": cloud_event["id"],
             "position": cloud_event["position"],
             **{k: v for k, v in cloud_event["data"].items() if k not in PRIVATE_FIELDS},
+        },
+    }
+
+
+def balance_payload(
+    cloud_event: dict[str, Any], account_id: UUID, change: Decimal, balance: Decimal, currency: str
+) -> dict[str, Any]:
+    """account.balance_updated: what the event moved the account's balance by, and the
+    balance today as it stood when this was sent (after the event, perhaps after later ones)."""
+    return {
+        "type": BALANCE_UPDATED,
+        "timestamp": cloud_event["time"],
+        "data": {
+            "id": str(account_id),
+            "workspace_id": cloud_event["workspaceid"],
+            "event_id": cloud_event["id"],
+            "position": cloud_event["position"],
+            "account_id": str(account_id),
+            "change": str(change),
+            "balance": str(balance),
+            "currency": currency,
+            "cause": event_type(cloud_event),
+            "cause_id": cloud_event["subject"],
         },
     }

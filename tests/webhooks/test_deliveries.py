@@ -126,7 +126,7 @@ def test_410_gone_disables_the_subscription(
     workspace = api.workspace(user)
     account = api.account(user, workspace)
     receiver.answers["/gone"] = [Answer(410)]
-    subscription = subscribe(api, user, workspace, receiver.url("/gone"))
+    subscription = subscribe(api, user, workspace, receiver.url("/gone"), "transaction.created")
     api.record(user, workspace, account)
     path = f"/api/workspaces/{workspace}/webhooks/{subscription['id']}"
     shown = eventually(

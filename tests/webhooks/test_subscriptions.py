@@ -85,3 +85,44 @@ def test_only_the_types_subscribed_to_come_and_an_invitation_keeps_its_token_has
     assert payload["data"]["role"] == "VIEWER"
     assert payload["data"]["invitation_id"] == invited.json()["id"]
     assert "token_hash" not in payload["data"]
+
+
+def test_each_account_a_change_moves_gets_its_balance_once(
+    api: Api, receiver: Receiver, dispatcher: object
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    subscription = subscribe(
+        api, user, workspace, receiver.url("/balances"), "account.balance_updated"
+    )
+    checking = api.account(user, workspace, opening_balance="100.00")
+    savings = api.account(user, workspace)  # opened at 0: nothing moved
+    spent = api.record(user, workspace, checking, amount="-30.00", date="2026-11-20")
+    url = f"/api/workspaces/{workspace}/transactions/{spent['id']}"
+    renamed = api.commands.patch(url, json={"description": "Tea"}, headers=user.headers)
+    assert renamed.status_code == 200, renamed.text  # an amendment that moves no balance
+    moved = api.commands.patch(url, json={"account_id": savings}, headers=user.headers)
+    assert moved.status_code == 200, moved.text
+    assert api.commands.delete(url, headers=user.headers).status_code == 200
+
+    # (cause, account, change), in the log's order: a move to another account moves both.
+    expected = [
+        ("AccountOpened", checking, "100.00"),
+        ("TransactionRecorded", checking, "-30.00"),
+        ("TransactionAmended", checking, "30.00"),
+        ("TransactionAmended", savings, "-30.00"),
+        ("TransactionDeleted", savings, "30.00"),
+    ]
+    eventually(lambda: len(receiver.at("/balances")) >= len(expected), "five balances")
+    time.sleep(1)  # nothing more may come
+    received = receiver.at("/balances")
+    assert len({r.headers["webhook-id"] for r in received}) == len(expected)
+    data = sorted(
+        (verified(subscription["secret"], r)["data"] for r in received),
+        key=lambda d: (d["position"], [e[1] for e in expected].index(d["account_id"])),
+    )
+    assert [(d["cause"], d["account_id"], d["change"]) for d in data] == expected
+    assert {d["currency"] for d in data} == {"EUR"}
+    # The balance is the account's when the webhook was made: after the event, and here after
+    # the last event that moved it.
+    assert (data[2]["balance"], data[4]["balance"]) == ("100.00", "0.00")
