@@ -7,6 +7,7 @@ from uuid import UUID
 
 from domain.ledger.categories import system_category_id
 from tests.api import Api
+from tests.command_api.test_members_and_roles import invite
 
 
 def test_a_member_sees_only_their_own_notifications(api: Api) -> None:
@@ -71,3 +72,16 @@ def test_read_all_leaves_later_ones_unread_and_a_dismissed_one_is_gone(api: Api)
     )
     assert empty.status_code == 400
     assert "notification_ids" in empty.text
+
+
+def test_an_invitation_is_told_to_the_one_invited_only(api: Api) -> None:
+    owner = api.user()
+    workspace = api.workspace(owner)
+    guest = api.user("Bea")
+    invited = invite(api, owner, workspace, guest.email.upper(), "EDITOR")  # any case
+    assert invited.status_code == 201, invited.text
+    position = invited.json()["position"]
+    [note] = api.read(guest, "/api/notifications", position)["data"]
+    assert note["kind"] == "INVITATION"
+    assert note["data"] == {"invitation_id": invited.json()["id"], "role": "EDITOR"}
+    assert api.read(owner, "/api/notifications", position)["data"] == []
