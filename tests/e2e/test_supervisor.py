@@ -31,12 +31,17 @@ def _child(parent: psutil.Process, name: str) -> psutil.Process | None:
 
 
 def _restart_delays(log: Path) -> list[float]:
-    """The pauses `up` logged before restarting the command API, in order."""
-    return [
-        line["restart_in"]
-        for line in map(msgspec.json.decode, log.read_text().splitlines())
-        if isinstance(line, dict) and line.get("process") == "command-api"
-    ]
+    """The pauses `up` logged before restarting the command API, in order. Read while the
+    processes write: a line being written, or one that is not a JSON log line, is left out."""
+    delays = []
+    for text in log.read_bytes().split(b"\n")[:-1]:
+        try:
+            line = msgspec.json.decode(text)
+        except msgspec.DecodeError:
+            continue
+        if isinstance(line, dict) and line.get("process") == "command-api":
+            delays.append(line["restart_in"])
+    return delays
 
 
 @pytest.fixture
