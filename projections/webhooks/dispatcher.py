@@ -5,9 +5,10 @@ Two halves, joined by the ``webhook_deliveries`` table:
 - intake: a durable JetStream pull consumer (every dispatcher process pulls from the same
   one, so they share the work). Each public event becomes one delivery row per subscription
   and type it wants, keyed ``uuid5(subscription, event)`` (``event/account`` for an
-  account.balance_updated), before the message is acked: a crash in between redelivers the
-  message and the insert finds the row there.
-- senders: each claims a due delivery with ``FOR UPDATE SKIP LOCKED`` and keeps the row locked
+  account.balance_updated). A fetched batch's rows are written in one transaction before its
+  messages are acked: a crash in between redelivers the messages and the inserts find the
+  rows there.
+- senders: each claims the most overdue delivery (the log's order among equals) with ``FOR UPDATE SKIP LOCKED`` and keeps the row locked
   while it POSTs. A dispatcher killed mid-POST rolls back, and the delivery is sent again with
   the same ``webhook-id``; a receiver that dedupes on it sees each event once. A failure waits
   on the retry schedule, so a dead subscriber's deliveries never hold up the others'.
@@ -117,8 +118,7 @@ class Dispatcher:
                     messages = await subscription.fetch(FETCH, timeout=1)
                 except nats.errors.TimeoutError:
                     continue
-                for message in messages:
-                    await self.take(message)
+                await self.take(messages)
         finally:
             await client.close()
 
@@ -159,56 +159,80 @@ class Dispatcher:
                 return None
         return None if row is None else row["at"]
 
-    async def take(self, message: Msg) -> None:
-        envelope: dict[str, Any] = msgspec.json.decode(message.data)
-        kind = event_type(envelope)
-        if (kind in REQUESTS or goes_out(envelope)) and await self._ours(envelope):
-            if kind == "WebhookSubscriptionRedeliveryRequested":
-                await self._redeliver(envelope)
-            elif kind == "WebhookSubscriptionReplayRequested":
-                await self._replay(envelope)
-            else:
-                await self._fan_out(envelope)
+    async def take(self, messages: list[Msg]) -> None:
+        """A fetched batch: its deliveries made in one transaction, then each message acked."""
+        envelopes = [msgspec.json.decode(message.data) for message in messages]
+        wanted = await self._ours(
+            [e for e in envelopes if event_type(e) in REQUESTS or goes_out(e)]
+        )
+        if wanted:
+            await self._wait_for_subscriptions(max(e["position"] for e in wanted))
+            async with self.pool.connection() as conn, conn.transaction():
+                subscriptions: dict[str, list[dict[str, Any]]] = {}
+                for envelope in wanted:
+                    kind = event_type(envelope)
+                    if kind == "WebhookSubscriptionRedeliveryRequested":
+                        await self._redeliver(conn, envelope)
+                    elif kind == "WebhookSubscriptionReplayRequested":
+                        await self._replay(conn, envelope)
+                    else:
+                        await self._fan_out(conn, envelope, subscriptions)
             self.wake.set()
-        await message.ack()
+        for message in messages:
+            await message.ack()
 
-    async def _ours(self, envelope: dict[str, Any]) -> bool:
-        """Whether the event is in this installation's log (one NATS may serve several)."""
+    async def _ours(self, envelopes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Those of the events in this installation's log (one NATS may serve several)."""
+        if not envelopes:
+            return []
         async with self.pool.connection() as conn:
             try:
-                row = await (
+                rows = await (
                     await conn.execute(
-                        f"SELECT 1 FROM {EVENTS_TABLE} "  # noqa: S608 - our own table name
-                        "WHERE notification_id = %s AND originator_id = %s",
-                        (envelope["position"], envelope["subject"]),
+                        f"SELECT notification_id, originator_id FROM {EVENTS_TABLE} "  # noqa: S608
+                        "WHERE notification_id = ANY(%s)",
+                        ([e["position"] for e in envelopes],),
                     )
-                ).fetchone()
+                ).fetchall()
             except psycopg.errors.UndefinedTable:  # nothing written here yet
-                return False
-        return row is not None
+                return []
+        logged = {(row["notification_id"], str(row["originator_id"])) for row in rows}
+        return [e for e in envelopes if (e["position"], e["subject"]) in logged]
 
-    async def _fan_out(self, envelope: dict[str, Any]) -> None:
-        """One delivery per subscription that existed before the event and wants its type."""
-        await self._wait_for_subscriptions(envelope["position"])
-        async with self.pool.connection() as conn:
-            rows = await (
+    async def _fan_out(
+        self, conn: Any, envelope: dict[str, Any], subscriptions: dict[str, list[dict[str, Any]]]
+    ) -> None:
+        """One delivery per subscription that existed before the event and wants its type.
+        ``subscriptions``: the live ones of each workspace, as read for this batch."""
+        workspace_id = envelope["workspaceid"]
+        if workspace_id not in subscriptions:
+            subscriptions[workspace_id] = await (
                 await conn.execute(
-                    "SELECT id, event_types FROM webhook_subscriptions WHERE workspace_id = %s "
-                    "AND created_position < %s AND enabled AND NOT deleted",
-                    (envelope["workspaceid"], envelope["position"]),
+                    "SELECT id, event_types, created_position FROM webhook_subscriptions "
+                    "WHERE workspace_id = %s AND enabled AND NOT deleted",
+                    (workspace_id,),
                 )
             ).fetchall()
-            if not rows:
-                return
-            wanted = (
-                None
-                if any(not row["event_types"] for row in rows)
-                else {t for row in rows for t in row["event_types"]}
-            )
-            for key, kind, body in await self._outgoing(conn, envelope, wanted):
-                for row in rows:
-                    if not row["event_types"] or kind in row["event_types"]:
-                        await self._add(conn, row["id"], envelope, key, kind, body, again=False)
+        rows = [
+            s for s in subscriptions[workspace_id] if s["created_position"] < envelope["position"]
+        ]
+        if not rows:
+            return
+        wanted = (
+            None
+            if any(not row["event_types"] for row in rows)
+            else {t for row in rows for t in row["event_types"]}
+        )
+        await self._add(
+            conn,
+            [
+                (row["id"], envelope, key, kind, body)
+                for key, kind, body in await self._outgoing(conn, envelope, wanted)
+                for row in rows
+                if not row["event_types"] or kind in row["event_types"]
+            ],
+            again=False,
+        )
 
     async def _outgoing(
         self, conn: Any, envelope: dict[str, Any], wanted: set[str] | None
@@ -234,81 +258,85 @@ class Dispatcher:
     async def _add(
         self,
         conn: Any,
-        subscription_id: UUID,
-        envelope: dict[str, Any],
-        key: str,
-        kind: str,
-        body: bytes,
+        deliveries: list[tuple[UUID, dict[str, Any], str, str, bytes]],
         again: bool,
     ) -> None:
+        """``(subscription id, envelope, key, type, body)`` each; ``again``: a delivery there
+        already is sent once more."""
+        if not deliveries:
+            return
         on_conflict = (
             "DO UPDATE SET status = 'PENDING', failures = 0, next_attempt_at = now()"
             if again
             else "DO NOTHING"
         )
-        await conn.execute(
-            "INSERT INTO webhook_deliveries (id, subscription_id, workspace_id, event_id, "  # noqa: S608
-            "event_type, position, body, next_attempt_at) "
-            f"VALUES (%s, %s, %s, %s, %s, %s, %s, now()) ON CONFLICT (id) {on_conflict}",
-            (
-                delivery_id(subscription_id, key),
-                subscription_id,
-                envelope["workspaceid"],
-                envelope["id"],
-                kind,
-                envelope["position"],
-                body,
-            ),
-        )
+        async with conn.cursor() as cur:
+            await cur.executemany(
+                "INSERT INTO webhook_deliveries (id, subscription_id, workspace_id, event_id, "  # noqa: S608
+                "event_type, position, body, next_attempt_at) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s, now()) ON CONFLICT (id) {on_conflict}",
+                [
+                    (
+                        delivery_id(subscription_id, key),
+                        subscription_id,
+                        envelope["workspaceid"],
+                        envelope["id"],
+                        kind,
+                        envelope["position"],
+                        body,
+                    )
+                    for subscription_id, envelope, key, kind, body in deliveries
+                ],
+            )
 
     async def _wait_for_subscriptions(self, position: int) -> None:
         async with self.pool.connection() as conn:
             await wait_for_projections(conn, (WebhooksProjection.name,), position)
 
-    async def _redeliver(self, envelope: dict[str, Any]) -> None:
-        async with self.pool.connection() as conn:
-            await conn.execute(
-                "UPDATE webhook_deliveries SET status = 'PENDING', failures = 0, "
-                "next_attempt_at = now() WHERE id = %s AND subscription_id = %s",
-                (envelope["data"]["delivery_id"], envelope["subject"]),
-            )
+    async def _redeliver(self, conn: Any, envelope: dict[str, Any]) -> None:
+        await conn.execute(
+            "UPDATE webhook_deliveries SET status = 'PENDING', failures = 0, "
+            "next_attempt_at = now() WHERE id = %s AND subscription_id = %s",
+            (envelope["data"]["delivery_id"], envelope["subject"]),
+        )
 
-    async def _replay(self, envelope: dict[str, Any]) -> None:
+    async def _replay(self, conn: Any, envelope: dict[str, Any]) -> None:
         """Every public event of the workspace after ``from_position``, up to the request,
         delivered again to this one subscription (same ids: a receiver can tell)."""
         subscription_id = UUID(envelope["subject"])
         after, until = envelope["data"]["from_position"], envelope["position"]
         topics = {*PUBLIC_TYPES, *MOVES_BALANCES}
-        await self._wait_for_subscriptions(until)
-        async with self.pool.connection() as conn:
-            found = await (
+        found = await (
+            await conn.execute(
+                "SELECT event_types FROM webhook_subscriptions WHERE id = %s", (subscription_id,)
+            )
+        ).fetchone()
+        wanted = set(found["event_types"]) if found and found["event_types"] else None
+        while True:
+            rows = await (
                 await conn.execute(
-                    "SELECT event_types FROM webhook_subscriptions WHERE id = %s",
-                    (subscription_id,),
+                    "SELECT notification_id, originator_id, originator_version, topic, state "  # noqa: S608
+                    f"FROM {EVENTS_TABLE} WHERE notification_id > %s "
+                    "AND notification_id < %s ORDER BY notification_id LIMIT 500",
+                    (after, until),
                 )
-            ).fetchone()
-            wanted = set(found["event_types"]) if found and found["event_types"] else None
-            while True:
-                rows = await (
-                    await conn.execute(
-                        "SELECT notification_id, originator_id, originator_version, topic, state "  # noqa: S608
-                        f"FROM {EVENTS_TABLE} WHERE notification_id > %s "
-                        "AND notification_id < %s ORDER BY notification_id LIMIT 500",
-                        (after, until),
-                    )
-                ).fetchall()
-                if not rows:
-                    return
-                for row in rows:
-                    after = row["notification_id"]
-                    if row["topic"].rpartition(":")[2].replace(".", "") not in topics:
-                        continue
-                    event = domain_event(row)
-                    if str(event.workspace_id) != envelope["workspaceid"]:
-                        continue
-                    replayed = msgspec.json.decode(cloud_event(event, row["notification_id"]))
-                    for key, kind, body in await self._outgoing(conn, replayed, wanted):
-                        await self._add(conn, subscription_id, replayed, key, kind, body, True)
+            ).fetchall()
+            if not rows:
+                return
+            deliveries = []
+            for row in rows:
+                after = row["notification_id"]
+                if row["topic"].rpartition(":")[2].replace(".", "") not in topics:
+                    continue
+                event = domain_event(row)
+                if str(event.workspace_id) != envelope["workspaceid"]:
+                    continue
+                replayed = msgspec.json.decode(cloud_event(event, row["notification_id"]))
+                deliveries += [
+                    (subscription_id, replayed, key, kind, body)
+                    for key, kind, body in await self._outgoing(conn, replayed, wanted)
+                ]
+            await self._add(conn, deliveries, again=True)
 
     # Senders
 
@@ -335,7 +363,7 @@ class Dispatcher:
                     "FROM webhook_deliveries d "
                     "LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id "
                     "WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() "
-                    "ORDER BY d.next_attempt_at LIMIT 1 FOR UPDATE OF d SKIP LOCKED"
+                    "ORDER BY d.next_attempt_at, d.position LIMIT 1 FOR UPDATE OF d SKIP LOCKED"
                 )
             ).fetchone()
             if row is None:
