@@ -8,10 +8,11 @@ Two halves, joined by the ``webhook_deliveries`` table:
   account.balance_updated). A fetched batch's rows are written in one transaction before its
   messages are acked: a crash in between redelivers the messages and the inserts find the
   rows there.
-- senders: each claims the most overdue delivery (the log's order among equals) with ``FOR UPDATE SKIP LOCKED`` and keeps the row locked
-  while it POSTs. A dispatcher killed mid-POST rolls back, and the delivery is sent again with
-  the same ``webhook-id``; a receiver that dedupes on it sees each event once. A failure waits
-  on the retry schedule, so a dead subscriber's deliveries never hold up the others'.
+- senders: each claims the most overdue delivery (the log's order among equals) with
+  ``FOR UPDATE SKIP LOCKED`` and keeps the row locked while it POSTs. A dispatcher killed
+  mid-POST rolls back, and the delivery is sent again with the same ``webhook-id``; a receiver
+  that dedupes on it sees each event once. A failure waits on the retry schedule, so a dead
+  subscriber's deliveries never hold up the others'.
 """
 
 from __future__ import annotations
