@@ -42,17 +42,18 @@ _INDEX = (
 )
 
 
-async def create_index(conn: psycopg.AsyncConnection[Any]) -> bool:
+async def create_index(conn: psycopg.AsyncConnection[dict[str, Any]]) -> bool:
     """A partial index on the few narrowing events; False while the event table is missing.
 
     Made once, plainly, under the event store's lock (two read APIs starting together would
     clash). Not CONCURRENTLY: that holds a lock every write of the log waits for, for as long
     as it waits for every older transaction in the whole database to end."""
-    found = await (await conn.execute("SELECT to_regclass(%s) AS oid", (_INDEX,))).fetchone()
-    if found and found["oid"]:
+    if await _index_valid(conn):
         return True
     await conn.execute("SELECT pg_advisory_lock(%s)", (EVENT_STORE_LOCK,))
     try:
+        if await _index_valid(conn) is False:  # an earlier version's CONCURRENTLY cut short
+            await conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(_INDEX)))
         await conn.execute(
             sql.SQL(
                 "CREATE INDEX IF NOT EXISTS {} ON {} (notification_id) WHERE topic IN ({})"
@@ -63,6 +64,15 @@ async def create_index(conn: psycopg.AsyncConnection[Any]) -> bool:
     finally:
         await conn.execute("SELECT pg_advisory_unlock(%s)", (EVENT_STORE_LOCK,))
     return True
+
+
+async def _index_valid(conn: psycopg.AsyncConnection[dict[str, Any]]) -> bool | None:
+    """Whether the index is there and usable; None when it is not there."""
+    cursor = await conn.execute(
+        "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", (_INDEX,)
+    )
+    row = await cursor.fetchone()
+    return None if row is None else bool(row["indisvalid"])
 
 
 async def last_narrowing_position(conn: psycopg.AsyncConnection[dict[str, Any]]) -> int:

@@ -1,8 +1,9 @@
-"""The event store: processes that start at once on a new schema all start, and the
-applications of one process share one pool."""
+"""The event store: processes that start at once on a new schema all start, the applications
+of one process share one pool, and the read API's index on it is made again when unusable."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -11,6 +12,9 @@ from domain.budgeting.application import Budgeting
 from domain.ledger.application import Ledger
 from infra import database
 from infra.settings import Settings
+from projections import access
+from projections.runtime import open_connection
+from tests.projections.processes import query
 
 START_A_LEDGER = (
     "from domain.ledger.application import Ledger\n"
@@ -48,3 +52,35 @@ def test_the_applications_of_a_process_share_one_pool_until_the_last_closes(
     assert budgeting.recorder.max_notification_id() is None  # the other still reads the log
     budgeting.close()
     assert pool.closed
+
+
+def test_an_invalid_narrowing_index_is_made_again(own_schema: Settings) -> None:
+    database.create_schema(own_schema)
+    Ledger(database.event_store_env(own_schema)).close()  # makes the event table
+
+    async def create() -> bool:
+        conn = await open_connection(own_schema)
+        await conn.set_autocommit(True)  # as the read API's listener is
+        try:
+            return await access.create_index(conn)
+        finally:
+            await conn.close()
+
+    def valid() -> list[tuple[bool]]:
+        return query(
+            own_schema,
+            "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)",
+            access._INDEX,
+        )
+
+    assert asyncio.run(create())
+    assert valid() == [(True,)]
+    # What a CREATE INDEX CONCURRENTLY cut short leaves: an index no query uses.
+    query(
+        own_schema,
+        "UPDATE pg_index SET indisvalid = false WHERE indexrelid = to_regclass(%s) RETURNING 1",
+        access._INDEX,
+    )
+    assert valid() == [(False,)]
+    assert asyncio.run(create())
+    assert valid() == [(True,)]
