@@ -55,6 +55,8 @@ class CreateGoal(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     target_date: date | None = None
     currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$")] | None = None
     account_id: UUID | None = None
+    # What is put by already, for a goal that grows by contributions: its first, dated today.
+    current_amount: Positive | None = None
 
 
 @post(f"{WORKSPACE}/goals", sync_to_thread=True, access=Access.EDITOR, status_code=201)
@@ -80,6 +82,7 @@ def create_goal(
         currency,
         data.target_date,
         data.account_id,
+        None if data.current_amount is None else Decimal(data.current_amount),
         actor,
     )
     return _out(goal, position)

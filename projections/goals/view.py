@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 import psycopg
 
-from projections.goals.model import GoalProgress, GoalView
+from projections.goals.model import GoalListed, GoalProgress, GoalType, GoalView
 from projections.ledger import view as ledger
 
 TABLES = (
@@ -48,15 +48,29 @@ WINDOW_DAYS = 90  # the current monthly contribution is read over this many days
 DAYS_A_MONTH = Decimal("30.436875")
 
 
-async def list_goals(conn: Conn, workspace_id: UUID) -> list[GoalView]:
+async def list_goals(
+    conn: Conn, workspace_id: UUID, type: str | None, completed: bool | None, today: date
+) -> list[GoalListed]:
     rows = await (
         await conn.execute(
             f"SELECT {COLUMNS} FROM goals WHERE workspace_id = %s AND NOT deleted "  # noqa: S608
+            "AND (%s::text IS NULL OR type = %s) "
+            "AND (%s::boolean IS NULL OR (completed_at IS NOT NULL) = %s) "
             "ORDER BY created_at, id",
-            (workspace_id,),
+            (workspace_id, type, type, completed, completed),
         )
     ).fetchall()
-    return [msgspec.convert(row, GoalView) for row in rows]
+    listed = []
+    for goal in (msgspec.convert(row, GoalView) for row in rows):
+        current = await amount_on(conn, goal, today)
+        listed.append(
+            GoalListed(
+                **msgspec.structs.asdict(goal),
+                current_amount=str(ledger.round_money(current, goal.currency)),
+                percent=_percent(current, goal),
+            )
+        )
+    return listed
 
 
 async def get_goal(conn: Conn, workspace_id: UUID, goal_id: UUID) -> GoalView | None:
@@ -76,10 +90,10 @@ async def amount_on(conn: Conn, goal: GoalView, day: date) -> Decimal:
     if goal.account_id is not None:
         found = await ledger.balance_history(conn, goal.workspace_id, goal.account_id, [day])
         balance = Decimal(found[1][0].balance) if found else Decimal(0)
-        if goal.type == "DEBT_PAYOFF":  # what is paid of the debt: an overpaid one is paid
+        if goal.type is GoalType.DEBT_PAYOFF:  # what is paid of the debt: an overpaid one is paid
             return max(Decimal(0), target - max(Decimal(0), -balance))
         return balance
-    if goal.type == "NET_WORTH":
+    if goal.type is GoalType.NET_WORTH:
         [point] = await ledger.net_worth(conn, goal.workspace_id, goal.currency, [day])
         return Decimal(point.net_worth)
     row = await (
@@ -98,10 +112,10 @@ async def progress(conn: Conn, goal: GoalView, today: date) -> GoalProgress:
     then = await amount_on(conn, goal, today - timedelta(days=WINDOW_DAYS))
     monthly = (current - then) * DAYS_A_MONTH / WINDOW_DAYS
     remaining = max(Decimal(0), target - current)
-    months_left = None
-    needed = None
+    days_left = months_left = needed = None
     if goal.target_date is not None:
-        months_left = max(Decimal(0), Decimal((goal.target_date - today).days) / DAYS_A_MONTH)
+        days_left = max(0, (goal.target_date - today).days)
+        months_left = Decimal(days_left) / DAYS_A_MONTH
         needed = remaining / months_left if months_left else remaining
     projected = None
     if remaining == 0:
@@ -116,11 +130,14 @@ async def progress(conn: Conn, goal: GoalView, today: date) -> GoalProgress:
         status = "BEHIND_SCHEDULE"
     return GoalProgress(
         goal_id=goal.id,
+        name=goal.name,
         currency=goal.currency,
         current_amount=str(ledger.round_money(current, goal.currency)),
         target_amount=goal.target_amount,
-        percent=float(round(current * 100 / target, 1)),
+        percent=_percent(current, goal),
         remaining=str(ledger.round_money(remaining, goal.currency)),
+        target_date=goal.target_date,
+        days_remaining=days_left,
         months_left=None if months_left is None else float(round(months_left, 1)),
         monthly_contribution_needed=None
         if needed is None
@@ -129,6 +146,10 @@ async def progress(conn: Conn, goal: GoalView, today: date) -> GoalProgress:
         projected_completion_date=projected,
         status=status,
     )
+
+
+def _percent(current: Decimal, goal: GoalView) -> float:
+    return float(round(current * 100 / Decimal(goal.target_amount), 1))
 
 
 async def tracked_goals(conn: Conn, workspace_id: UUID) -> list[GoalView]:

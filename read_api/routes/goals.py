@@ -9,10 +9,10 @@ from uuid import UUID
 from litestar import Request, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 
 from projections.goals import view
-from projections.goals.model import GoalList, GoalProgress, GoalView
+from projections.goals.model import GoalList, GoalProgress, GoalType, GoalView
 from read_api.access import read_access
 
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
@@ -20,10 +20,17 @@ SERVING = ("goals", "ledger")  # balances and net worth come from the ledger pro
 
 
 @get(f"{WORKSPACE}/goals")
-async def list_goals(request: Request[Any, Any, State], workspace_id: FromPath[UUID]) -> GoalList:
-    await read_access(request, workspace_id, "goals")
+async def list_goals(
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    type: FromQuery[GoalType | None] = None,
+    completed: FromQuery[bool | None] = None,
+) -> GoalList:
+    """Each with where it stands today; ``type`` and ``completed`` narrow the list."""
+    await read_access(request, workspace_id, SERVING)
     async with request.app.state.pool.connection() as conn:
-        return GoalList(data=await view.list_goals(conn, workspace_id))
+        goals = await view.list_goals(conn, workspace_id, type, completed, date.today())
+    return GoalList(data=goals)
 
 
 @get(f"{WORKSPACE}/goals/{{goal_id:uuid}}")

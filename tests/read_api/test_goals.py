@@ -159,3 +159,62 @@ def test_a_net_worth_goal_follows_every_account(api: Api) -> None:
     )
     assert [n["kind"] for n in notes] == ["GOAL_COMPLETED"]
     assert goal["name"] == "Worth 1500"
+
+
+def test_a_goal_can_start_with_what_is_put_by_and_the_list_says_where_each_stands(
+    api: Api,
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    savings = api.account(user, workspace, opening_balance="250.00")
+    target_date = date.today() + timedelta(days=100)
+    created = api.commands.post(
+        f"/api/workspaces/{workspace}/goals",
+        json={
+            "name": "Trip",
+            "type": "SAVINGS",
+            "target_amount": "2000",
+            "target_date": target_date.isoformat(),
+            "current_amount": "500.00",
+        },
+        headers=user.headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["contributed"] == "500.00"
+    followed = api.commands.post(
+        f"/api/workspaces/{workspace}/goals",
+        json={"name": "Buffer", "type": "SAVINGS", "target_amount": "250", "account_id": savings},
+        headers=user.headers,
+    )
+    assert followed.status_code == 201, followed.text
+    refused = api.commands.post(
+        f"/api/workspaces/{workspace}/goals",
+        json={
+            "name": "Also",
+            "type": "SAVINGS",
+            "target_amount": "900",
+            "account_id": savings,
+            "current_amount": "10",
+        },
+        headers=user.headers,
+    )
+    assert refused.status_code == 422, refused.text
+    assert "current_amount" in refused.text  # it starts where the balance is
+
+    base = f"/api/workspaces/{workspace}/goals"
+    goals = eventually(
+        lambda: api.read(user, base, followed.json()["position"])["data"],
+        lambda goals: len(goals) == 2 and goals[1]["completed_at"] is not None,
+        "the followed goal completed",
+    )
+    assert [(g["name"], g["current_amount"], g["percent"]) for g in goals] == [
+        ("Trip", "500.00", 25.0),
+        ("Buffer", "250.00", 100.0),
+    ]
+    open_ones = api.read(user, base, completed=False)["data"]
+    assert [g["name"] for g in open_ones] == ["Trip"]
+    assert api.read(user, base, type="DEBT_PAYOFF")["data"] == []
+    assert api.reads.get(base, params={"type": "LOTTERY"}, headers=user.headers).status_code == 400
+    progress = api.read(user, f"{base}/{created.json()['id']}/progress")
+    assert (progress["name"], progress["days_remaining"]) == ("Trip", 100)
+    assert progress["target_date"] == target_date.isoformat()
