@@ -144,8 +144,10 @@ class Budgeting(CentsourceApplication):
             budget = self.find(Budget, budget_id)
             if budget is None:
                 return 0
-            rules = [r for i in alert_rule_ids if (r := self.find(AlertRule, i)) is not None]
             terms = budget.terms
+            # An inactive budget is not watched: neither it nor its alert rules announce.
+            found = (self.find(AlertRule, i) for i in alert_rule_ids if terms.active)
+            rules = [rule for rule in found if rule is not None]
             for scope in budget.scopes:
                 categories = terms.category_ids if scope == TOTAL else (UUID(scope),)
                 before = None if previous is None else spent_under(previous, parents, categories)
