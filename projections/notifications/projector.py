@@ -15,6 +15,7 @@ from domain.goals.goal import Goal
 from domain.identity.user import user_id_for
 from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
+from projections.ledger.view import round_money
 from projections.notifications.view import TABLES
 from projections.runtime import Cursor, Projection, event_id, handles
 
@@ -71,7 +72,8 @@ class NotificationsProjection(Projection):
     ) -> None:
         if "IN_APP" not in event.channels:
             return
-        title = f"{event.budget_name}: {event.spent} of {event.limit} {event.currency} spent"
+        limit = round_money(event.limit, event.currency)  # a percent of a limit has more places
+        title = f"{event.budget_name}: {event.spent} of {limit} {event.currency} spent"
         await self._tell(
             cur,
             event,
@@ -85,7 +87,7 @@ class NotificationsProjection(Projection):
                 "budget_id": str(event.budget_id),
                 "period_start": event.period_start.isoformat(),
                 "spent": str(event.spent),
-                "limit": str(event.limit),
+                "limit": str(limit),
             },
         )
 

@@ -19,6 +19,7 @@ from domain.budgeting.alerts import AlertRule
 from infra.database import async_pool
 from infra.mail import DevMailbox, Mail, Mailer, SmtpMailer
 from infra.settings import Settings
+from projections.ledger.view import round_money
 from projections.notifications.view import recipients
 from projections.runtime import (
     Cursor,
@@ -149,6 +150,7 @@ class Notifier(Projection):
 def _line(alert: AlertRule.Triggered) -> str:
     said = f" {alert.message}" if alert.message else ""
     return (
-        f"{alert.budget_name}: {alert.spent} of {alert.limit} {alert.currency} spent "
+        f"{alert.budget_name}: {alert.spent} of {round_money(alert.limit, alert.currency)} "
+        f"{alert.currency} spent "
         f"({alert.period_start} to {alert.period_end}).{said}"
     )
