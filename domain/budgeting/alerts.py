@@ -66,7 +66,7 @@ class AlertRule(Tracked):
     @event(Created)
     def __init__(self, workspace_id: UUID, terms: dict[str, Any]) -> None:
         self.workspace_id = workspace_id
-        self.terms = _terms(terms)
+        self.terms = terms_from(terms)
         self.deleted = False
         self.triggered: set[str] = set()  # "<budget id>|<period start>"
 
@@ -93,7 +93,7 @@ class AlertRule(Tracked):
 
     @event(Changed)
     def _changed(self, terms: dict[str, Any]) -> None:
-        self.terms = _terms(terms)
+        self.terms = terms_from(terms)
 
     class Deleted(Tracked.Event):
         pass
@@ -178,7 +178,8 @@ class AlertRule(Tracked):
         ]
 
 
-def _terms(fields: dict[str, Any]) -> AlertTerms:
+def terms_from(fields: dict[str, Any]) -> AlertTerms:
+    """The terms as an event (or a read model) keeps them."""
     budget_id = fields["budget_id"]
     return AlertTerms(
         **{

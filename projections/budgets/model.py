@@ -113,6 +113,19 @@ class BudgetForecast(msgspec.Struct, kw_only=True):
     categories: list[CategoryForecast]
 
 
+class AlertRuleStanding(msgspec.Struct, kw_only=True):
+    """Where a rule stands on one budget it watches, this period."""
+
+    budget_id: UUID
+    budget_name: str
+    period_start: date
+    period_end: date
+    spent: str  # what the rule counts: its categories, else the budget's
+    limit: str  # where it triggers
+    percent: float  # of that limit
+    remaining: str  # to that limit; 0 once there
+
+
 class AlertRuleView(msgspec.Struct, kw_only=True):
     id: UUID
     workspace_id: UUID
@@ -128,6 +141,7 @@ class AlertRuleView(msgspec.Struct, kw_only=True):
     triggered_count: int
     last_triggered_at: datetime | None
     created_at: datetime
+    standing: list[AlertRuleStanding] = msgspec.field(default_factory=list)
 
 
 class AlertRuleList(msgspec.Struct, kw_only=True):

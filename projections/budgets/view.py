@@ -16,11 +16,13 @@ from uuid import UUID
 
 import psycopg
 
+from domain.budgeting.alerts import terms_from
 from domain.budgeting.application import Spending, spent_under
 from domain.budgeting.budget import EXCEEDED, rollover
 from domain.budgeting.periods import Period, PeriodKind, period_of, previous
 from domain.money import minor_units
 from projections.budgets.model import (
+    AlertRuleStanding,
     AlertRuleView,
     BudgetForecast,
     BudgetPage,
@@ -426,19 +428,53 @@ def _money(amount: Decimal, budget: Budget) -> str:
     return str(amount.quantize(places, rounding=ROUND_HALF_EVEN))
 
 
-async def list_alert_rules(conn: Conn, workspace_id: UUID) -> list[AlertRuleView]:
+async def list_alert_rules(
+    conn: Conn, workspace_id: UUID, on: date, active: bool | None, triggered: bool | None
+) -> list[AlertRuleView]:
+    """Each with where it stands on the budgets it watches, in their periods holding ``on``."""
     rows = await (
         await conn.execute(
             "SELECT id, workspace_id, budget_id, terms, triggered, triggered_count, "
             "last_triggered_at, created_at FROM budgets_alert_rules "
-            "WHERE workspace_id = %s AND NOT deleted ORDER BY created_at, id",
-            (workspace_id,),
+            "WHERE workspace_id = %s AND NOT deleted "
+            "AND (%s::boolean IS NULL OR (terms->>'active')::boolean = %s) "
+            "AND (%s::boolean IS NULL OR triggered = %s) ORDER BY created_at, id",
+            (workspace_id, active, active, triggered, triggered),
         )
     ).fetchall()
+    if not rows:
+        return []
+    budgets = [b for b in await workspace_budgets(conn, workspace_id) if b.view.active]
+    parents, _ = await categories(conn, workspace_id)
+    spent_in = {}
+    for budget in budgets:
+        period = budget.period_of(on)
+        spent_in[budget.view.id] = (period, *await period_spending(conn, budget, period))
     views = []
     for row in rows:
         terms = row.pop("terms")
-        views.append(convert({**terms, **row}, AlertRuleView))
+        rule = terms_from(terms)
+        standing = []
+        for budget in budgets:
+            if rule.budget_id not in (None, budget.view.id):
+                continue
+            period, now, before = spent_in[budget.view.id]
+            total = _figures(budget, None, now, before, parents, period, on).limit
+            spent = spent_under(now, parents, rule.category_ids or tuple(budget.view.category_ids))
+            limit = rule.limit(total)
+            standing.append(
+                AlertRuleStanding(
+                    budget_id=budget.view.id,
+                    budget_name=budget.view.name,
+                    period_start=period.start,
+                    period_end=period.end,
+                    spent=_money(spent, budget),
+                    limit=_money(limit, budget),
+                    percent=float(round(spent * 100 / limit, 1)) if limit else 0.0,
+                    remaining=_money(max(Decimal(0), limit - spent), budget),
+                )
+            )
+        views.append(convert({**terms, **row, "standing": standing}, AlertRuleView))
     return views
 
 

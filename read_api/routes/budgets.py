@@ -9,7 +9,7 @@ from uuid import UUID
 from litestar import Request, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from projections.budgets import view
 from projections.budgets.model import (
@@ -85,11 +85,20 @@ async def budget_forecast(
 
 @get(f"{WORKSPACE}/alert-rules")
 async def list_alert_rules(
-    request: Request[Any, Any, State], workspace_id: FromPath[UUID]
+    request: Request[Any, Any, State],
+    workspace_id: FromPath[UUID],
+    on: On = None,
+    active: FromQuery[bool | None] = None,
+    triggered: FromQuery[bool | None] = None,
 ) -> AlertRuleList:
-    await read_access(request, workspace_id, "budgets")
+    """Each rule with where it stands on every active budget it watches: what it counts, where
+    it triggers, the percent of that and what remains to it."""
+    await read_access(request, workspace_id, SERVING)
     async with request.app.state.pool.connection() as conn:
-        return AlertRuleList(data=await view.list_alert_rules(conn, workspace_id))
+        rules = await view.list_alert_rules(
+            conn, workspace_id, on or date.today(), active, triggered
+        )
+    return AlertRuleList(data=rules)
 
 
 async def _budget(conn: Any, workspace_id: UUID, budget_id: UUID) -> view.Budget:

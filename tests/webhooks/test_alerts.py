@@ -1,9 +1,11 @@
 """Alert rules: an amount on some of a budget's categories, told in the app, by webhook and in a
-daily digest mail; a rule that names no WEBHOOK channel sends none."""
+daily digest mail; a rule that names no WEBHOOK channel sends none; where each rule stands; an
+inactive budget alerts no one."""
 
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -76,7 +78,7 @@ def test_an_amount_on_one_category_alerts_in_the_app_by_webhook_and_in_a_daily_d
         lambda: query(settings, "SELECT recipient, line FROM notifier_digests"), "a digest line"
     )
     assert lines == [(user.email, lines[0][1])]
-    assert "Food: 55.00 of 50" in lines[0][1]
+    assert "Food: 55.00 of 50.00 EUR spent" in lines[0][1]
     assert mail.messages == []
     # The day is over: the digest goes out once, in one mail.
     rewound = "UPDATE notifier_digests SET due_at = now() - interval '1 minute' RETURNING 1"
@@ -114,3 +116,58 @@ def test_a_rule_without_the_webhook_channel_sends_no_webhook(
     time.sleep(1.5)  # an alert.triggered would come by now
     kinds = {verified(everything["secret"], r)["type"] for r in receiver.at("/all")}
     assert kinds == {"transaction.created", "account.balance_updated"}  # no alert.triggered
+
+
+def test_a_rule_says_where_it_stands_and_an_inactive_budget_alerts_no_one(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    budget = api.commands.post(
+        f"/api/workspaces/{workspace}/budgets",
+        json={
+            "name": "Food",
+            "amount": "200",
+            "period_kind": "MONTHLY",  # this month: a change of the budget looks at it
+            "category_ids": [groceries],
+            "active": False,
+        },
+        headers=user.headers,
+    ).json()
+    rule = alert_rule(api, user, workspace, threshold="50", channels=["IN_APP"])
+    quiet = alert_rule(api, user, workspace, threshold="90", channels=["IN_APP"], active=False)
+    today = date.today().isoformat()
+    spent = api.record(
+        user, workspace, account, amount="-120.00", category_id=groceries, date=today
+    )
+    time.sleep(1.5)  # the budget is inactive: no alert may come
+    assert api.read(user, "/api/notifications", spent["position"])["data"] == []
+    rules = f"/api/workspaces/{workspace}/alert-rules"
+    listed = api.read(user, rules, spent["position"])["data"]
+    assert [(r["id"], r["standing"]) for r in listed] == [(rule["id"], []), (quiet["id"], [])]
+
+    activated = api.commands.patch(
+        f"/api/workspaces/{workspace}/budgets/{budget['id']}",
+        json={"active": True},
+        headers=user.headers,
+    )
+    assert activated.status_code == 200, activated.text
+    [note] = eventually(
+        lambda: api.read(user, "/api/notifications", activated.json()["position"])["data"],
+        "the alert once the budget is active",
+    )
+    assert note["kind"] == "ALERT"
+    assert note["title"] == "Food: 120.00 of 100.00 EUR spent"  # 50 % of 200, in cents
+    [triggered] = api.read(user, rules, activated.json()["position"], triggered=True)["data"]
+    assert triggered["id"] == rule["id"]
+    [standing] = triggered["standing"]
+    assert standing["budget_id"] == budget["id"]
+    assert (standing["spent"], standing["limit"], standing["percent"]) == (
+        "120.00",
+        "100.00",
+        120.0,
+    )
+    assert standing["remaining"] == "0.00"
+    [inactive] = api.read(user, rules, active=False)["data"]
+    assert inactive["id"] == quiet["id"]
+    assert inactive["standing"][0]["remaining"] == "60.00"  # 90 % of 200 is 180
