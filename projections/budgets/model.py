@@ -97,6 +97,7 @@ class CategoryForecast(msgspec.Struct, kw_only=True):
     daily_average: str
     projected_total: str
     limit: str | None
+    projected_overage: str | None  # past the category's own limit, where it has one
     recommendation: str
 
 
@@ -108,6 +109,7 @@ class BudgetForecast(msgspec.Struct, kw_only=True):
     days_remaining: int
     limit: str
     projected_total: str
+    projected_overage: str
     daily_allowance: str  # what may go out each remaining day to end within the limit
     recommendation: str
     categories: list[CategoryForecast]

@@ -196,9 +196,13 @@ async def period_spending(
 
 
 async def list_budgets(
-    conn: Conn, workspace_id: UUID, on: date, page: int, page_size: int
+    conn: Conn, workspace_id: UUID, on: date, active: bool | None, page: int, page_size: int
 ) -> BudgetPage:
-    budgets = await workspace_budgets(conn, workspace_id)
+    budgets = [
+        b
+        for b in await workspace_budgets(conn, workspace_id)
+        if active is None or b.view.active == active
+    ]
     parents, _ = await categories(conn, workspace_id)
     shown = budgets[(page - 1) * page_size : page * page_size]
     data = []
@@ -362,6 +366,7 @@ async def forecast(conn: Conn, budget: Budget, on: date) -> BudgetForecast:
                 daily_average=_money(average, budget),
                 projected_total=_money(projected, budget),
                 limit=None if limit is None else _money(limit, budget),
+                projected_overage=None if limit is None else _overage(projected, limit, budget),
                 recommendation=_advice(name, spent, projected, limit, left, budget),
             )
         )
@@ -373,12 +378,17 @@ async def forecast(conn: Conn, budget: Budget, on: date) -> BudgetForecast:
         days_remaining=left,
         limit=_money(total.limit, budget),
         projected_total=_money(total.projected, budget),
+        projected_overage=_overage(total.projected, total.limit, budget),
         daily_allowance=_money(allowance, budget),
         recommendation=_advice(
             "the budget", total.spent, total.projected, total.limit, left, budget
         ),
         categories=rows,
     )
+
+
+def _overage(projected: Decimal, limit: Decimal, budget: Budget) -> str:
+    return _money(max(Decimal(0), projected - limit), budget)
 
 
 def _advice(

@@ -36,13 +36,17 @@ async def list_budgets(
     request: Request[Any, Any, State],
     workspace_id: FromPath[UUID],
     on: On = None,
+    active: FromQuery[bool | None] = None,
     page: Annotated[int, QueryParameter(ge=1, le=10_000_000)] = 1,
     page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> BudgetPage:
-    """Every budget, with its current period's limit, spending and status."""
+    """Every budget (or the active or inactive ones), with its current period's limit,
+    spending and status."""
     await read_access(request, workspace_id, SERVING)
     async with request.app.state.pool.connection() as conn:
-        return await view.list_budgets(conn, workspace_id, on or date.today(), page, page_size)
+        return await view.list_budgets(
+            conn, workspace_id, on or date.today(), active, page, page_size
+        )
 
 
 @get(BUDGET)

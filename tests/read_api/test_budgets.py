@@ -142,6 +142,8 @@ def test_refunds_count_back_and_transfers_and_other_months_do_not_count(api: Api
     )
     assert forecast["categories"][0]["daily_average"] == "4.75"  # 47.50 over 10 days
     assert forecast["categories"][0]["projected_total"] == "147.25"
+    assert forecast["categories"][0]["projected_overage"] is None  # no limit of its own
+    assert (forecast["projected_total"], forecast["projected_overage"]) == ("147.25", "47.25")
     assert "over" in forecast["recommendation"]
 
 
@@ -281,6 +283,11 @@ def test_a_changed_limit_is_a_crossing_too_and_an_inactive_budget_records_none(a
     time.sleep(1.5)  # an inactive budget records nothing
     shown = api.read(user, f"/api/workspaces/{workspace}/budgets/{budget['id']}/progress", position)
     assert len(shown["crossings"]) == 3
+    listed = f"/api/workspaces/{workspace}/budgets"
+    assert [b["budget"]["id"] for b in api.read(user, listed, active=False)["data"]] == [
+        budget["id"]
+    ]
+    assert api.read(user, listed, active=True)["data"] == []
 
 
 def test_a_category_limit_is_crossed_on_its_own(api: Api) -> None:
