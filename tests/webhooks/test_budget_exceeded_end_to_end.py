@@ -1,6 +1,7 @@
 """BudgetExceeded end to end: expenses past 80 % and 100 % give one BudgetThresholdReached and
 one BudgetExceeded in the event store, a notification, a mail on an SMTP server and signed
-webhooks; a rebuild of every read model sends and records nothing again."""
+webhooks; a rebuild of every read model, or the budget watch going over the whole log again,
+sends and records nothing again."""
 
 from __future__ import annotations
 
@@ -94,3 +95,39 @@ def test_budget_exceeded_end_to_end(stack: tuple[Api, Settings, Inbox], receiver
     unread = api.read(user, "/api/notifications", read.json()["position"], unread=True)
     assert unread["data"] == []
     assert unread["unread"] == 0
+
+
+def test_the_watch_going_over_the_whole_log_again_records_and_sends_nothing_new(
+    stack: tuple[Api, Settings, Inbox], receiver: Receiver
+) -> None:
+    """As after a crash that lost the watch's position: crossings stay once."""
+    api, settings, _ = stack
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    subscribe(api, user, workspace, receiver.url("/again"), "budget.exceeded")
+    api.commands.post(
+        f"/api/workspaces/{workspace}/budgets",
+        json={"name": "Food", "amount": "100.00", "period": "2026-03", "category_ids": [groceries]},
+        headers=user.headers,
+    )
+    api.record(user, workspace, account, amount="-120.00", category_id=groceries)
+    eventually(lambda: crossings_in_store(settings) == ["ThresholdReached", "Exceeded"], "both")
+    eventually(lambda: receiver.at("/again"), "the webhook")
+
+    assert query(
+        settings,
+        "UPDATE projection_positions SET position = 0 WHERE name = 'budget_watch' RETURNING 1",
+    ) == [(1,)]
+    woken = api.record(user, workspace, account, amount="-1.00", category_id=groceries)
+    eventually(
+        lambda: (
+            dict(query(settings, "SELECT name, position FROM projection_positions"))["budget_watch"]
+            >= woken["position"]
+        ),
+        "the watch through the whole log again",
+    )
+    time.sleep(1)  # a webhook of a crossing recorded again would come by now
+    assert crossings_in_store(settings) == ["ThresholdReached", "Exceeded"]
+    assert len(receiver.at("/again")) == 1
