@@ -49,7 +49,7 @@ DAYS_A_MONTH = Decimal("30.436875")
 
 
 async def list_goals(
-    conn: Conn, workspace_id: UUID, type: str | None, completed: bool | None, today: date
+    conn: Conn, workspace_id: UUID, goal_type: str | None, completed: bool | None, today: date
 ) -> list[GoalListed]:
     rows = await (
         await conn.execute(
@@ -57,7 +57,7 @@ async def list_goals(
             "AND (%s::text IS NULL OR type = %s) "
             "AND (%s::boolean IS NULL OR (completed_at IS NOT NULL) = %s) "
             "ORDER BY created_at, id",
-            (workspace_id, type, type, completed, completed),
+            (workspace_id, goal_type, goal_type, completed, completed),
         )
     ).fetchall()
     listed = []
