@@ -36,8 +36,6 @@ MOVES_BALANCES = frozenset(
         "TransactionRestored",
     }
 )
-# Fields of the event log that stay inside: an invitation's token hash checks a credential.
-PRIVATE_FIELDS = frozenset({"token_hash"})
 
 
 def event_type(cloud_event: dict[str, Any]) -> str:
@@ -59,7 +57,8 @@ def goes_out(cloud_event: dict[str, Any]) -> bool:
 
 def payload(cloud_event: dict[str, Any], kind: str) -> dict[str, Any]:
     """``{type, timestamp, data}``: data is the event's own fields, with the id of what it is
-    about (``id``), its workspace and the event's id and position; no private field."""
+    about (``id``), its workspace and the event's id and position. Hashes (the relay sends
+    them redacted) are left out."""
     return {
         "type": kind,
         "timestamp": cloud_event["time"],
@@ -68,7 +67,7 @@ def payload(cloud_event: dict[str, Any], kind: str) -> dict[str, Any]:
             "workspace_id": cloud_event["workspaceid"],
             "event_id": cloud_event["id"],
             "position": cloud_event["position"],
-            **{k: v for k, v in cloud_event["data"].items() if k not in PRIVATE_FIELDS},
+            **{k: v for k, v in cloud_event["data"].items() if not k.endswith("_hash")},
         },
     }
 

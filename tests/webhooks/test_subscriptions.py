@@ -66,7 +66,7 @@ def test_a_rotated_secret_signs_from_then_on_and_a_disabled_subscription_gets_no
     assert len(receiver.at("/life")) == 3
 
 
-def test_only_the_types_subscribed_to_come_and_an_invitation_keeps_its_token_hash(
+def test_only_the_types_subscribed_to_come_and_an_invitation_goes_without_its_hash(
     api: Api, receiver: Receiver, dispatcher: object
 ) -> None:
     user = api.user()
