@@ -6,7 +6,9 @@ the transactions, ledger and budgets projections have reached the batch, reads e
 budget's spending there, and reports it to the Budgeting application. The budget and the alert
 rules remember what they announced, so a batch handled twice (a crash before the position
 commits, a replay) records nothing new, and a crossing from an edit, an import or a deletion
-counts like one from a new expense.
+counts like one from a new expense. It keeps the date it last saw of each transaction, so a
+change asks the periods the transaction left and entered, and no others; a change of a budget
+or of an alert rule asks the period that holds today and those it crossed before.
 """
 
 from __future__ import annotations
@@ -38,23 +40,35 @@ from projections.runtime import (
 )
 
 WAITED_FOR = ("transactions", "ledger", "budgets", "goals")
+TABLES = (
+    # The date of each transaction when the watch last saw it: a change of date takes spending
+    # out of one period as it adds it to another.
+    """CREATE TABLE IF NOT EXISTS budget_watch_dates (
+        transaction_id uuid PRIMARY KEY,
+        date date NOT NULL
+    )""",
+)
 
 
 class BudgetWatch(Projection):
     name = "budget_watch"
+    tables = TABLES
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.budgeting: Budgeting | None = None
         self.goals: Goals | None = None
-        self.transactions: dict[UUID, set[UUID]] = defaultdict(set)  # workspace → ids
+        self.workspaces: set[UUID] = set()  # touched by the batch
+        self.days: dict[UUID, set[date]] = defaultdict(set)  # workspace → days spending moved
+        self.undated: dict[UUID, set[UUID]] = defaultdict(set)  # workspace → transaction ids
         self.budgets: dict[UUID, set[UUID]] = defaultdict(set)  # workspace → budget ids
+        self.everything: set[UUID] = set()  # workspaces whose every budget is asked again
         self.until = 0
         self.conn: Any = None
 
     async def before_batch(self) -> None:
-        self.transactions.clear()
-        self.budgets.clear()
+        for touched in (self.workspaces, self.days, self.undated, self.budgets, self.everything):
+            touched.clear()
         # Made off the loop: making the event store waits for its lock, and the other
         # runners of this process must go on meanwhile.
         if self.budgeting is None:
@@ -71,37 +85,60 @@ class BudgetWatch(Projection):
         Transaction.Restored,
     )
     async def on_transaction_changed(self, cur: Cursor, event: Any, position: int) -> None:
-        self.transactions[event.workspace_id].add(event.originator_id)
+        """The days whose spending moved: the transaction's date before, and after."""
+        workspace_id = event.workspace_id
+        self.workspaces.add(workspace_id)
+        await cur.execute(
+            "SELECT date FROM budget_watch_dates WHERE transaction_id = %s",
+            (event.originator_id,),
+        )
+        seen = await cur.fetchone()
+        if seen is not None:
+            self.days[workspace_id].add(seen["date"])
+        elif not isinstance(event, Transaction.Recorded):
+            # Recorded before the watch kept dates: where it was is not known, so every
+            # period that may have lost it (those crossed before) is asked again.
+            self.undated[workspace_id].add(event.originator_id)
+            self.everything.add(workspace_id)
+        if isinstance(event, Transaction.Recorded | Transaction.Amended):
+            self.days[workspace_id].add(event.date)
+            await cur.execute(
+                "INSERT INTO budget_watch_dates (transaction_id, date) VALUES (%s, %s) "
+                "ON CONFLICT (transaction_id) DO UPDATE SET date = excluded.date",
+                (event.originator_id, event.date),
+            )
         self.until = position
 
     @handles(Budget.Created, Budget.Changed)
     async def on_budget_saved(self, cur: Cursor, event: Any, position: int) -> None:
+        self.workspaces.add(event.workspace_id)
         self.budgets[event.workspace_id].add(event.originator_id)
         self.until = position
 
     @handles(Account.Valued, Goal.Created, Goal.Changed)
     async def on_balance_or_goal(self, cur: Cursor, event: Any, position: int) -> None:
-        self.transactions[event.workspace_id]  # its tracked goals are asked again
+        self.workspaces.add(event.workspace_id)  # its tracked goals are asked again
         self.until = position
 
     @handles(AlertRule.Created, AlertRule.Changed)
     async def on_alert_rule_saved(self, cur: Cursor, event: Any, position: int) -> None:
+        self.workspaces.add(event.workspace_id)
         budget_id = event.terms["budget_id"]
         if budget_id is None:  # it watches every budget: all of them are asked again
-            self.transactions[event.workspace_id]
+            self.everything.add(event.workspace_id)
         else:
             self.budgets[event.workspace_id].add(UUID(str(budget_id)))
         self.until = position
 
     async def after_batch(self) -> None:
-        if not self.transactions and not self.budgets:
+        if not self.workspaces:
             return
         if self.conn is None or self.conn.closed:
             # Its own connection, in autocommit: each query sees what the others committed.
             self.conn = await open_connection(self.settings)
             await self.conn.set_autocommit(True)
         await wait_for_projections(self.conn, WAITED_FOR, self.until)
-        for workspace_id in set(self.transactions) | set(self.budgets):
+        for workspace_id in self.workspaces:
             await self._watch(self.conn, workspace_id)
 
     async def _watch_goals(self, conn: Any, workspace_id: UUID) -> None:
@@ -115,14 +152,15 @@ class BudgetWatch(Projection):
 
     async def _watch(self, conn: Any, workspace_id: UUID) -> None:
         await self._watch_goals(conn, workspace_id)
-        days = await _days(conn, list(self.transactions.get(workspace_id, ())))
-        everything = workspace_id in self.transactions and not days
+        days = self.days[workspace_id] | await _days(conn, list(self.undated[workspace_id]))
+        changed = self.budgets[workspace_id]
         parents, _ = await view.categories(conn, workspace_id)
         for budget in await view.workspace_budgets(conn, workspace_id):
             periods = {budget.period_of(day) for day in days}
-            if budget.view.id in self.budgets[workspace_id] or everything:
+            if budget.view.id in changed or workspace_id in self.everything:
+                # New terms count in the period that holds today, and may clear old crossings.
                 periods.add(budget.period_of(date.today()))
-            periods |= await _crossed_periods(conn, budget)
+                periods |= await _crossed_periods(conn, budget)
             rules = await view.alert_rule_ids(conn, workspace_id, budget.view.id)
             for period in sorted(periods):
                 now, before = await view.period_spending(conn, budget, period)

@@ -314,3 +314,37 @@ def test_a_category_limit_is_crossed_on_its_own(api: Api) -> None:
     statuses = {c["category_id"]: (c["status"], c["limit"]) for c in shown["categories"]}
     assert statuses[groceries] == ("AT_RISK", "100.00")
     assert statuses[dining] == ("ON_TRACK", None)
+
+
+def test_a_transaction_moved_to_another_month_leaves_one_period_and_crosses_the_other(
+    api: Api,
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    groceries = str(system_category_id(UUID(workspace), "groceries"))
+    budget = groceries_budget(api, user, workspace)  # monthly from March, 100.00, 80 %
+    big = api.record(user, workspace, account, amount="-120.00", category_id=groceries)
+    assert [c["kind"] for c in crossings_of(api, user, workspace, budget, 2)] == [
+        "THRESHOLD_REACHED",
+        "EXCEEDED",
+    ]
+    moved = api.commands.patch(
+        f"/api/workspaces/{workspace}/transactions/{big['id']}",
+        json={"date": "2026-04-10"},
+        headers=user.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    march = crossings_of(api, user, workspace, budget, 3)
+    assert (march[2]["kind"], march[2]["spent"]) == ("CLEARED", "0.00")
+    april = eventually(
+        lambda: api.read(
+            user,
+            f"/api/workspaces/{workspace}/budgets/{budget['id']}/progress",
+            moved.json()["position"],
+            date="2026-04-15",
+        )["crossings"],
+        lambda crossings: len(crossings) >= 2,
+        "April's crossings",
+    )
+    assert [c["kind"] for c in april] == ["THRESHOLD_REACHED", "EXCEEDED"]
