@@ -336,7 +336,7 @@ async def progress(conn: Conn, budget: Budget, on: date) -> BudgetProgress:
         projected_spend=_money(total.projected, budget),
         projected_overage=_money(max(Decimal(0), total.projected - total.limit), budget),
         categories=rows,
-        crossings=await _crossings(conn, view.id, period),
+        crossings=await _crossings(conn, budget, period),
     )
 
 
@@ -421,16 +421,22 @@ def _spent_in(now: Spending, parents: dict[UUID, UUID], category_id: UUID | None
     return spent_under(now, parents, (category_id,))
 
 
-async def _crossings(conn: Conn, budget_id: UUID, period: Period) -> list[Crossing]:
+async def _crossings(conn: Conn, budget: Budget, period: Period) -> list[Crossing]:
     rows = await (
         await conn.execute(
-            "SELECT kind, category_id, threshold, spent::text, limit_amount::text AS limit, "
+            "SELECT kind, category_id, threshold, spent, limit_amount AS limit, "
             "occurred_at, position FROM budgets_crossings "
             "WHERE budget_id = %s AND period_start = %s ORDER BY position",
-            (budget_id, period.start),
+            (budget.view.id, period.start),
         )
     ).fetchall()
-    return [convert(row, Crossing) for row in rows]
+    return [
+        convert(
+            {**row, "spent": _money(row["spent"], budget), "limit": _money(row["limit"], budget)},
+            Crossing,
+        )
+        for row in rows
+    ]
 
 
 def _money(amount: Decimal, budget: Budget) -> str:
