@@ -204,12 +204,13 @@ async def balance_moves(conn: Conn, position: int) -> list[BalanceMove]:
     moves = []
     for row in rows:
         [account] = await _accounts(conn, row["workspace_id"], row["account_id"])
+        currency = account.row["currency"]
         moves.append(
             BalanceMove(
                 account_id=row["account_id"],
-                change=row["change"],
-                balance=account.balance_on(date.today()),
-                currency=account.row["currency"],
+                change=round_money(row["change"], currency),
+                balance=round_money(account.balance_on(date.today()), currency),
+                currency=currency,
             )
         )
     return moves

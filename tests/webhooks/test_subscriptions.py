@@ -95,7 +95,7 @@ def test_each_account_a_change_moves_gets_its_balance_once(
     subscription = subscribe(
         api, user, workspace, receiver.url("/balances"), "account.balance_updated"
     )
-    checking = api.account(user, workspace, opening_balance="100.00")
+    checking = api.account(user, workspace, opening_balance="100")  # said in cents below
     savings = api.account(user, workspace)  # opened at 0: nothing moved
     spent = api.record(user, workspace, checking, amount="-30.00", date="2026-11-20")
     url = f"/api/workspaces/{workspace}/transactions/{spent['id']}"
