@@ -88,25 +88,28 @@ class BudgetWatch(Projection):
         """The days whose spending moved: the transaction's date before, and after."""
         workspace_id = event.workspace_id
         self.workspaces.add(workspace_id)
-        await cur.execute(
-            "SELECT date FROM budget_watch_dates WHERE transaction_id = %s",
-            (event.originator_id,),
-        )
+        if isinstance(event, Transaction.Recorded | Transaction.Amended):
+            self.days[workspace_id].add(event.date)
+            await cur.execute(  # the new date kept, the one before given back
+                "WITH seen AS (SELECT date FROM budget_watch_dates WHERE transaction_id = %s) "
+                "INSERT INTO budget_watch_dates (transaction_id, date) VALUES (%s, %s) "
+                "ON CONFLICT (transaction_id) DO UPDATE SET date = excluded.date "
+                "RETURNING (SELECT date FROM seen) AS date",
+                (event.originator_id, event.originator_id, event.date),
+            )
+        else:
+            await cur.execute(
+                "SELECT date FROM budget_watch_dates WHERE transaction_id = %s",
+                (event.originator_id,),
+            )
         seen = await cur.fetchone()
-        if seen is not None:
+        if seen is not None and seen["date"] is not None:
             self.days[workspace_id].add(seen["date"])
         elif not isinstance(event, Transaction.Recorded):
             # Recorded before the watch kept dates: where it was is not known, so every
             # period that may have lost it (those crossed before) is asked again.
             self.undated[workspace_id].add(event.originator_id)
             self.everything.add(workspace_id)
-        if isinstance(event, Transaction.Recorded | Transaction.Amended):
-            self.days[workspace_id].add(event.date)
-            await cur.execute(
-                "INSERT INTO budget_watch_dates (transaction_id, date) VALUES (%s, %s) "
-                "ON CONFLICT (transaction_id) DO UPDATE SET date = excluded.date",
-                (event.originator_id, event.date),
-            )
         self.until = position
 
     @handles(Budget.Created, Budget.Changed)
