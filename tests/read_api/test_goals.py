@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from tests.api import Api
+from tests.api import Api, User
 from tests.read_api.test_budgets import eventually
+
+
+def new_goal(api: Api, user: User, workspace: str, fields: dict[str, Any]) -> Any:
+    return api.commands.post(
+        f"/api/workspaces/{workspace}/goals", json=fields, headers=user.headers
+    )
 
 
 def test_contributions_complete_a_goal_once_and_progress_shows_the_pace(api: Api) -> None:
     user = api.user()
     workspace = api.workspace(user)
     today = date.today()
-    created = api.commands.post(
-        f"/api/workspaces/{workspace}/goals",
-        json={
+    created = new_goal(
+        api,
+        user,
+        workspace,
+        {
             "name": "Bike",
             "type": "SAVINGS",
             "target_amount": "1200.00",
             "target_date": (today + timedelta(days=365)).isoformat(),
         },
-        headers=user.headers,
     )
     assert created.status_code == 201, created.text
     goal = created.json()
@@ -59,10 +67,11 @@ def test_a_goal_linked_to_an_account_completes_when_its_balance_gets_there(api: 
     user = api.user()
     workspace = api.workspace(user)
     savings = api.account(user, workspace, opening_balance="400.00")
-    created = api.commands.post(
-        f"/api/workspaces/{workspace}/goals",
-        json={"name": "Buffer", "type": "SAVINGS", "target_amount": "1000", "account_id": savings},
-        headers=user.headers,
+    created = new_goal(
+        api,
+        user,
+        workspace,
+        {"name": "Buffer", "type": "SAVINGS", "target_amount": "1000", "account_id": savings},
     )
     assert created.status_code == 201, created.text
     goal = created.json()
@@ -94,15 +103,16 @@ def test_a_debt_payoff_goal_counts_what_is_paid_and_an_overpaid_debt_is_paid(api
     )
     assert opened.status_code == 201, opened.text
     loan = opened.json()["id"]
-    created = api.commands.post(
-        f"/api/workspaces/{workspace}/goals",
-        json={
+    created = new_goal(
+        api,
+        user,
+        workspace,
+        {
             "name": "Car paid off",
             "type": "DEBT_PAYOFF",
             "target_amount": "2000",
             "account_id": loan,
         },
-        headers=user.headers,
     )
     assert created.status_code == 201, created.text
     base = f"/api/workspaces/{workspace}/goals/{created.json()['id']}"
@@ -138,10 +148,8 @@ def test_a_net_worth_goal_follows_every_account(api: Api) -> None:
         headers=user.headers,
     )
     assert card.status_code == 201, card.text
-    created = api.commands.post(
-        f"/api/workspaces/{workspace}/goals",
-        json={"name": "Worth 1500", "type": "NET_WORTH", "target_amount": "1500"},
-        headers=user.headers,
+    created = new_goal(
+        api, user, workspace, {"name": "Worth 1500", "type": "NET_WORTH", "target_amount": "1500"}
     )
     assert created.status_code == 201, created.text
     base = f"/api/workspaces/{workspace}/goals/{created.json()['id']}"
@@ -168,35 +176,38 @@ def test_a_goal_can_start_with_what_is_put_by_and_the_list_says_where_each_stand
     workspace = api.workspace(user)
     savings = api.account(user, workspace, opening_balance="250.00")
     target_date = date.today() + timedelta(days=100)
-    created = api.commands.post(
-        f"/api/workspaces/{workspace}/goals",
-        json={
+    created = new_goal(
+        api,
+        user,
+        workspace,
+        {
             "name": "Trip",
             "type": "SAVINGS",
             "target_amount": "2000",
             "target_date": target_date.isoformat(),
             "current_amount": "500.00",
         },
-        headers=user.headers,
     )
     assert created.status_code == 201, created.text
     assert created.json()["contributed"] == "500.00"
-    followed = api.commands.post(
-        f"/api/workspaces/{workspace}/goals",
-        json={"name": "Buffer", "type": "SAVINGS", "target_amount": "250", "account_id": savings},
-        headers=user.headers,
+    followed = new_goal(
+        api,
+        user,
+        workspace,
+        {"name": "Buffer", "type": "SAVINGS", "target_amount": "250", "account_id": savings},
     )
     assert followed.status_code == 201, followed.text
-    refused = api.commands.post(
-        f"/api/workspaces/{workspace}/goals",
-        json={
+    refused = new_goal(
+        api,
+        user,
+        workspace,
+        {
             "name": "Also",
             "type": "SAVINGS",
             "target_amount": "900",
             "account_id": savings,
             "current_amount": "10",
         },
-        headers=user.headers,
     )
     assert refused.status_code == 422, refused.text
     assert "current_amount" in refused.text  # it starts where the balance is

@@ -14,6 +14,7 @@ from infra.settings import Settings
 from tests.api import Api, User
 from tests.command_api.test_rate_limits_and_mail import Inbox
 from tests.projections.processes import query
+from tests.read_api.test_budgets import groceries_budget
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_deliveries import eventually, subscribe, verified
 
@@ -37,16 +38,9 @@ def test_an_amount_on_one_category_alerts_in_the_app_by_webhook_and_in_a_daily_d
     groceries = str(system_category_id(UUID(workspace), "groceries"))
     dining = str(system_category_id(UUID(workspace), "restaurants"))
     subscription = subscribe(api, user, workspace, receiver.url("/alerts"), "alert.triggered")
-    budget = api.commands.post(
-        f"/api/workspaces/{workspace}/budgets",
-        json={
-            "name": "Food",
-            "amount": "500.00",
-            "period": "2026-03",
-            "category_ids": [groceries, dining],
-        },
-        headers=user.headers,
-    ).json()
+    budget = groceries_budget(
+        api, user, workspace, name="Food", amount="500.00", category_ids=[groceries, dining]
+    )
     alert_rule(
         api,
         user,
@@ -101,11 +95,7 @@ def test_a_rule_without_the_webhook_channel_sends_no_webhook(
     account = api.account(user, workspace)
     groceries = str(system_category_id(UUID(workspace), "groceries"))
     everything = subscribe(api, user, workspace, receiver.url("/all"))  # every public type
-    api.commands.post(
-        f"/api/workspaces/{workspace}/budgets",
-        json={"name": "Food", "amount": "100", "period": "2026-03", "category_ids": [groceries]},
-        headers=user.headers,
-    )
+    groceries_budget(api, user, workspace, name="Food")
     alert_rule(api, user, workspace, threshold="50", channels=["IN_APP"])
     recorded = api.record(user, workspace, account, amount="-60.00", category_id=groceries)
     eventually(
@@ -123,17 +113,10 @@ def test_a_rule_says_where_it_stands_and_an_inactive_budget_alerts_no_one(api: A
     workspace = api.workspace(user)
     account = api.account(user, workspace)
     groceries = str(system_category_id(UUID(workspace), "groceries"))
-    budget = api.commands.post(
-        f"/api/workspaces/{workspace}/budgets",
-        json={
-            "name": "Food",
-            "amount": "200",
-            "period_kind": "MONTHLY",  # this month: a change of the budget looks at it
-            "category_ids": [groceries],
-            "active": False,
-        },
-        headers=user.headers,
-    ).json()
+    # This month's: a change of the budget looks at the period that holds today.
+    budget = groceries_budget(
+        api, user, workspace, amount="200", period=None, period_kind="MONTHLY", active=False
+    )
     rule = alert_rule(api, user, workspace, threshold="50", channels=["IN_APP"])
     quiet = alert_rule(api, user, workspace, threshold="90", channels=["IN_APP"], active=False)
     today = date.today().isoformat()
@@ -157,7 +140,7 @@ def test_a_rule_says_where_it_stands_and_an_inactive_budget_alerts_no_one(api: A
         "the alert once the budget is active",
     )
     assert note["kind"] == "ALERT"
-    assert note["title"] == "Food: 120.00 of 100.00 EUR spent"  # 50 % of 200, in cents
+    assert note["title"] == "Groceries: 120.00 of 100.00 EUR spent"  # 50 % of 200, in cents
     [triggered] = api.read(user, rules, activated.json()["position"], triggered=True)["data"]
     assert triggered["id"] == rule["id"]
     [standing] = triggered["standing"]

@@ -15,6 +15,7 @@ from projections import registry, runtime
 from tests.api import Api
 from tests.command_api.test_rate_limits_and_mail import Inbox
 from tests.projections.processes import query
+from tests.read_api.test_budgets import groceries_budget
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_deliveries import eventually, subscribe, verified
 
@@ -40,11 +41,7 @@ def test_budget_exceeded_end_to_end(stack: tuple[Api, Settings, Inbox], receiver
     subscription = subscribe(
         api, user, workspace, receiver.url("/hook"), "budget.threshold_reached", "budget.exceeded"
     )
-    budget = api.commands.post(
-        f"/api/workspaces/{workspace}/budgets",
-        json={"name": "Food", "amount": "100.00", "period": "2026-03", "category_ids": [groceries]},
-        headers=user.headers,
-    ).json()
+    budget = groceries_budget(api, user, workspace, name="Food")
     rule = api.commands.post(
         f"/api/workspaces/{workspace}/alert-rules",
         json={
@@ -107,11 +104,7 @@ def test_the_watch_going_over_the_whole_log_again_records_and_sends_nothing_new(
     account = api.account(user, workspace)
     groceries = str(system_category_id(UUID(workspace), "groceries"))
     subscribe(api, user, workspace, receiver.url("/again"), "budget.exceeded")
-    api.commands.post(
-        f"/api/workspaces/{workspace}/budgets",
-        json={"name": "Food", "amount": "100.00", "period": "2026-03", "category_ids": [groceries]},
-        headers=user.headers,
-    )
+    groceries_budget(api, user, workspace, name="Food")
     api.record(user, workspace, account, amount="-120.00", category_id=groceries)
     eventually(lambda: crossings_in_store(settings) == ["ThresholdReached", "Exceeded"], "both")
     eventually(lambda: receiver.at("/again"), "the webhook")
