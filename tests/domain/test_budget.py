@@ -1,4 +1,5 @@
-"""A budget announces each threshold once per crossing, whatever way spending moves."""
+"""A budget announces each threshold once per crossing, whatever way spending moves; an alert
+rule triggers once each time spending reaches its limit."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.base import Actor
+from domain.budgeting.alerts import AlertRule, AlertTerms, Channel, ThresholdType
 from domain.budgeting.budget import EXCEEDED, TOTAL, Budget, BudgetTerms
 from domain.budgeting.periods import Period, PeriodKind
 
@@ -62,4 +64,27 @@ def test_each_line_crossed_upward_is_announced_once_and_a_report_seen_twice_adds
         under = [t for t in lines if spent * 100 < LIMIT * t <= before * 100]
         still = max((t for t in lines if LIMIT * t <= spent * 100), default=0)
         assert [t for kind, t in crossings if kind == "cleared"] == ([still] if under else [])
+        before = spent
+
+
+@settings(max_examples=200, deadline=None)
+@given(reports=spending)
+def test_an_alert_rule_triggers_once_each_time_spending_reaches_its_limit(
+    reports: list[Decimal],
+) -> None:
+    terms = AlertTerms(None, ThresholdType.ABSOLUTE, Decimal(50), (Channel.IN_APP,))
+    rule = AlertRule.create(uuid4(), uuid4(), terms, BY)
+    rule.collect_events()
+    budget_id = uuid4()
+    before = Decimal(0)
+    for spent in reports:
+        for _ in range(2):  # the second time, a replay of the same report
+            rule.observe(budget_id, "Food", MARCH, spent, terms.limit(LIMIT), "EUR", BY)
+        kinds = [type(event).__name__ for event in rule.collect_events()]
+        if before < 50 <= spent:
+            assert kinds == ["Triggered"]
+        elif spent < 50 <= before:
+            assert kinds == ["Cleared"]
+        else:
+            assert kinds == []
         before = spent
