@@ -16,7 +16,7 @@ from domain.identity.user import user_id_for
 from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
 from projections.ledger.view import round_money
-from projections.notifications.view import TABLES
+from projections.notifications.view import TABLES, alert_title
 from projections.runtime import Cursor, Projection, event_id, handles
 
 LARGE = Decimal(1000)  # an expense this big or bigger, in its currency, is worth a word
@@ -72,22 +72,20 @@ class NotificationsProjection(Projection):
     ) -> None:
         if "IN_APP" not in event.channels:
             return
-        limit = round_money(event.limit, event.currency)  # a percent of a limit has more places
-        title = f"{event.budget_name}: {event.spent} of {limit} {event.currency} spent"
         await self._tell(
             cur,
             event,
             position,
             await self._members(cur, event.workspace_id),
             "ALERT",
-            title,
+            alert_title(event),
             event.message or f"Spending under {event.budget_name} reached the alert's threshold.",
             {
                 "alert_rule_id": str(event.originator_id),
                 "budget_id": str(event.budget_id),
                 "period_start": event.period_start.isoformat(),
                 "spent": str(event.spent),
-                "limit": str(limit),
+                "limit": str(round_money(event.limit, event.currency)),
             },
         )
 

@@ -8,6 +8,8 @@ from uuid import UUID
 import msgspec
 import psycopg
 
+from domain.budgeting.alerts import AlertRule
+from projections.ledger.view import round_money
 from projections.notifications.model import NotificationPage, NotificationView
 from projections.pages import PageMeta
 
@@ -99,3 +101,10 @@ async def recipients(conn: Conn, workspace_id: UUID | None) -> list[dict[str, An
         )
     ).fetchall()
     return list(rows)
+
+
+def alert_title(alert: AlertRule.Triggered) -> str:
+    """``Food: 105.00 of 100.00 EUR spent``: the limit in minor units (a percent of a limit
+    has more places), for the app and for mail alike."""
+    limit = round_money(alert.limit, alert.currency)
+    return f"{alert.budget_name}: {alert.spent} of {limit} {alert.currency} spent"

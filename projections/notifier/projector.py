@@ -19,8 +19,7 @@ from domain.budgeting.alerts import AlertRule
 from infra.database import async_pool
 from infra.mail import DevMailbox, Mail, Mailer, SmtpMailer
 from infra.settings import Settings
-from projections.ledger.view import round_money
-from projections.notifications.view import recipients
+from projections.notifications.view import alert_title, recipients
 from projections.runtime import (
     Cursor,
     Projection,
@@ -149,8 +148,4 @@ class Notifier(Projection):
 
 def _line(alert: AlertRule.Triggered) -> str:
     said = f" {alert.message}" if alert.message else ""
-    return (
-        f"{alert.budget_name}: {alert.spent} of {round_money(alert.limit, alert.currency)} "
-        f"{alert.currency} spent "
-        f"({alert.period_start} to {alert.period_end}).{said}"
-    )
+    return f"{alert_title(alert)} ({alert.period_start} to {alert.period_end}).{said}"
