@@ -462,10 +462,7 @@ async def list_alert_rules(
         return []
     budgets = [b for b in await workspace_budgets(conn, workspace_id) if b.view.active]
     parents, _ = await categories(conn, workspace_id)
-    spent_in = {}
-    for budget in budgets:
-        period = budget.period_of(on)
-        spent_in[budget.view.id] = (period, *await period_spending(conn, budget, period))
+    spent_in: dict[UUID, tuple[Period, Spending, Spending | None]] = {}  # read once a budget
     views = []
     for row in rows:
         terms = row.pop("terms")
@@ -474,6 +471,9 @@ async def list_alert_rules(
         for budget in budgets:
             if rule.budget_id not in (None, budget.view.id):
                 continue
+            if budget.view.id not in spent_in:
+                period = budget.period_of(on)
+                spent_in[budget.view.id] = (period, *await period_spending(conn, budget, period))
             period, now, before = spent_in[budget.view.id]
             total = _figures(budget, None, now, before, parents, period, on).limit
             spent = spent_under(now, parents, rule.category_ids or tuple(budget.view.category_ids))
