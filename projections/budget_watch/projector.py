@@ -164,6 +164,8 @@ class BudgetWatch(Projection):
                 # New terms count in the period that holds today, and may clear old crossings.
                 periods.add(budget.period_of(date.today()))
                 periods |= await _crossed_periods(conn, budget)
+            if not periods:
+                continue
             rules = await view.alert_rule_ids(conn, workspace_id, budget.view.id)
             for period in sorted(periods):
                 now, before = await view.period_spending(conn, budget, period)
