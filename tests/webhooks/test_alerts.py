@@ -14,7 +14,7 @@ from infra.settings import Settings
 from tests.api import Api, User
 from tests.command_api.test_rate_limits_and_mail import Inbox
 from tests.projections.processes import query
-from tests.read_api.test_budgets import groceries_budget
+from tests.read_api.test_budgets import change, groceries_budget
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_deliveries import eventually, subscribe, verified
 
@@ -129,19 +129,14 @@ def test_a_rule_says_where_it_stands_and_an_inactive_budget_alerts_no_one(api: A
     listed = api.read(user, rules, spent["position"])["data"]
     assert [(r["id"], r["standing"]) for r in listed] == [(rule["id"], []), (quiet["id"], [])]
 
-    activated = api.commands.patch(
-        f"/api/workspaces/{workspace}/budgets/{budget['id']}",
-        json={"active": True},
-        headers=user.headers,
-    )
-    assert activated.status_code == 200, activated.text
+    activated = change(api, user, workspace, budget["id"], active=True)
     [note] = eventually(
-        lambda: api.read(user, "/api/notifications", activated.json()["position"])["data"],
+        lambda: api.read(user, "/api/notifications", activated)["data"],
         "the alert once the budget is active",
     )
     assert note["kind"] == "ALERT"
     assert note["title"] == "Groceries: 120.00 of 100.00 EUR spent"  # 50 % of 200, in cents
-    [triggered] = api.read(user, rules, activated.json()["position"], triggered=True)["data"]
+    [triggered] = api.read(user, rules, activated, triggered=True)["data"]
     assert triggered["id"] == rule["id"]
     [standing] = triggered["standing"]
     assert standing["budget_id"] == budget["id"]
