@@ -19,7 +19,7 @@ from msgspec import UNSET, Meta, UnsetType
 from command_api.access import Access
 from command_api.context import new_id
 from command_api.routes.ledger import IfMatch, _version
-from domain.base import Actor, DomainError
+from domain.base import Actor, DomainError, NotFoundError
 from domain.budgeting.alerts import AlertRule, AlertTerms, Channel, Frequency, ThresholdType
 from domain.budgeting.application import Budgeting
 from domain.budgeting.budget import Budget, BudgetTerms
@@ -93,7 +93,7 @@ def create_budget(
     request: Request[Any, Any, State],
 ) -> BudgetOut:
     """One budget per category set and period kind (409 for a second)."""
-    _check_categories(ledger, workspace_id, [*data.category_ids, *data.category_limits], actor)
+    _check_categories(ledger, workspace_id, data.category_ids, data.category_limits, actor)
     kind, start, end = _period(data.period, data.period_kind, data.start_date, data.end_date)
     currency = data.currency or workspaces.get_workspace(workspace_id).base_currency
     terms = BudgetTerms(
@@ -140,9 +140,9 @@ def change_budget(
     actor: NamedDependency[Actor],
     if_match: IfMatch = None,
 ) -> BudgetOut:
-    if data.category_ids is not UNSET or data.category_limits is not UNSET:
-        named = [*(data.category_ids or []), *(data.category_limits or {})]
-        _check_categories(ledger, workspace_id, named, actor)
+    _check_categories(
+        ledger, workspace_id, data.category_ids or [], data.category_limits or {}, actor
+    )
     terms = budgeting.get_budget(workspace_id, budget_id).terms
     changes: dict[str, Any] = {}
     fields = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
@@ -264,7 +264,7 @@ def create_alert_rule(
     actor: NamedDependency[Actor],
     request: Request[Any, Any, State],
 ) -> AlertRuleOut:
-    _check_categories(ledger, workspace_id, data.category_ids, actor)
+    _check_categories(ledger, workspace_id, data.category_ids, {}, actor)
     terms = AlertTerms(
         budget_id=data.budget_id,
         threshold_type=data.threshold_type,
@@ -282,6 +282,9 @@ def create_alert_rule(
 
 
 class ChangeAlertRule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fields sent replace the rule's; ``budget_id: null`` makes it watch every budget."""
+
+    budget_id: UUID | UnsetType | None = UNSET
     threshold: Positive | UnsetType = UNSET
     threshold_type: ThresholdType | UnsetType = UNSET
     channels: Annotated[list[Channel], Meta(min_length=1, max_length=3)] | UnsetType = UNSET
@@ -297,8 +300,10 @@ def change_alert_rule(
     rule_id: FromPath[UUID],
     data: JSONBody[ChangeAlertRule],
     budgeting: NamedDependency[Budgeting],
+    ledger: NamedDependency[Ledger],
     actor: NamedDependency[Actor],
 ) -> AlertRuleOut:
+    _check_categories(ledger, workspace_id, data.category_ids or [], {}, actor)
     terms = budgeting.get_alert_rule(workspace_id, rule_id).terms
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not UNSET}
     if "threshold" in changes:
@@ -340,8 +345,18 @@ def _alert_rule_out(rule: AlertRule, position: int) -> AlertRuleOut:
 
 
 def _check_categories(
-    ledger: Ledger, workspace_id: UUID, category_ids: Iterable[UUID], actor: Actor
+    ledger: Ledger,
+    workspace_id: UUID,
+    category_ids: Iterable[UUID],
+    category_limits: Iterable[UUID],
+    actor: Actor,
 ) -> None:
+    """Another workspace's category is not found here (404), like any other of its ids."""
+    named = [(c, "category_ids") for c in category_ids]
+    named += [(c, "category_limits") for c in category_limits]
+    if not named:
+        return
     categories = ledger.categories(workspace_id, actor)
-    for category_id in category_ids:
-        categories.get(category_id, "category_ids")
+    for category_id, field in named:
+        if category_id not in categories.categories:
+            raise NotFoundError("no such category", field)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import post
+from litestar import Request, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import Meta
 
 from command_api.access import Access
+from command_api.notification_owners import check_own
 from domain.base import Actor
 from domain.engagement.application import Engagement
 from domain.engagement.inbox import MAX_AT_ONCE
@@ -27,14 +30,19 @@ class Done(msgspec.Struct, kw_only=True):
     position: int
 
 
-@post("/api/notifications/read", sync_to_thread=True, access=Access.SIGNED_IN, status_code=200)
-def mark_read(
+@post("/api/notifications/read", access=Access.SIGNED_IN, status_code=200)
+async def mark_read(
     data: JSONBody[Notifications],
     engagement: NamedDependency[Engagement],
     actor: NamedDependency[Actor],
+    request: Request[Any, Any, State],
 ) -> Done:
-    """Ids of other users' notifications change nothing."""
-    return Done(position=engagement.mark_read(actor.actor_id, data.notification_ids, actor))
+    """The user's own notifications; another's id is not found (404) and nothing is marked."""
+    await check_own(request.app.state.pool, actor.actor_id, data.notification_ids)
+    position = await asyncio.to_thread(
+        engagement.mark_read, actor.actor_id, data.notification_ids, actor
+    )
+    return Done(position=position)
 
 
 @post("/api/notifications/read-all", sync_to_thread=True, access=Access.SIGNED_IN, status_code=200)
@@ -43,10 +51,16 @@ def mark_all_read(engagement: NamedDependency[Engagement], actor: NamedDependenc
     return Done(position=engagement.mark_all_read(actor.actor_id, actor))
 
 
-@post("/api/notifications/dismiss", sync_to_thread=True, access=Access.SIGNED_IN, status_code=200)
-def dismiss(
+@post("/api/notifications/dismiss", access=Access.SIGNED_IN, status_code=200)
+async def dismiss(
     data: JSONBody[Notifications],
     engagement: NamedDependency[Engagement],
     actor: NamedDependency[Actor],
+    request: Request[Any, Any, State],
 ) -> Done:
-    return Done(position=engagement.dismiss(actor.actor_id, data.notification_ids, actor))
+    """The user's own notifications; another's id is not found (404) and nothing is dismissed."""
+    await check_own(request.app.state.pool, actor.actor_id, data.notification_ids)
+    position = await asyncio.to_thread(
+        engagement.dismiss, actor.actor_id, data.notification_ids, actor
+    )
+    return Done(position=position)

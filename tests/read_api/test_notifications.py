@@ -20,14 +20,31 @@ def test_a_member_sees_only_their_own_notifications(api: Api) -> None:
     assert [n["kind"] for n in mine["data"]] == ["LARGE_TRANSACTION"]
     theirs = api.read(stranger, "/api/notifications", big["position"])
     assert theirs["data"] == []
-    dismissed = api.commands.post(
-        "/api/notifications/dismiss",
-        json={"notification_ids": [mine["data"][0]["id"]]},
+    their_workspace = api.workspace(stranger)
+    their_account = api.account(stranger, their_workspace)
+    own = api.record(stranger, their_workspace, their_account, amount="-1800.00")
+    [their_note] = api.read(stranger, "/api/notifications", own["position"])["data"]
+    owner_note = mine["data"][0]["id"]
+    for action in ("read", "dismiss"):
+        # Another's id, alone or beside one's own, is not found and changes nothing.
+        for ids in ([owner_note], [their_note["id"], owner_note]):
+            refused = api.commands.post(
+                f"/api/notifications/{action}",
+                json={"notification_ids": ids},
+                headers=stranger.headers,
+            )
+            assert refused.status_code == 404, (action, refused.text)
+            assert "notification_ids" in refused.json()["errors"]
+    read = api.commands.post(
+        "/api/notifications/read",
+        json={"notification_ids": [their_note["id"]]},
         headers=stranger.headers,
     )
-    assert dismissed.status_code == 200  # another's id changes nothing
-    still = api.read(owner, "/api/notifications", dismissed.json()["position"])
-    assert len(still["data"]) == 1
+    assert read.status_code == 200, read.text
+    theirs = api.read(stranger, "/api/notifications", read.json()["position"])
+    assert [n["read_at"] is not None for n in theirs["data"]] == [True]
+    still = api.read(owner, "/api/notifications", read.json()["position"])
+    assert [n["read_at"] for n in still["data"]] == [None]
 
 
 def test_an_expense_far_above_its_category_is_unusual(api: Api) -> None:
