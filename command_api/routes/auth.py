@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
+import structlog
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -18,6 +19,7 @@ from command_api.access import Access, current_user
 from command_api.context import correlation_id
 from domain.base import Actor
 from domain.identity.application import Identity, LoggedIn
+from domain.identity.session import RefreshTokenReusedError
 from domain.identity.user import User
 from infra.mail import Mail, Mailer
 from infra.settings import Settings
@@ -28,6 +30,8 @@ Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=25
 Password = Annotated[str, Meta(pattern=r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{8,}$", max_length=256)]
 Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
 Code = Annotated[str, Meta(pattern=r"^[0-9]{6}$", examples=["042137"])]
+
+log = structlog.get_logger("auth")
 
 
 class SignUp(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -132,7 +136,20 @@ def log_in(
 def refresh(
     data: JSONBody[Refresh], identity: NamedDependency[Identity], request: Request[Any, Any, State]
 ) -> Tokens:
-    return _tokens(identity.refresh(data.refresh_token, correlation_id(request)), request)
+    """A refresh token works once; a spent one that comes back ends the session it led to."""
+    try:
+        logged_in = identity.refresh(data.refresh_token, correlation_id(request))
+    except RefreshTokenReusedError as reuse:
+        # A security event for whoever watches the logs; the ids only, never the token.
+        log.warning(
+            "refresh token reused",
+            session_id=str(reuse.session_id),
+            user_id=str(reuse.user_id),
+            ended_session_id=str(reuse.ended_session_id) if reuse.ended_session_id else None,
+            correlation_id=correlation_id(request),
+        )
+        raise
+    return _tokens(logged_in, request)
 
 
 @post("/api/auth/logout", sync_to_thread=True, status_code=200, access=Access.SIGNED_IN)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from uuid import UUID, uuid4
@@ -20,7 +20,7 @@ from domain.base import (
     NotFoundError,
     UnauthorizedError,
 )
-from domain.identity.session import Session
+from domain.identity.session import REUSED, RefreshTokenReusedError, Session
 from domain.identity.user import (
     INSTALLATION_ID,
     EmailAddress,
@@ -113,7 +113,12 @@ class Identity(CentsourceApplication):
         return self._start_session(user, correlation_id)
 
     def refresh(self, refresh_token: str, correlation_id: str) -> LoggedIn:
-        """A refresh token works once: it ends its session and starts the next one."""
+        """A refresh token works once: it ends its session and starts the next one.
+
+        A spent one that comes back ends the session its refreshes lead to, and is refused
+        with RefreshTokenReusedError. Two refreshes racing with one token are not a reuse:
+        the second to commit is a ConflictError and gets no tokens (no grace period).
+        """
         session_id, _, secret = refresh_token.partition(".")
         try:
             session = self.find(Session, UUID(session_id))
@@ -121,11 +126,39 @@ class Identity(CentsourceApplication):
             session = None
         if session is None:
             raise UnauthorizedError("refresh token is not valid")
-        session.check_secret(secret, _now())
+        try:
+            session.check_secret(secret, _now())
+        except RefreshTokenReusedError as reuse:
+            self._end_after_reuse(reuse, correlation_id)
+            raise
         user = self.get_user(session.user_id)
         user.check_session_start(session.started_at)
-        session.end("refreshed", Actor(user.id, correlation_id))
-        return self._start_session(user, correlation_id, session)
+        by = Actor(user.id, correlation_id)
+        successor, logged_in = self._new_session(user, correlation_id)
+        session.refresh_into(successor, by)
+        return replace(logged_in, position=self.save_all(user, session, successor))
+
+    def _end_after_reuse(self, reuse: RefreshTokenReusedError, correlation_id: str) -> None:
+        """Follows the refreshes from the reused session to the live one and ends it.
+
+        A refresh of that live session committed meanwhile makes ending it a conflict; then
+        the walk goes on to the session that refresh started.
+        """
+        by = Actor(reuse.user_id, correlation_id)
+        successor_id = reuse.successor_id
+        while successor_id is not None:
+            session = self.find(Session, successor_id)
+            if session is None:
+                return
+            if not session.ended:
+                session.end(REUSED, by)
+                try:
+                    self.save_all(session)
+                except ConflictError:
+                    continue  # load it again: it was refreshed (or logged out) meanwhile
+                reuse.ended_session_id = session.id
+                return
+            successor_id = session.successor_id
 
     def log_out(self, session_id: UUID, by: Actor) -> int:
         session = self.find(Session, session_id)
@@ -218,13 +251,17 @@ class Identity(CentsourceApplication):
             raise NotFoundError("no such user")
         return user
 
-    def _start_session(self, user: User, correlation_id: str, *ended: Session) -> LoggedIn:
+    def _start_session(self, user: User, correlation_id: str) -> LoggedIn:
+        session, logged_in = self._new_session(user, correlation_id)
+        return replace(logged_in, position=self.save_all(user, session))
+
+    def _new_session(self, user: User, correlation_id: str) -> tuple[Session, LoggedIn]:
+        """A session not saved yet, and what its user gets (position 0 until it is saved)."""
         secret = secrets.token_urlsafe(32)
         session = Session.start(
             user.id, secret, _now() + REFRESH_LIFETIME, user.actor(correlation_id)
         )
-        position = self.save_all(user, *ended, session)
-        return LoggedIn(user, session.id, f"{session.id}.{secret}", position)
+        return session, LoggedIn(user, session.id, f"{session.id}.{secret}", 0)
 
     def _check_email_free(self, email: str) -> None:
         if self._find_by_email(email) is not None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
+from typing import Any
 from uuid import uuid4
 
+from infra.logs import configure_logging
 from tests.api import PASSWORD, Api
 
 
@@ -82,6 +86,46 @@ def test_a_refresh_token_works_once(api: Api) -> None:
     assert again.status_code == 401
     garbage = api.commands.post("/api/auth/refresh", json={"refresh_token": "not.a-token"})
     assert garbage.status_code == 401
+
+
+def _refresh(api: Api, refresh_token: str) -> Any:
+    return api.commands.post("/api/auth/refresh", json={"refresh_token": refresh_token})
+
+
+def test_reusing_a_spent_refresh_token_ends_the_session_it_was_refreshed_into(api: Api) -> None:
+    user = api.user()
+    workspace_id = api.workspace(user)
+    second = _refresh(api, user.refresh_token).json()
+    third = _refresh(api, second["refresh_token"]).json()
+    headers = {"Authorization": f"Bearer {third['access_token']}"}
+    assert api.commands.get("/api/auth/me", headers=headers).status_code == 200
+
+    reused = _refresh(api, user.refresh_token)
+
+    assert reused.status_code == 401
+    assert "log in again" in reused.json()["detail"]
+    assert api.commands.get("/api/auth/me", headers=headers).status_code == 401
+    read = api.reads.get(f"/api/workspaces/{workspace_id}/transactions", headers=headers)
+    assert read.status_code == 401
+    assert _refresh(api, third["refresh_token"]).status_code == 401
+
+
+def test_reusing_a_refresh_token_is_logged_as_a_warning_without_the_token(api: Api) -> None:
+    user = api.user()
+    _refresh(api, user.refresh_token)
+    captured = io.StringIO()
+    configure_logging("warning", captured)
+    try:
+        assert _refresh(api, user.refresh_token).status_code == 401
+    finally:
+        configure_logging("warning")
+    lines = [json.loads(line) for line in captured.getvalue().splitlines()]
+    [warning] = [line for line in lines if line["event"] == "refresh token reused"]
+    assert warning["level"] == "warning"
+    assert warning["user_id"] == user.id
+    assert warning["session_id"] == user.refresh_token.split(".")[0]
+    assert warning["ended_session_id"] is not None
+    assert user.refresh_token.split(".")[1] not in captured.getvalue()
 
 
 def test_commands_without_a_valid_bearer_token_are_unauthorized(api: Api) -> None:
