@@ -36,6 +36,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     webhook_retry_schedule: str = "5,300,1800,7200,18000,36000,36000"
     webhook_timeout: float = 10.0  # seconds a subscriber has to answer
     webhook_workers: int = 4  # deliveries in flight at once, per dispatcher
+    # Webhooks may go to loopback, private, link-local and other non-public addresses (a LAN's
+    # or a test's receiver). Off, an ADMIN cannot make the dispatcher probe its own network.
+    webhook_allow_private: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
