@@ -53,6 +53,7 @@ from domain.ledger.application import Ledger
 from domain.webhooks.application import Webhooks
 from domain.workspaces.application import Workspaces
 from infra import blobs, database, health, rate_limits
+from infra.edge import edge_guard
 from infra.http import (
     EXCEPTION_HANDLERS,
     add_security_headers,
@@ -266,7 +267,8 @@ def create_app(settings: Settings) -> Litestar:
             ),
         ],
         middleware=[
-            rate_limits.rate_limit_middleware(rate_limit_tier, frozenset({"/api/auth/login"}))
+            rate_limits.rate_limit_middleware(rate_limit_tier, frozenset({"/api/auth/login"})),
+            edge_guard,
         ],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=False),

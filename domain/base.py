@@ -27,6 +27,19 @@ from eventsourcing.utils import EnvType
 NAMESPACE = UUID("6f1b3c2e-8d4a-5b7c-9e0f-1a2b3c4d5e6f")
 
 
+# The years a date may fall in: money is not planned for the year 9999, and date arithmetic on
+# such dates (the month after, a daily series) overflows.
+SUPPORTED_YEARS = range(1900, 2201)
+
+
+def check_supported_date(day: date, field: str) -> date:
+    if day.year not in SUPPORTED_YEARS:
+        raise InvalidInputError(
+            f"must be a date from {SUPPORTED_YEARS[0]} to {SUPPORTED_YEARS[-1]}", field
+        )
+    return day
+
+
 def natural_id(*parts: object) -> UUID:
     return uuid5(NAMESPACE, "\x1f".join(str(part) for part in parts))
 
@@ -50,6 +63,12 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.field = field
+
+
+class InvalidInputError(DomainError):
+    """Input that could only be seen to be wrong once it was read (answered 400)."""
+
+    status = 400
 
 
 class NotFoundError(DomainError):

@@ -51,10 +51,14 @@ def problem(
 
 
 async def send_problem(
-    send: Any, status: int, detail: str, headers: dict[str, str] | None = None
+    send: Any,
+    status: int,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
 ) -> None:
     """A problem answer straight from ASGI middleware, before any route runs."""
-    body = msgspec.json.encode(problem_body(status, detail))
+    body = msgspec.json.encode(problem_body(status, detail, errors))
     raw_headers = [
         (b"content-type", PROBLEM.encode()),
         (b"content-length", str(len(body)).encode()),

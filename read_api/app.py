@@ -13,6 +13,7 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.openapi import OpenAPIConfig
 
 from infra import blobs, database, health, rate_limits
+from infra.edge import edge_guard
 from infra.http import (
     EXCEPTION_HANDLERS,
     add_security_headers,
@@ -127,7 +128,10 @@ def create_app(settings: Settings) -> Litestar:
             goals.get_goal,
             goals.goal_progress,
         ],
-        middleware=[rate_limits.rate_limit_middleware(rate_limit_tier)],
+        middleware=[
+            rate_limits.rate_limit_middleware(rate_limit_tier),
+            edge_guard,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"settings": settings}),

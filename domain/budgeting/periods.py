@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from domain.base import DomainError
+from domain.base import DomainError, check_supported_date
 
 
 class PeriodKind(StrEnum):
@@ -35,6 +35,11 @@ class Period:
 
 def parse_period(text: str) -> tuple[PeriodKind, date]:
     """``2026-03`` is March 2026, ``Q1-2026`` the first quarter, ``2026`` the year."""
+    kind, first = _parse_period(text)
+    return kind, check_supported_date(first, "period")
+
+
+def _parse_period(text: str) -> tuple[PeriodKind, date]:
     if match := re.fullmatch(r"(\d{4})-(\d{2})", text):
         year, month = int(match[1]), int(match[2])
         if 1 <= month <= 12:

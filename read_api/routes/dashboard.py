@@ -19,6 +19,7 @@ from projections.dashboard.model import Dashboard
 from read_api.access import read_access
 
 CACHE_SECONDS = 3600
+MONTH = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$"  # YYYY-MM, 1900 to 2200
 log = structlog.get_logger("read_api")
 
 
@@ -26,7 +27,7 @@ log = structlog.get_logger("read_api")
 async def get_dashboard(
     request: Request[Any, Any, State],
     workspace_id: FromPath[UUID],
-    month: Annotated[str | None, QueryParameter(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")] = None,
+    month: Annotated[str | None, QueryParameter(pattern=MONTH)] = None,
 ) -> Response[Dashboard]:
     """Income, expenses and net per currency and together in the base currency (at each
     transaction date's rate, the rates listed), spending per category, and each account's

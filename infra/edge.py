@@ -1,0 +1,287 @@
+"""What every request passes before a route sees it: a body of JSON, text without control
+characters, dates in a range the system computes with, and every bad field named at once.
+
+One rule for every route, kept here rather than in each Struct: a NUL stored in one event stops
+whichever read model writes it to PostgreSQL, so no such text may reach the log.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import types
+import typing
+from datetime import date, datetime
+from typing import Any, Union, get_args, get_origin
+from urllib.parse import parse_qsl
+
+import msgspec
+from litestar.enums import RequestEncodingType
+from litestar.types import ASGIApp
+
+from infra.http import read_body, replay_body, send_problem
+
+# C0 controls, DEL and C1 controls. Tab and newline are allowed only in text people write on
+# several lines; a CSV profile's delimiter may be a tab.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_IN_DELIMITER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+MULTILINE_FIELDS = frozenset({"notes", "note", "message", "reflection_text"})
+
+# As the domain's: money is not planned for the year 9999, and date arithmetic on such dates
+# (the month after, a daily series) overflows.
+SUPPORTED_YEARS = range(1900, 2201)
+
+_JSON_TYPES = ("application/json",)
+
+
+def edge_guard(app: ASGIApp, years: range = SUPPORTED_YEARS) -> ASGIApp:
+    """Litestar middleware (it runs after routing, so it knows the route's body type).
+
+    ``years`` are those a date may fall in; a date outside them is a 400.
+    """
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        handler = scope.get("route_handler")
+        errors = _query_errors(scope, handler, years)
+        if errors:
+            await _refuse(send, 400, "the query has invalid parameters", errors)
+            return
+        body_type = _json_body_type(handler)
+        if body_type is not None and scope["method"] in ("POST", "PUT", "PATCH"):
+            limit = handler.resolve_request_max_body_size() or 1_048_576
+            body = await read_body(receive, limit)
+            if body is None:
+                await _refuse(send, 413, f"the body is larger than {limit} bytes")
+                return
+            if body.strip():
+                refusal = _check_json(scope, body, body_type, years)
+                if refusal is not None:
+                    await _refuse(send, *refusal)
+                    return
+            receive = replay_body(body)
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def _check_json(
+    scope: Any, body: bytes, body_type: Any, years: range
+) -> tuple[int, str, dict[str, list[str]] | None] | None:
+    if not _is_json(_header(scope, b"content-type")):
+        return 415, "send the body as application/json", None
+    try:
+        value = msgspec.json.decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError) as error:
+        return 400, f"the body is not valid JSON: {error}", None
+    except RecursionError:
+        return 400, "the body is not valid JSON: it is nested too deeply", None
+    errors = text_errors(value)
+    if not errors:
+        errors = validation_errors(value, body_type, years)
+    if errors:
+        return 400, "the request has invalid fields", errors
+    return None
+
+
+def text_errors(value: Any, path: str = "", field: str = "") -> dict[str, list[str]]:
+    """Every string (and key) holding a control character, by its path in the body."""
+    errors: dict[str, list[str]] = {}
+    if isinstance(value, str):
+        if _bad_text(value, field):
+            errors[path or "body"] = ["must not contain NUL or other control characters"]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if _bad_text(str(key), ""):
+                errors[path or "body"] = ["keys must not contain control characters"]
+                continue
+            errors.update(text_errors(item, where, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            errors.update(text_errors(item, f"{path}[{index}]", field))
+    return errors
+
+
+def _bad_text(text: str, field: str) -> bool:
+    if field in MULTILINE_FIELDS:
+        return _CONTROL_IN_MULTILINE.search(text) is not None
+    if field == "delimiter":
+        return _CONTROL_IN_DELIMITER.search(text) is not None
+    return _CONTROL.search(text) is not None
+
+
+def validation_errors(value: Any, body_type: Any, years: range) -> dict[str, list[str]]:
+    """Every field the body gets wrong, not only the first msgspec meets; and dates out of
+    range. Conversion is as lax as Litestar's own (``strict=False``), so nothing it would
+    accept is refused here."""
+    try:
+        converted = msgspec.convert(value, body_type, strict=False, str_keys=True)
+    except msgspec.ValidationError as error:
+        struct = _struct_of(body_type)
+        errors = _field_errors(value, struct) if struct and isinstance(value, dict) else {}
+        return errors or {_path_of(str(error)) or "body": [_message_of(str(error))]}
+    return date_errors(converted, years)
+
+
+def _field_errors(value: dict[str, Any], struct: type[msgspec.Struct]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    info = msgspec.inspect.type_info(struct)
+    assert isinstance(info, msgspec.inspect.StructType)
+    known = {field.encode_name for field in info.fields}
+    hints = {field.encode_name: field for field in info.fields}
+    for name, field in hints.items():
+        if name not in value:
+            if field.required:
+                errors[name] = [f"Object missing required field `{name}`"]
+            continue
+        try:
+            msgspec.convert(value[name], _hints(struct)[field.name], strict=False)
+        except msgspec.ValidationError as error:
+            inner = _path_of(str(error))
+            errors[f"{name}{_join(inner)}"] = [_message_of(str(error))]
+    if struct.__struct_config__.forbid_unknown_fields:
+        for name in value:
+            if name not in known:
+                errors[str(name)] = [f"Object contains unknown field `{name}`"]
+    return errors
+
+
+@functools.cache
+def _hints(struct: type[msgspec.Struct]) -> dict[str, Any]:
+    """Field types with string annotations (``from __future__ import annotations``) resolved."""
+    return typing.get_type_hints(struct, include_extras=True)
+
+
+def _join(inner: str) -> str:
+    if not inner:
+        return ""
+    return inner if inner.startswith("[") else f".{inner}"
+
+
+_AT = re.compile(r" - at `\$(.*)`$")
+
+
+def _path_of(message: str) -> str:
+    match = _AT.search(message)
+    return match.group(1).lstrip(".") if match else ""
+
+
+def _message_of(message: str) -> str:
+    return _AT.sub("", message)
+
+
+def date_errors(value: Any, years: range, path: str = "") -> dict[str, list[str]]:
+    """Dates the system cannot compute with (years outside 1900 to 2200), by path."""
+    errors: dict[str, list[str]] = {}
+    if isinstance(value, date):  # datetime is a date too
+        if value.year not in years:
+            errors[path or "body"] = [out_of_range(years)]
+    elif isinstance(value, msgspec.Struct):
+        for name in value.__struct_fields__:
+            where = f"{path}.{name}" if path else name
+            errors.update(date_errors(getattr(value, name), years, where))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            errors.update(date_errors(item, years, f"{path}[{index}]"))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            errors.update(date_errors(item, years, f"{path}.{key}" if path else str(key)))
+    return errors
+
+
+def out_of_range(years: range) -> str:
+    return f"must be a date from {years[0]} to {years[-1]}"
+
+
+def _query_errors(scope: Any, handler: Any, years: range) -> dict[str, list[str]]:
+    raw = scope.get("query_string", b"")
+    if not raw:
+        return {}
+    errors: dict[str, list[str]] = {}
+    query = parse_qsl(raw.decode("latin-1"), keep_blank_values=True, encoding="utf-8")
+    for name, text in query:
+        if _CONTROL.search(name) or _CONTROL.search(text):
+            errors[name] = ["must not contain NUL or other control characters"]
+    if handler is not None and not errors:
+        dated = _date_parameters(handler)
+        for name, text in query:
+            year = _year_of(text) if name in dated else None
+            if year is not None and year not in years:
+                errors[name] = [out_of_range(years)]
+    return errors
+
+
+def _date_parameters(handler: Any) -> frozenset[str]:
+    cached: frozenset[str] | None = getattr(handler, "_edge_date_parameters", None)
+    if cached is None:
+        names = set()
+        for name, field in handler.parsed_fn_signature.parameters.items():
+            if _is_date_type(field.annotation):
+                kwarg = field.kwarg_definition
+                names.add(getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or name)
+        cached = frozenset(names)
+        handler._edge_date_parameters = cached
+    return cached
+
+
+def _is_date_type(annotation: Any) -> bool:
+    if annotation in (date, datetime):
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        return any(_is_date_type(arg) for arg in get_args(annotation))
+    return False
+
+
+_YEAR = re.compile(r"\s*([+-]?\d+)-")
+
+
+def _year_of(text: str) -> int | None:
+    """The year an ISO date or datetime starts with; None where it has none (Litestar then
+    answers the malformed value itself)."""
+    match = _YEAR.match(text)
+    return int(match.group(1)) if match else None
+
+
+def _json_body_type(handler: Any) -> Any:
+    """The route's body type when it takes JSON; None for multipart, forms and no body."""
+    if handler is None:
+        return None
+    data = handler.parsed_data_field
+    if data is None:
+        return None
+    media_type = getattr(data.kwarg_definition, "media_type", RequestEncodingType.JSON)
+    if media_type != RequestEncodingType.JSON:
+        return None
+    return data.annotation
+
+
+def _struct_of(body_type: Any) -> type[msgspec.Struct] | None:
+    if isinstance(body_type, type) and issubclass(body_type, msgspec.Struct):
+        return body_type
+    for arg in get_args(body_type):
+        struct = _struct_of(arg)
+        if struct is not None:
+            return struct
+    return None
+
+
+def _is_json(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type in _JSON_TYPES or media_type.endswith("+json")
+
+
+def _header(scope: Any, name: bytes) -> str:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+async def _refuse(
+    send: Any, status: int, detail: str, errors: dict[str, list[str]] | None = None
+) -> None:
+    await send_problem(send, status, detail, errors=errors)
