@@ -147,33 +147,43 @@ class _Email(msgspec.Struct):
 
 
 def rate_limit_middleware(classify: Classifier, lockout_paths: frozenset[str] = frozenset()) -> Any:
-    """ASGI middleware; ``lockout_paths`` (log-in) also lock an email after repeated 401s."""
+    """ASGI middleware; ``lockout_paths`` (log-in) also lock an email after repeated 401s.
+
+    The lockout is a defence against guessing one account's password, not a rate limit: it
+    holds when the rate limits are off.
+    """
 
     def wrap(app: Any) -> Any:
         async def middleware(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
             state = scope["app"].state
-            tier_name = (
-                classify(scope["method"], scope["path"]) if scope["type"] == "http" else None
-            )
-            tier = state.rate_limit_tiers.get(tier_name) if tier_name else None
-            if tier is None:
+            tier_name = classify(scope["method"], scope["path"])
+            tier: Tier | None = state.rate_limit_tiers.get(tier_name) if tier_name else None
+            lockout: Tier | None = state.login_lockout if scope["path"] in lockout_paths else None
+            if tier is None and lockout is None:
                 await app(scope, receive, send)
                 return
             windows: SlidingWindows = state.rate_limits
-            key, email, receive = await _who(scope, receive, tier, state.settings.secret)
-            lockout: Tier | None = state.login_lockout if scope["path"] in lockout_paths else None
+            key, email, receive = await _who(
+                scope, receive, tier, state.settings.secret, wants_email=lockout is not None
+            )
             if lockout and email:
                 locked = await windows.hit(f"email:{email}", lockout, count_it=False)
                 if not locked.allowed:
                     await _refuse(send, lockout, locked, "too many failed log-ins for this email")
                     return
-            decision = await windows.hit(key, tier)
-            if not decision.allowed:
-                await _refuse(send, tier, decision, f"the {tier.name} rate limit is reached")
-                return
-            extra = [
-                (k.lower().encode(), v.encode()) for k, v in limit_headers(tier, decision).items()
-            ]
+            extra: list[tuple[bytes, bytes]] = []
+            if tier is not None:
+                decision = await windows.hit(key, tier)
+                if not decision.allowed:
+                    await _refuse(send, tier, decision, f"the {tier.name} rate limit is reached")
+                    return
+                extra = [
+                    (k.lower().encode(), v.encode())
+                    for k, v in limit_headers(tier, decision).items()
+                ]
             status = 0
 
             async def send_with_headers(message: Any) -> None:
@@ -192,10 +202,14 @@ def rate_limit_middleware(classify: Classifier, lockout_paths: frozenset[str] = 
     return wrap
 
 
-async def _who(scope: Any, receive: Any, tier: Tier, secret: str) -> tuple[str, str, Any]:
-    """The window's key: the user or API key; for STRICT the IP and the body's email."""
+async def _who(
+    scope: Any, receive: Any, tier: Tier | None, secret: str, wants_email: bool
+) -> tuple[str, str, Any]:
+    """The window's key: the user or API key; for STRICT the IP and the body's email.
+
+    The body's email is read too where the lockout needs it (``wants_email``)."""
     ip = (scope.get("client") or ("unknown",))[0]
-    if tier.name == "strict":
+    if wants_email or (tier is not None and tier.name == "strict"):
         body = await read_body(receive) or b""
         try:
             email = msgspec.json.decode(body, type=_Email).email.strip().casefold()

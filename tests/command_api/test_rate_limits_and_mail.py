@@ -66,6 +66,22 @@ def test_repeated_failures_lock_an_email_across_addresses(own_schema: Settings) 
         assert "failed log-ins" in right.json()["detail"]
 
 
+def test_the_login_lockout_holds_with_the_rate_limits_off(own_schema: Settings) -> None:
+    with _app(own_schema, rate_limits="off", login_lockout="3/900") as client:
+        email = f"lock-{uuid4().hex[:8]}@example.com"
+        client.post("/api/auth/signup", json={"email": email, "password": PASSWORD, "name": "L"})
+        wrong = [
+            client.post("/api/auth/login", json={"email": email, "password": "Nope-12345"})
+            for _ in range(3)
+        ]
+        assert [w.status_code for w in wrong] == [401] * 3
+        assert "ratelimit" not in wrong[0].headers  # no rate limit is counted
+        right = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+        assert right.status_code == 429
+        assert "failed log-ins" in right.json()["detail"]
+        assert int(right.headers["retry-after"]) > 0
+
+
 def test_with_redis_away_limits_hold_per_process_and_nothing_fails(
     own_schema: Settings,
 ) -> None:
