@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -12,12 +12,12 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.base import Actor, ConflictError, DomainError, Tracked
-from domain.budgeting.periods import Period
+from domain.budgeting.periods import Period, add_months
 
 
 class ThresholdType(StrEnum):
     PERCENT = "PERCENT"  # of the budget's limit this period
-    ABSOLUTE = "ABSOLUTE"  # an amount in the budget's currency
+    ABSOLUTE = "ABSOLUTE"  # an amount in the budget's currency (no budget: the workspace's)
 
 
 class Channel(StrEnum):
@@ -34,7 +34,7 @@ class Frequency(StrEnum):
 
 @dataclass(frozen=True)
 class AlertTerms:
-    budget_id: UUID | None  # none: every budget of the workspace
+    budget_id: UUID | None  # none: every budget of the workspace (PERCENT), or no budget
     threshold_type: ThresholdType
     threshold: Decimal
     channels: tuple[Channel, ...]
@@ -52,6 +52,12 @@ class AlertTerms:
             raise DomainError("name each channel once, at least one", "channels")
         if self.message is not None and len(self.message) > 500:
             raise DomainError("a message has up to 500 characters", "message")
+
+    @property
+    def watches_budgets(self) -> bool:
+        """An ABSOLUTE rule that names no budget has no budget to watch: it watches its
+        categories' spending each calendar month, once (not once per budget)."""
+        return self.budget_id is not None or self.threshold_type is ThresholdType.PERCENT
 
     def limit(self, budget_limit: Decimal) -> Decimal:
         if self.threshold_type is ThresholdType.ABSOLUTE:
@@ -111,12 +117,13 @@ class AlertRule(Tracked):
             raise ConflictError("the alert rule is deleted")
 
     class Triggered(Tracked.Event):
-        """Carries how people are to be told, as the rule said when it triggered."""
+        """Carries how people are to be told, as the rule said when it triggered. A rule of
+        no budget has ``budget_id`` None and its categories' names as ``budget_name``."""
 
         channels: tuple[str, ...]
         frequency: str
         message: str | None
-        budget_id: UUID
+        budget_id: UUID | None
         budget_name: str
         period_start: date
         period_end: date
@@ -125,13 +132,13 @@ class AlertRule(Tracked):
         currency: str
 
     class Cleared(Tracked.Event):
-        budget_id: UUID
+        budget_id: UUID | None
         period_start: date
         spent: Decimal
 
     def observe(
         self,
-        budget_id: UUID,
+        budget_id: UUID | None,
         budget_name: str,
         period: Period,
         spent: Decimal,
@@ -164,18 +171,25 @@ class AlertRule(Tracked):
             )
 
     @event(Triggered)
-    def _triggered(self, budget_id: UUID, period_start: date, **_: Any) -> None:
+    def _triggered(self, budget_id: UUID | None, period_start: date, **_: Any) -> None:
         self.triggered.add(f"{budget_id}|{period_start}")
 
     @event(Cleared)
-    def _cleared(self, budget_id: UUID, period_start: date, **_: Any) -> None:
+    def _cleared(self, budget_id: UUID | None, period_start: date, **_: Any) -> None:
         self.triggered.discard(f"{budget_id}|{period_start}")
 
-    def triggered_periods(self, budget_id: UUID) -> list[date]:
+    def triggered_periods(self, budget_id: UUID | None) -> list[date]:
+        """Starts of the periods where it stands triggered on the budget (None: on its own)."""
         prefix = f"{budget_id}|"
-        return [
+        return sorted(
             date.fromisoformat(k[len(prefix) :]) for k in self.triggered if k.startswith(prefix)
-        ]
+        )
+
+
+def month_of(day: date) -> Period:
+    """The calendar month holding the day: the period a rule of no budget counts in."""
+    first = day.replace(day=1)
+    return Period(first, add_months(first, 1) - timedelta(days=1))
 
 
 def terms_from(fields: dict[str, Any]) -> AlertTerms:

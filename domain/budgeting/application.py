@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
@@ -163,9 +164,10 @@ class Budgeting(CentsourceApplication):
             )
             total_limit = budget.limit(TOTAL, total_before)
             for rule in rules:
-                if rule.workspace_id != budget.workspace_id or rule.terms.budget_id not in (
-                    None,
-                    budget_id,
+                if (
+                    rule.workspace_id != budget.workspace_id
+                    or rule.terms.budget_id not in (None, budget_id)
+                    or not rule.terms.watches_budgets  # it counts on its own: watch_spending
                 ):
                     continue
                 watched = rule.terms.category_ids or terms.category_ids
@@ -184,3 +186,35 @@ class Budgeting(CentsourceApplication):
                 if attempt == 2:
                     raise
         return 0
+
+    def watch_spending(
+        self,
+        rule_id: UUID,
+        label: str,
+        period: Period,
+        spending: Spending,
+        parents: Mapping[UUID, UUID],
+        currency: str,
+        correlation_id: str,
+    ) -> int:
+        """Records whether an alert rule of no budget triggers, or clears, on the spending
+        under its categories (all, when none named) in the period; once, like any rule."""
+        by = Actor(WATCH_ACTOR_ID, correlation_id)
+        for attempt in range(3):
+            rule = self.find(AlertRule, rule_id)
+            if rule is None or rule.terms.watches_budgets:
+                return 0
+            spent = spent_under(spending, parents, rule.terms.category_ids)
+            rule.observe(None, label, period, spent, rule.terms.threshold, currency, by)
+            try:
+                return self.save_all(rule)
+            except ConflictError:
+                if attempt == 2:
+                    raise
+        return 0
+
+    def triggered_alone(self, rule_id: UUID) -> list[date]:
+        """Starts of the periods where a rule of no budget stands triggered (a change of the
+        rule may clear them)."""
+        rule = self.find(AlertRule, rule_id)
+        return [] if rule is None else rule.triggered_periods(None)

@@ -9,17 +9,23 @@ commits, a replay) records nothing new, and a crossing from an edit, an import o
 counts like one from a new expense. It keeps the date it last saw of each transaction, so a
 change asks the periods the transaction left and entered, and no others; a change of a budget
 or of an alert rule asks the period that holds today and those it crossed before.
+
+An ABSOLUTE alert rule that names no budget watches no budget: it counts what went out under
+its categories (all, when none named) in the workspace's base currency each calendar month,
+and triggers once a month, on that; "today" is the workspace's, by the watch's clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from domain.budgeting.alerts import AlertRule
+from domain.budgeting.alerts import AlertRule, month_of, terms_from
 from domain.budgeting.application import Budgeting
 from domain.budgeting.budget import Budget
 from domain.budgeting.periods import Period
@@ -39,7 +45,7 @@ from projections.runtime import (
     wait_for_projections,
 )
 
-WAITED_FOR = ("transactions", "ledger", "budgets", "goals")
+WAITED_FOR = ("transactions", "ledger", "budgets", "goals", "workspaces")
 TABLES = (
     # The date of each transaction when the watch last saw it: a change of date takes spending
     # out of one period as it adds it to another.
@@ -54,8 +60,11 @@ class BudgetWatch(Projection):
     name = "budget_watch"
     tables = TABLES
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.settings = settings
+        self.clock = clock
         self.budgeting: Budgeting | None = None
         self.goals: Goals | None = None
         self.workspaces: set[UUID] = set()  # touched by the batch
@@ -157,7 +166,7 @@ class BudgetWatch(Projection):
         await self._watch_goals(conn, workspace_id)
         days = self.days[workspace_id] | await _days(conn, list(self.undated[workspace_id]))
         changed = self.budgets[workspace_id]
-        parents, _ = await view.categories(conn, workspace_id)
+        parents, names = await view.categories(conn, workspace_id)
         for budget in await view.workspace_budgets(conn, workspace_id):
             periods = {budget.period_of(day) for day in days}
             if budget.view.id in changed or workspace_id in self.everything:
@@ -178,6 +187,48 @@ class BudgetWatch(Projection):
                     now,
                     before,
                     parents,
+                    f"budget_watch:{self.until}",
+                )
+        await self._watch_alone(conn, workspace_id, days, parents, names)
+
+    async def _watch_alone(
+        self,
+        conn: Any,
+        workspace_id: UUID,
+        days: set[date],
+        parents: dict[UUID, UUID],
+        names: dict[UUID, str],
+    ) -> None:
+        """Alert rules of no budget: each month spending moved in, and when a rule changed,
+        the workspace's current month and those where it stands triggered."""
+        rules = await _rules_alone(conn, workspace_id)
+        workspace = await _workspace(conn, workspace_id) if rules else None
+        if workspace is None:
+            return
+        currency, zone = workspace
+        assert self.budgeting is not None
+        months = {month_of(day) for day in days}
+        spent_in: dict[date, Any] = {}  # read once a month
+        for rule_id, category_ids in rules:
+            periods = set(months)
+            if workspace_id in self.everything:
+                periods.add(month_of(self.clock().astimezone(zone).date()))
+                triggered = await asyncio.to_thread(self.budgeting.triggered_alone, rule_id)
+                periods |= {month_of(start) for start in triggered}
+            label = ", ".join(names[c] for c in category_ids if c in names) or "All spending"
+            for period in sorted(periods):
+                if period.start not in spent_in:
+                    spent_in[period.start] = await view.spending(
+                        conn, workspace_id, currency, period
+                    )
+                await asyncio.to_thread(
+                    self.budgeting.watch_spending,
+                    rule_id,
+                    label,
+                    period,
+                    spent_in[period.start],
+                    parents,
+                    currency,
                     f"budget_watch:{self.until}",
                 )
 
@@ -202,6 +253,29 @@ async def _days(conn: Any, transaction_ids: list[UUID]) -> set[date]:
         )
     ).fetchall()
     return {row["date"] for row in rows}
+
+
+async def _rules_alone(conn: Any, workspace_id: UUID) -> list[tuple[UUID, tuple[UUID, ...]]]:
+    """The live alert rules of no budget that count on their own, with their categories."""
+    rows = await (
+        await conn.execute(
+            "SELECT id, terms FROM budgets_alert_rules "
+            "WHERE workspace_id = %s AND NOT deleted AND budget_id IS NULL ORDER BY id",
+            (workspace_id,),
+        )
+    ).fetchall()
+    found = [(row["id"], terms_from(row["terms"])) for row in rows]
+    return [(i, terms.category_ids) for i, terms in found if not terms.watches_budgets]
+
+
+async def _workspace(conn: Any, workspace_id: UUID) -> tuple[str, ZoneInfo] | None:
+    """The workspace's base currency and time zone."""
+    row = await (
+        await conn.execute(
+            "SELECT base_currency, timezone FROM workspaces WHERE id = %s", (workspace_id,)
+        )
+    ).fetchone()
+    return None if row is None else (row["base_currency"], ZoneInfo(row["timezone"]))
 
 
 async def _crossed_periods(conn: Any, budget: view.Budget) -> set[Period]:

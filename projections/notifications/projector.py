@@ -82,7 +82,7 @@ class NotificationsProjection(Projection):
             event.message or f"Spending under {event.budget_name} reached the alert's threshold.",
             {
                 "alert_rule_id": str(event.originator_id),
-                "budget_id": str(event.budget_id),
+                "budget_id": event.budget_id and str(event.budget_id),  # None: of no budget
                 "period_start": event.period_start.isoformat(),
                 "spent": str(event.spent),
                 "limit": str(round_money(event.limit, event.currency)),
