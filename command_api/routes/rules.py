@@ -18,7 +18,7 @@ from msgspec import UNSET, Meta, UnsetType
 from command_api.access import Access
 from command_api.context import new_id
 from command_api.routes.ledger import Amount, Tags, Text
-from domain.base import Actor
+from domain.base import Actor, DomainError
 from domain.ledger.application import Ledger
 from domain.ledger.rules import MAX_PATTERN, Rule, Rules
 from domain.ledger.transaction import TransactionDetails
@@ -50,7 +50,8 @@ class RuleOut(msgspec.Struct, kw_only=True):
 
 class AddRule(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Conditions (all that are given must hold): ``contains``, ``pattern`` (a regular
-    expression), ``min_amount``/``max_amount`` (the amount's size), ``account_id``. Actions:
+    expression in RE2's syntax: no backreferences nor lookarounds; ``\\d``, ``\\w``, ``\\b``
+    are ASCII), ``min_amount``/``max_amount`` (the amount's size), ``account_id``. Actions:
     ``category_id``, ``tags`` (added), ``merchant`` (the name to give)."""
 
     name: Name
@@ -205,7 +206,13 @@ def preview_rules(
         )
         for s in data.transactions
     ]
-    categories, results = ledger.preview_rules(workspace_id, rule, samples, actor)
+    try:
+        categories, results = ledger.preview_rules(workspace_id, rule, samples, actor)
+    except DomainError as error:
+        if rule is None or error.field is None:
+            raise
+        # The rule is the body's "rule": its fields are named as the client sent them.
+        raise type(error)(error.detail, f"rule.{error.field}") from None
     return Preview(
         data=[
             PreviewRow(

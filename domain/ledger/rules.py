@@ -4,12 +4,13 @@ transaction applies; the others are not asked."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from uuid import UUID
 
+import re2
 from eventsourcing.domain import event
 
 from domain.base import Actor, DomainError, NotFoundError, Tracked, natural_id
@@ -17,9 +18,22 @@ from domain.ledger.transaction import check_tags
 
 MAX_RULES = 500
 MAX_PATTERN = 200
-# A quantified group that itself holds a quantifier, like (a+)+: it can take exponential
-# time on text that almost matches, so such a pattern is refused.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]")
+# Patterns run in RE2, whose time is linear in the text: no pattern can stall a process, and
+# none is refused for its shape. What one costs per character grows with its compiled program
+# ("[^x]{1000}" is short to write but thousands of steps), so the program is bounded too, and
+# the memory RE2 may take for it.
+MAX_PROGRAM = 2000
+_OPTIONS = re2.Options()
+_OPTIONS.case_sensitive = False
+_OPTIONS.never_capture = True  # only whether it matches counts
+_OPTIONS.max_mem = 1 << 20
+_OPTIONS.log_errors = False  # a refused pattern is the client's 400, not a line on stderr
+
+
+class PatternError(DomainError):
+    """A pattern the engine cannot take is bad input."""
+
+    status = 400
 
 
 @dataclass(frozen=True)
@@ -70,9 +84,7 @@ class Rule:
             self.contains.casefold() in text.casefold() for text in texts
         ):
             return False
-        if self.pattern is not None and not any(
-            re.search(self.pattern, text, re.IGNORECASE) for text in texts
-        ):
+        if self.pattern is not None and not any(_search(self.pattern, text) for text in texts):
             return False
         if self.min_amount is not None and abs(amount) < self.min_amount:
             return False
@@ -87,15 +99,44 @@ def first_match(
     return next((r for r in rules if r.matches(description, merchant, amount, account_id)), None)
 
 
-def _check_pattern(pattern: str) -> None:
+class _Compiled(NamedTuple):
+    regexp: Any  # RE2's, None when refused
+    refused: str | None
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str) -> _Compiled:
+    """Cached refusals too: a rule saved when patterns were Python's may hold one RE2 refuses
+    (a backreference, a lookaround), and it is asked on every transaction recorded."""
     if len(pattern) > MAX_PATTERN:
-        raise DomainError(f"a pattern has up to {MAX_PATTERN} characters", "pattern")
+        return _Compiled(None, f"a pattern has up to {MAX_PATTERN} characters")
     try:
-        re.compile(pattern)
-    except re.error as error:
-        raise DomainError(f"not a regular expression: {error}", "pattern") from None
-    if _NESTED_QUANTIFIER.search(pattern):
-        raise DomainError("a repeated group that repeats inside, like (a+)+, is refused", "pattern")
+        regexp = re2.compile(pattern.encode("utf-8", "surrogatepass"), _OPTIONS)
+    except re2.error as error:
+        reason = error.args[0] if error.args else ""
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        if "too large" in str(reason):
+            return _Compiled(None, f"the pattern is too large to run ({reason})")
+        return _Compiled(
+            None, f"not a pattern RE2 takes: {reason} (it has no backreferences nor lookarounds)"
+        )
+    if regexp.programsize > MAX_PROGRAM:
+        return _Compiled(None, f"the pattern is too large to run ({regexp.programsize} steps)")
+    return _Compiled(regexp, None)
+
+
+def _check_pattern(pattern: str) -> None:
+    refused = _compiled(pattern).refused
+    if refused is not None:
+        raise PatternError(refused, "pattern")
+
+
+def _search(pattern: str, text: str) -> bool:
+    """A pattern RE2 refuses (saved before patterns were RE2's) matches nothing."""
+    regexp = _compiled(pattern).regexp
+    # Bytes, as RE2 reads them; a lone surrogate (no JSON body holds one) cannot match.
+    return regexp is not None and regexp.search(text.encode("utf-8", "surrogatepass")) is not None
 
 
 class Rules(Tracked):
