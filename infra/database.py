@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import psycopg
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import (
-    PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresFactory,
 )
+from eventsourcing.utils import retry
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
@@ -91,16 +91,52 @@ class SharedPostgresFactory(PostgresFactory):
 
 class ChunkedApplicationRecorder(PostgresApplicationRecorder):
     """The library's recorder, making its tables while other processes make them too, and
-    sending a big save as several INSERTs of ``CHUNK`` events in the same transaction.
-    psycopg's pipeline mode hangs sending one statement of more than a few megabytes (the
-    server waits in ClientRead; measured: 12 MB hangs, 5 MB passes), and an import of 100,000
-    lines is one save of ~60 MB of events."""
+    inserting without psycopg's pipeline mode, in statements of at most ``CHUNK_BYTES``.
 
-    CHUNK = 2000
+    The library sends a save's statements in a pipeline. psycopg (3.3) flushes a pipeline's
+    output only while it still has commands to queue: when the last one is queued, bytes
+    libpq could not yet write to the socket stay in its buffer, psycopg waits for results
+    and the server waits in ClientRead for the rest of the INSERT, both for ever, the event
+    table locked (psycopg#685). Whether bytes are left over depends on how fast the server
+    drains the socket, not only on the save's size: a big save over a unix socket (small
+    buffers) hangs every time, a 500-line import (~0.5 MB) hangs when its backend is slow to
+    read (a busy machine, as a stack just started is). Out of a pipeline psycopg writes every
+    byte of a statement before it waits for its result.
+    """
+
+    # What one INSERT carries; an event bigger than this goes alone.
+    CHUNK_BYTES = 256 * 1024
+    # The most a save holding the event table's lock waits on its client: past it the server
+    # ends the session, the save rolls back and the lock is free (every other writer waits
+    # for it, up to POSTGRES_LOCK_TIMEOUT).
+    LOCKED_IDLE_SECONDS = 5
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._earlier = threading.local()  # notification ids of all but the last chunk
+        # One message, one round trip: the library's lock and notification, and the bound.
+        self.lock_statement = sql.SQL(
+            "SET LOCAL lock_timeout = '{}s'; "
+            "SET LOCAL idle_in_transaction_session_timeout = '{}s'; "
+            "LOCK TABLE {}.{} IN EXCLUSIVE MODE; "
+            "NOTIFY {}"
+        ).format(
+            self.datastore.lock_timeout,
+            self.LOCKED_IDLE_SECONDS,
+            sql.Identifier(self.datastore.schema),
+            sql.Identifier(self.events_table_name),
+            sql.Identifier(self.channel_name),
+        )
+        # Four arrays, not the library's array of a composite type: psycopg dumps those
+        # values in C, a composite's fields one by one in Python (a third of a big save).
+        self.insert_columns_statement = sql.SQL(
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::{}[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id"
+        ).format(
+            sql.Identifier(self.datastore.schema),
+            sql.Identifier(self.events_table_name),
+            sql.Identifier(self.datastore.originator_id_type),
+        )
 
     def create_table(self) -> None:
         # Every process makes the store as it starts. Made at once, two "CREATE ... IF NOT
@@ -114,24 +150,52 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
             conn.execute("SELECT pg_advisory_lock(%s)", (EVENT_STORE_LOCK,))  # for the session
             super().create_table()
 
-    def _insert_stored_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        chunks = [
-            stored_events[start : start + self.CHUNK]
-            for start in range(0, len(stored_events), self.CHUNK)
-        ]
-        self._earlier.ids = []
-        super()._insert_stored_events(curs, chunks[0] if chunks else stored_events, **kwargs)
-        for chunk in chunks[1:]:
-            self._earlier.ids += [row["notification_id"] for row in curs.fetchall()]
-            PostgresAggregateRecorder._insert_stored_events(self, curs, chunk, **kwargs)
-
-    def _fetch_ids_after_insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        last = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs) or []
-        return [*self._earlier.ids, *last]
+        """Inserts the events in one transaction under the table's lock (taken last, after
+        every event is built), so notification ids commit in the order they were given."""
+        if not stored_events:
+            return None
+        chunks = list(byte_chunks(stored_events, self.CHUNK_BYTES))
+        notification_ids: list[int] = []
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._insert_events(curs, stored_events, **kwargs)
+            curs.execute(self.lock_statement)
+            for chunk in chunks:
+                curs.execute(
+                    self.insert_columns_statement,
+                    (
+                        [e.originator_id for e in chunk],
+                        [e.originator_version for e in chunk],
+                        [e.topic for e in chunk],
+                        [e.state for e in chunk],
+                    ),
+                )
+                # unnest() gives the rows in the arrays' order, and RETURNING in the same
+                notification_ids += [row["notification_id"] for row in curs.fetchall()]
+        return notification_ids
+
+
+def byte_chunks(
+    stored_events: Sequence[StoredEvent], limit: int
+) -> Iterator[Sequence[StoredEvent]]:
+    """The events in order, in runs of at most ``limit`` bytes (an event over it alone)."""
+    start, size = 0, 0
+    for end, stored in enumerate(stored_events):
+        # the id, the version and each value's framing in the arrays come to under 64 bytes
+        event_size = len(stored.state) + len(stored.topic) + 64
+        if end > start and size + event_size > limit:
+            yield stored_events[start:end]
+            start, size = end, 0
+        size += event_size
+    if start < len(stored_events):
+        yield stored_events[start:]
 
 
 def connection_kwargs(settings: Settings) -> dict[str, Any]:

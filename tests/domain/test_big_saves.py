@@ -1,4 +1,4 @@
-"""A save bigger than one INSERT can carry is sent in parts, and stays one transaction."""
+"""A save bigger than one INSERT carries is sent in parts, and stays one transaction."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import psycopg
 import pytest
+from eventsourcing.persistence import StoredEvent
 
 from domain.base import Actor, ConflictError
 from domain.ledger.account import AccountType
@@ -16,7 +17,8 @@ from domain.ledger.transaction import Transaction, TransactionDetails
 from infra import database
 from infra.settings import Settings
 
-EVENTS = 5 * database.ChunkedApplicationRecorder.CHUNK + 7
+# About 1.3 MB of events: several INSERTs of CHUNK_BYTES, more than a socket's buffers hold.
+EVENTS = 1_507
 
 
 def test_a_save_of_many_chunks_records_every_event_with_its_position(
@@ -70,9 +72,21 @@ def test_a_save_of_many_chunks_records_every_event_with_its_position(
             ),
             by,
         )
-        for _ in range(2 * database.ChunkedApplicationRecorder.CHUNK)
+        for _ in range(EVENTS)
     ]
     with pytest.raises(ConflictError):
         ledger.save_all(*more, clash)
     assert all(ledger.find(Transaction, t.id) is None for t in more[:5])
     ledger.close()
+
+
+def test_a_save_is_cut_in_order_into_runs_of_at_most_the_limit_and_a_big_event_goes_alone() -> None:
+    def stored(size: int) -> StoredEvent:
+        return StoredEvent(uuid4(), 1, "t", b"x" * size)
+
+    # 100 bytes of state weigh 165 with their framing; 50 weigh 115.
+    events = [stored(100), stored(100), stored(1000), stored(50), stored(50), stored(50)]
+    chunks = list(database.byte_chunks(events, 400))
+    assert [len(chunk) for chunk in chunks] == [2, 1, 3]
+    assert [event for chunk in chunks for event in chunk] == events
+    assert list(database.byte_chunks([], 400)) == []

@@ -8,6 +8,10 @@ import os
 import subprocess
 import sys
 
+import psycopg
+import pytest
+from psycopg import sql
+
 from domain.budgeting.application import Budgeting
 from domain.ledger.application import Ledger
 from infra import database
@@ -84,3 +88,23 @@ def test_an_invalid_narrowing_index_is_made_again(own_schema: Settings) -> None:
     assert valid() == [(False,)]
     assert asyncio.run(create())
     assert valid() == [(True,)]
+
+
+def test_a_save_whose_client_stalls_under_the_event_table_s_lock_lets_the_lock_go(
+    own_schema: Settings,
+) -> None:
+    database.create_schema(own_schema)
+    ledger = Ledger(database.event_store_env(own_schema))
+    recorder = ledger.recorder
+    assert isinstance(recorder, database.ChunkedApplicationRecorder)
+    events = sql.Identifier(own_schema.database_schema, recorder.events_table_name)
+    with psycopg.connect(own_schema.database) as stalled:
+        # What a save sends first; then its client stops (stopped, killed, lost).
+        stalled.execute(recorder.lock_statement)
+        with psycopg.connect(own_schema.database) as writer:
+            writer.execute("SET lock_timeout = '60s'")
+            # Waits until the server ends the stalled session, not the 60 s.
+            writer.execute(sql.SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(events))
+        with pytest.raises(psycopg.errors.IdleInTransactionSessionTimeout):
+            stalled.execute("SELECT 1")
+    ledger.close()
