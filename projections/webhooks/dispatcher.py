@@ -18,7 +18,9 @@ Two halves, joined by the ``webhook_deliveries`` table:
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -457,4 +459,16 @@ def serve(settings: Settings) -> None:
         except asyncio.CancelledError:
             log.info("stopped")
 
-    asyncio.run(main())
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main())
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()  # does not wait for the threads of its executor
+    # One of those threads may still wait on a lock (the schema's DDL lock, a long import's
+    # hold on the event store): joining it, as asyncio.run and the interpreter's exit do, kept
+    # the process running after "stopped" for as long as the lock was held, until it was
+    # killed. What the thread does is one transaction; leaving now rolls it back.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
