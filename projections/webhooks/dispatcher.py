@@ -13,6 +13,11 @@ Two halves, joined by the ``webhook_deliveries`` table:
   mid-POST rolls back, and the delivery is sent again with the same ``webhook-id``; a receiver
   that dedupes on it sees each event once. A failure waits on the retry schedule, so a dead
   subscriber's deliveries never hold up the others'.
+
+Every connection goes through ``GuardedTransport``: unless CENTSOURCE_WEBHOOK_ALLOW_PRIVATE,
+the host is resolved once, refused if it is not public, and connected to at the addresses
+checked. A refusal is one failed attempt, the reason in the delivery log, and no retry: the
+policy will not change before the next. Redirects are not followed (a 3xx is a failure).
 """
 
 from __future__ import annotations
@@ -41,7 +46,14 @@ from infra import broker, database
 from infra.logs import configure_logging
 from infra.settings import Settings
 from infra.tasks import first_failure, retrying, wait_until_set
-from infra.webhooks import backoff, parse_schedule, retry_after_seconds, signed_headers
+from infra.webhooks import (
+    GuardedTransport,
+    RefusedDestinationError,
+    backoff,
+    parse_schedule,
+    retry_after_seconds,
+    signed_headers,
+)
 from infra.webhooks import subscription_secret as secret_for
 from projections.ledger import view as ledger
 from projections.relay.projector import cloud_event
@@ -99,7 +111,12 @@ class Dispatcher:
                 # The senders read the subscriptions' table, which may not be made yet.
                 await create_read_model_tables(conn, {WebhooksProjection.name: view.TABLES})
                 await view.create_delivery_tables(conn)
-            async with httpx.AsyncClient(timeout=self.settings.webhook_timeout) as http:
+            async with httpx.AsyncClient(
+                timeout=self.settings.webhook_timeout,
+                transport=GuardedTransport(self.settings.webhook_allow_private),
+                follow_redirects=False,  # a redirect could lead anywhere, past the check
+                trust_env=False,
+            ) as http:
                 await first_failure(
                     self.take_events(),
                     *(self.send_deliveries(http) for _ in range(self.settings.webhook_workers)),
@@ -378,7 +395,7 @@ class Dispatcher:
                     (row["id"],),
                 )
                 return True
-            code, error, retry_after, latency = await self._post(http, row)
+            code, error, retry_after, latency, refused = await self._post(http, row)
             await conn.execute(
                 "INSERT INTO webhook_attempts (delivery_id, attempt, attempted_at, status_code, "
                 "latency_ms, error) SELECT %s, count(*) + 1, now(), %s, %s, %s "
@@ -391,13 +408,13 @@ class Dispatcher:
                     "next_attempt_at = NULL WHERE id = %s",
                     (row["id"],),
                 )
-            elif code == 410:
+            elif code == 410 or refused:
                 await conn.execute(
                     "UPDATE webhook_deliveries SET status = 'FAILED', next_attempt_at = NULL "
                     "WHERE id = %s",
                     (row["id"],),
                 )
-                gone = row["subscription_id"]
+                gone = row["subscription_id"] if code == 410 else None
             else:
                 failures = row["failures"] + 1
                 delay = backoff(self.schedule, failures, retry_after)
@@ -424,7 +441,8 @@ class Dispatcher:
 
     async def _post(
         self, http: httpx.AsyncClient, row: dict[str, Any]
-    ) -> tuple[int | None, str | None, float | None, float]:
+    ) -> tuple[int | None, str | None, float | None, float, bool]:
+        """``(status code, error, Retry-After seconds, latency in ms, refused by policy)``."""
         now = datetime.now(UTC)
         secret = secret_for(self.settings.secret, row["subscription_id"], row["secret_salt"])
         body = bytes(row["body"])
@@ -432,12 +450,15 @@ class Dispatcher:
         started = time.perf_counter()
         try:
             response = await http.post(row["url"], content=body, headers=headers)
+        except (RefusedDestinationError, httpx.InvalidURL) as refused:
+            latency = round((time.perf_counter() - started) * 1000, 2)
+            return None, f"refused: {refused}"[:500], None, latency, True
         except httpx.HTTPError as error:
             latency = round((time.perf_counter() - started) * 1000, 2)
-            return None, f"{type(error).__name__}: {error}"[:500], None, latency
+            return None, f"{type(error).__name__}: {error}"[:500], None, latency, False
         latency = round((time.perf_counter() - started) * 1000, 2)
         retry_after = retry_after_seconds(response.headers.get("retry-after"), now)
-        return response.status_code, None, retry_after, latency
+        return response.status_code, None, retry_after, latency, False
 
 
 async def dispatch(settings: Settings) -> None:

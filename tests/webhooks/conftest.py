@@ -1,5 +1,6 @@
 """Fixtures: a webhook receiver, the dispatcher running in the test process, and a whole
-installation of a test's own that mails through a real SMTP server."""
+installation of a test's own that mails through a real SMTP server. The receiver listens on
+127.0.0.1, so webhooks' tests allow private addresses (CENTSOURCE_WEBHOOK_ALLOW_PRIVATE)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import threading
 import traceback
 from collections.abc import Iterator
+from typing import Any
 
 import msgspec
 import pytest
@@ -50,10 +52,26 @@ class BackgroundDispatcher:
         self.thread.join(10)
 
 
+@pytest.fixture(scope="session")
+def private_command_client(settings: Settings) -> Iterator[TestClient[Any]]:
+    """The session's command API, but webhooks may go to private addresses."""
+    allowed = msgspec.structs.replace(settings, webhook_allow_private=True)
+    with TestClient(create_command_app(allowed)) as client:
+        yield client
+
+
+@pytest.fixture
+def api(private_command_client: TestClient[Any], read_client: TestClient[Any]) -> Api:
+    return Api(private_command_client, read_client)
+
+
 @pytest.fixture
 def fast_settings(settings: Settings) -> Settings:
     return msgspec.structs.replace(
-        settings, webhook_retry_schedule=FAST_RETRIES, webhook_timeout=2.0
+        settings,
+        webhook_retry_schedule=FAST_RETRIES,
+        webhook_timeout=2.0,
+        webhook_allow_private=True,
     )
 
 
@@ -82,6 +100,7 @@ def stack(own_schema: Settings) -> Iterator[tuple[Api, Settings, Inbox]]:
         own_schema,
         smtp_url=f"smtp://127.0.0.1:{port}",
         webhook_retry_schedule=FAST_RETRIES,
+        webhook_allow_private=True,
     )
     projector = BackgroundProjector(settings, ALL_PROJECTIONS)
     dispatcher = BackgroundDispatcher(settings)

@@ -18,7 +18,9 @@ from tests.webhooks.test_deliveries import eventually, subscribe
 def test_a_dispatcher_killed_mid_delivery_resends_with_the_same_id_after_restart(
     api: Api, settings: Settings, receiver: Receiver
 ) -> None:
-    fast = msgspec.structs.replace(settings, webhook_retry_schedule=FAST_RETRIES)
+    fast = msgspec.structs.replace(
+        settings, webhook_retry_schedule=FAST_RETRIES, webhook_allow_private=True
+    )
     user = api.user()
     workspace = api.workspace(user)
     account = api.account(user, workspace)
