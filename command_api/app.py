@@ -53,7 +53,7 @@ from domain.ledger.application import Ledger
 from domain.webhooks.application import Webhooks
 from domain.workspaces.application import Workspaces
 from infra import blobs, database, health, rate_limits
-from infra.edge import edge_guard
+from infra.edge import check_request
 from infra.http import (
     EXCEPTION_HANDLERS,
     add_security_headers,
@@ -176,7 +176,7 @@ def create_app(settings: Settings) -> Litestar:
             # (The idempotency middleware acts on POST only; other methods share either Router.)
             Router(
                 path="/",
-                guards=[authorize],
+                guards=[authorize, check_request],
                 route_handlers=[
                     auth.log_in,
                     auth.refresh,
@@ -190,7 +190,7 @@ def create_app(settings: Settings) -> Litestar:
             ),
             Router(
                 path="/",
-                guards=[authorize],
+                guards=[authorize, check_request],
                 middleware=[idempotency_middleware],
                 route_handlers=[
                     auth.sign_up,
@@ -268,7 +268,6 @@ def create_app(settings: Settings) -> Litestar:
         ],
         middleware=[
             rate_limits.rate_limit_middleware(rate_limit_tier, frozenset({"/api/auth/login"})),
-            edge_guard,
         ],
         dependencies={
             "principal": Provide(provide_principal, sync_to_thread=False),

@@ -12,14 +12,15 @@ import re
 import types
 import typing
 from datetime import date, datetime
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Union, cast, get_args, get_origin
 from urllib.parse import parse_qsl
 
 import msgspec
+from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.enums import RequestEncodingType
-from litestar.types import ASGIApp
 
-from infra.http import read_body, replay_body, send_problem
+from infra.http import RequestRefused
 
 # C0 controls, DEL and C1 controls. Tab and newline are allowed only in text people write on
 # several lines; a CSV profile's delimiter may be a tab.
@@ -31,45 +32,30 @@ MULTILINE_FIELDS = frozenset({"notes", "note", "message", "reflection_text"})
 # As the domain's: money is not planned for the year 9999, and date arithmetic on such dates
 # (the month after, a daily series) overflows.
 SUPPORTED_YEARS = range(1900, 2201)
+OUT_OF_RANGE = f"must be a date from {SUPPORTED_YEARS[0]} to {SUPPORTED_YEARS[-1]}"
 
 _JSON_TYPES = ("application/json",)
 
 
-def edge_guard(app: ASGIApp, years: range = SUPPORTED_YEARS) -> ASGIApp:
-    """Litestar middleware (it runs after routing, so it knows the route's body type).
-
-    ``years`` are those a date may fall in; a date outside them is a 400.
-    """
-
-    async def middleware(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
-            return
-        handler = scope.get("route_handler")
-        errors = _query_errors(scope, handler, years)
-        if errors:
-            await _refuse(send, 400, "the query has invalid parameters", errors)
-            return
-        body_type = _json_body_type(handler)
-        if body_type is not None and scope["method"] in ("POST", "PUT", "PATCH"):
-            limit = handler.resolve_request_max_body_size() or 1_048_576
-            body = await read_body(receive, limit)
-            if body is None:
-                await _refuse(send, 413, f"the body is larger than {limit} bytes")
-                return
-            if body.strip():
-                refusal = _check_json(scope, body, body_type, years)
-                if refusal is not None:
-                    await _refuse(send, *refusal)
-                    return
-            receive = replay_body(body)
-        await app(scope, receive, send)
-
-    return middleware
+async def check_request(connection: ASGIConnection[Any, Any, Any, Any], handler: Any) -> None:
+    """A Litestar guard, placed after the one that authenticates, so a stranger learns nothing
+    from a 400 that a 401 or 404 would have hidden. Raises ``RequestRefused``."""
+    errors = _query_errors(connection.scope, handler)
+    if errors:
+        raise RequestRefused(400, "the query has invalid parameters", errors)
+    body_type = _json_body_type(handler)
+    request = cast("Request[Any, Any, Any]", connection)
+    if body_type is None or request.method not in ("POST", "PUT", "PATCH"):
+        return
+    body = await request.body()  # kept on the request, for the route
+    if body.strip():
+        refusal = _check_json(connection.scope, body, body_type)
+        if refusal is not None:
+            raise RequestRefused(*refusal)
 
 
 def _check_json(
-    scope: Any, body: bytes, body_type: Any, years: range
+    scope: Any, body: bytes, body_type: Any
 ) -> tuple[int, str, dict[str, list[str]] | None] | None:
     if not _is_json(_header(scope, b"content-type")):
         return 415, "send the body as application/json", None
@@ -81,7 +67,7 @@ def _check_json(
         return 400, "the body is not valid JSON: it is nested too deeply", None
     errors = text_errors(value)
     if not errors:
-        errors = validation_errors(value, body_type, years)
+        errors = validation_errors(value, body_type)
     if errors:
         return 400, "the request has invalid fields", errors
     return None
@@ -114,7 +100,7 @@ def _bad_text(text: str, field: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
-def validation_errors(value: Any, body_type: Any, years: range) -> dict[str, list[str]]:
+def validation_errors(value: Any, body_type: Any) -> dict[str, list[str]]:
     """Every field the body gets wrong, not only the first msgspec meets; and dates out of
     range. Conversion is as lax as Litestar's own (``strict=False``), so nothing it would
     accept is refused here."""
@@ -124,7 +110,7 @@ def validation_errors(value: Any, body_type: Any, years: range) -> dict[str, lis
         struct = _struct_of(body_type)
         errors = _field_errors(value, struct) if struct and isinstance(value, dict) else {}
         return errors or {_path_of(str(error)) or "body": [_message_of(str(error))]}
-    return date_errors(converted, years)
+    return date_errors(converted)
 
 
 def _field_errors(value: dict[str, Any], struct: type[msgspec.Struct]) -> dict[str, list[str]]:
@@ -174,30 +160,26 @@ def _message_of(message: str) -> str:
     return _AT.sub("", message)
 
 
-def date_errors(value: Any, years: range, path: str = "") -> dict[str, list[str]]:
+def date_errors(value: Any, path: str = "") -> dict[str, list[str]]:
     """Dates the system cannot compute with (years outside 1900 to 2200), by path."""
     errors: dict[str, list[str]] = {}
     if isinstance(value, date):  # datetime is a date too
-        if value.year not in years:
-            errors[path or "body"] = [out_of_range(years)]
+        if value.year not in SUPPORTED_YEARS:
+            errors[path or "body"] = [OUT_OF_RANGE]
     elif isinstance(value, msgspec.Struct):
         for name in value.__struct_fields__:
             where = f"{path}.{name}" if path else name
-            errors.update(date_errors(getattr(value, name), years, where))
+            errors.update(date_errors(getattr(value, name), where))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            errors.update(date_errors(item, years, f"{path}[{index}]"))
+            errors.update(date_errors(item, f"{path}[{index}]"))
     elif isinstance(value, dict):
         for key, item in value.items():
-            errors.update(date_errors(item, years, f"{path}.{key}" if path else str(key)))
+            errors.update(date_errors(item, f"{path}.{key}" if path else str(key)))
     return errors
 
 
-def out_of_range(years: range) -> str:
-    return f"must be a date from {years[0]} to {years[-1]}"
-
-
-def _query_errors(scope: Any, handler: Any, years: range) -> dict[str, list[str]]:
+def _query_errors(scope: Any, handler: Any) -> dict[str, list[str]]:
     raw = scope.get("query_string", b"")
     if not raw:
         return {}
@@ -210,8 +192,8 @@ def _query_errors(scope: Any, handler: Any, years: range) -> dict[str, list[str]
         dated = _date_parameters(handler)
         for name, text in query:
             year = _year_of(text) if name in dated else None
-            if year is not None and year not in years:
-                errors[name] = [out_of_range(years)]
+            if year is not None and year not in SUPPORTED_YEARS:
+                errors[name] = [OUT_OF_RANGE]
     return errors
 
 
@@ -279,9 +261,3 @@ def _header(scope: Any, name: bytes) -> str:
         if key == name:
             return str(value.decode("latin-1"))
     return ""
-
-
-async def _refuse(
-    send: Any, status: int, detail: str, errors: dict[str, list[str]] | None = None
-) -> None:
-    await send_problem(send, status, detail, errors=errors)

@@ -133,8 +133,19 @@ def _field_of(message: str, item: dict[str, Any]) -> str:
 _MSGSPEC_FIELD = re.compile(r"(?:required field|at) `(?:\$\.)?([A-Za-z_][A-Za-z0-9_]*)")
 
 
+class RequestRefused(HTTPException):
+    """A request refused before its route ran, with the fields it got wrong."""
+
+    def __init__(
+        self, status: int, detail: str, errors: dict[str, list[str]] | None = None
+    ) -> None:
+        super().__init__(detail=detail, status_code=status)
+        self.errors = errors
+
+
 def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    return problem(exc.status_code, exc.detail, headers=exc.headers)
+    errors = exc.errors if isinstance(exc, RequestRefused) else None
+    return problem(exc.status_code, exc.detail, errors=errors, headers=exc.headers)
 
 
 def on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

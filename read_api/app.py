@@ -13,7 +13,7 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.openapi import OpenAPIConfig
 
 from infra import blobs, database, health, rate_limits
-from infra.edge import edge_guard
+from infra.edge import check_request
 from infra.http import (
     EXCEPTION_HANDLERS,
     add_security_headers,
@@ -130,8 +130,8 @@ def create_app(settings: Settings) -> Litestar:
         ],
         middleware=[
             rate_limits.rate_limit_middleware(rate_limit_tier),
-            edge_guard,
         ],
+        guards=[check_request],  # reads authenticate in each route, after Litestar's own checks
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"settings": settings}),

@@ -14,6 +14,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from infra.settings import Settings
 from tests.conftest import drop_schema, fresh_schema
@@ -86,13 +87,17 @@ def _fuzz(seeded: Seeded, base_url: str) -> list[str]:
         operation = result.ok()
 
         @FUZZ
-        @given(case=operation.as_strategy())
-        def send(case: Any) -> None:
+        @given(case=operation.as_strategy(), hostile=st.sampled_from(HOSTILE))
+        def send(case: Any, hostile: str) -> None:
             # Half the cases aim at the real workspace and transaction, to get past the 404.
             if case.path_parameters and hash(repr(case.body)) % 2 == 0:
                 for name in case.path_parameters:
                     if name in seeded.ids:
                         case.path_parameters[name] = seeded.ids[name]
+            # A third of them carry a control character in their text, where text is sent.
+            if hash(repr(case.body)) % 3 == 0:
+                case.body = _poisoned(case.body, hostile)
+                case.query = _poisoned(case.query, hostile)
             response = case.call(base_url=base_url, headers=seeded.headers)
             assert response.status_code < 500, (
                 f"{case.method} {case.formatted_path}: {response.status_code} {response.text}"
@@ -103,9 +108,46 @@ def _fuzz(seeded: Seeded, base_url: str) -> list[str]:
     return exercised
 
 
+# NUL stopped every projection once; the rest are C0, DEL and C1 controls, and a line break
+# where no text is multi-line.
+HOSTILE = ("\u0000", "\u0007", "\u001b[31m", "\u007f", "\u0085", "line\nbreak", "\u202eevil")
+
+
+def _poisoned(value: Any, hostile: str) -> Any:
+    """The value with every string in it carrying the hostile text."""
+    if isinstance(value, str):
+        return f"{value}{hostile}"
+    if isinstance(value, dict):
+        return {key: _poisoned(item, hostile) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_poisoned(item, hostile) for item in value]
+    return value
+
+
 def test_the_command_api_never_answers_a_server_error(seeded: Seeded) -> None:
     exercised = _fuzz(seeded, seeded.command_url)
     assert "PATCH /api/workspaces/{workspace_id}/transactions/{transaction_id}" in exercised
+    # Whatever was sent, the read models still follow the log.
+    with httpx.Client(timeout=10) as client:
+        recorded = client.post(
+            f"{seeded.command_url}/api/workspaces/{seeded.ids['workspace_id']}/transactions",
+            json={
+                "account_id": seeded.ids["account_id"],
+                "date": "2026-03-02",
+                "amount": "-2.00",
+                "currency": "EUR",
+                "description": "after the fuzz",
+            },
+            headers=seeded.headers,
+        )
+        assert recorded.status_code == 201, recorded.text
+        read = client.get(
+            f"{seeded.read_url}/api/workspaces/{seeded.ids['workspace_id']}/transactions/"
+            f"{recorded.json()['id']}",
+            params={"min_position": recorded.json()["position"]},
+            headers=seeded.headers,
+        )
+        assert read.status_code == 200, read.text
 
 
 def test_the_read_api_never_answers_a_server_error(seeded: Seeded) -> None:
