@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Context, Decimal
 
 from domain.base import DomainError
 
@@ -58,24 +58,56 @@ def check_currency(currency: str, field: str = "currency") -> None:
         raise DomainError(f"{currency!r} is not an ISO 4217 currency code", field)
 
 
-def check_amount(amount: Decimal, currency: str, field: str = "amount") -> None:
-    """An amount must be finite and have no more decimals than its currency has minor units."""
+# What a statement line may carry: money-market and brokerage accounts report amounts finer
+# than the currency's minor unit (USD 115.8331), and an import keeps them exactly. The minor
+# unit bounds what people type.
+IMPORTED_PLACES = 8
+# 15 digits before the point, as the API takes them: sums of many such amounts with their 8
+# decimals still fit the 28 digits Python's Decimal adds exactly.
+MAX_AMOUNT = Decimal(10) ** 15
+
+
+def decimal_places(amount: Decimal) -> int:
+    """The decimals an amount needs: ``-5.7500`` needs 2, ``1500`` none."""
+    exponent = amount.normalize().as_tuple().exponent
+    assert isinstance(exponent, int)  # finite
+    return max(0, -exponent)
+
+
+def check_amount(
+    amount: Decimal, currency: str, field: str = "amount", places: int | None = None
+) -> None:
+    """An amount must be finite and have no more decimals than its currency has minor units
+    (or than ``places``, where more may be kept: an imported amount, or a part of one)."""
     check_currency(currency)
     if not amount.is_finite():
         raise DomainError("amount must be a finite number", field)
-    exponent = amount.normalize().as_tuple().exponent
-    assert isinstance(exponent, int)  # finite
-    if -exponent > minor_units(currency):
-        raise DomainError(
-            f"{currency} has {minor_units(currency)} decimal places; {amount} has more", field
-        )
+    if abs(amount) >= MAX_AMOUNT:
+        raise DomainError(f"an amount is less than {MAX_AMOUNT:,} in size", field)
+    allowed = minor_units(currency) if places is None else max(places, minor_units(currency))
+    if decimal_places(amount) <= allowed:
+        return
+    if allowed == minor_units(currency):
+        raise DomainError(f"{currency} has {allowed} decimal places; {amount:f} has more", field)
+    raise DomainError(f"up to {allowed} decimal places are kept; {amount:f} has more", field)
 
 
 def in_minor_units(amount: Decimal, currency: str) -> Decimal:
-    """``84.1`` EUR is written ``84.10``; an amount with more decimals than the currency has is
-    left for ``check_amount`` to refuse, never rounded."""
-    exponent = amount.as_tuple().exponent
+    """``84.1`` EUR is written ``84.10``, ``-1500.0000`` is ``-1500.00``; decimals past the
+    minor unit stay where the amount has them (``115.8331``), never rounded."""
+    if not amount.is_finite():
+        return amount
+    if amount.is_zero():
+        amount = abs(amount)  # a sum that came to -0.00 is 0.00
     places = minor_units(currency) if currency in CURRENCIES else 2
-    if amount.is_finite() and isinstance(exponent, int) and -exponent < places:
-        return amount.quantize(Decimal(1).scaleb(-places))
-    return amount
+    if decimal_places(amount) <= places:
+        # Wide enough for any amount, so a statement's absurd one is refused, not a crash here.
+        wide = Context(prec=len(amount.as_tuple().digits) + places + 1)
+        return amount.quantize(Decimal(1).scaleb(-places), context=wide)
+    return amount.normalize()
+
+
+def money_text(amount: Decimal, currency: str) -> str:
+    """An amount on the wire: every decimal it has, at least the currency's minor units, and
+    never an exponent (``0.00000001``, not ``1E-8``)."""
+    return f"{in_minor_units(amount, currency):f}"

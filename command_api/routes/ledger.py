@@ -25,10 +25,12 @@ from domain.ledger.categories import Categories
 from domain.ledger.transaction import Transaction, TransactionDetails
 from infra.tokens import Principal
 
+# Up to 8 decimals, as an imported amount may have (a PATCH can send one back unchanged); the
+# domain holds a typed amount to its currency's minor units (422).
 Amount = Annotated[
     str,
     Meta(
-        pattern=r"^[+-]?[0-9]{1,15}(\.[0-9]{1,4})?$",
+        pattern=r"^[+-]?[0-9]{1,15}(\.[0-9]{1,8})?$",
         examples=["-5.75"],
         description="decimal string",
     ),
@@ -384,7 +386,7 @@ def transaction_out(
         workspace_id=transaction.workspace_id,
         account_id=details.account_id,
         date=details.date,
-        amount=str(details.amount),
+        amount=f"{details.amount:f}",  # as stored and as the read model says it, never 1E-8
         currency=details.currency,
         description=details.description,
         merchant=details.merchant,
@@ -396,7 +398,7 @@ def transaction_out(
         tags=list(details.tags),
         notes=details.notes,
         splits=[
-            SplitOut(category_id=part.category_id, amount=str(part.amount), notes=part.notes)
+            SplitOut(category_id=part.category_id, amount=f"{part.amount:f}", notes=part.notes)
             for part in transaction.splits
         ],
         transfer_id=transaction.origin.transfer_id,

@@ -13,7 +13,7 @@ from eventsourcing.domain import event
 
 from domain.base import Actor, DomainError, NotFoundError, Tracked
 from domain.ledger.categories import legacy_category_id
-from domain.money import check_amount
+from domain.money import IMPORTED_PLACES, check_amount, decimal_places
 
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
@@ -59,8 +59,10 @@ class TransactionDetails:
     tags: tuple[str, ...]
     notes: str | None
 
-    def check(self) -> None:
-        check_amount(self.amount, self.currency)
+    def check(self, places: int | None = None) -> None:
+        """``places``: the decimals the amount may have where the currency's minor unit does
+        not bound it (an imported amount, see ``IMPORTED_PLACES``)."""
+        check_amount(self.amount, self.currency, places=places)
         if self.amount == 0:
             raise DomainError("a transaction moves money: the amount cannot be zero", "amount")
         check_tags(self.tags)
@@ -184,7 +186,8 @@ class Transaction(Tracked):
         categorization: Categorization | None = None,
         origin: Origin = Origin(),
     ) -> Transaction:
-        details.check()
+        # A statement's amount is kept as the bank wrote it; a typed one is in minor units.
+        details.check(IMPORTED_PLACES if origin.import_id is not None else None)
         if categorization is None and details.category_id is not None:
             categorization = Categorization(CategorizedBy.USER)
         return cls._create(
@@ -226,7 +229,12 @@ class Transaction(Tracked):
     def amend(self, details: TransactionDetails, by: Actor) -> None:
         """A user's change; a changed category becomes the user's choice."""
         self.check_not_deleted()
-        details.check()
+        # An imported amount finer than the minor unit may come back unchanged with the rest.
+        unchanged = (details.amount, details.currency) == (
+            self.details.amount,
+            self.details.currency,
+        )
+        details.check(IMPORTED_PLACES if unchanged else None)
         if self.is_transfer and (
             details.account_id != self.details.account_id
             or details.amount != self.details.amount
@@ -323,8 +331,10 @@ class Transaction(Tracked):
             raise DomainError("a transfer cannot be split", "splits")
         if len(parts) == 1:
             raise DomainError("a split has two parts or more; send none to undo it", "splits")
+        # Parts of an imported 115.8331 may be as fine as it is, and no finer.
+        places = decimal_places(self.details.amount)
         for part in parts:
-            check_amount(part.amount, self.details.currency, "splits")
+            check_amount(part.amount, self.details.currency, "splits", places)
             if part.amount == 0 or (part.amount > 0) != (self.details.amount > 0):
                 raise DomainError("each part moves money the same way as the transaction", "splits")
         total = sum((part.amount for part in parts), Decimal(0))

@@ -24,8 +24,8 @@ EXPECTED: dict[str, tuple[str, int, int, str, str]] = {
     "ofx/fail_nice/date_missing.ofx": ("USD", 0, 3, "0", ""),
     "ofx/fail_nice/decimal_error.ofx": ("CAD", 0, 1, "0", ""),
     "ofx/fail_nice/empty_balance.ofx": ("CAD", 1, 0, "120", "Foobar"),
-    # Sub-cent USD amounts (115.8331) are refused with their reason, never rounded.
-    "ofx/fidelity-savings.ofx": ("USD", 1, 3, "-1500", ""),
+    # A money-market account's sub-cent USD amounts (115.8331) are kept exactly, not rounded.
+    "ofx/fidelity-savings.ofx": ("USD", 4, 0, "-1778.3952", "TRANSFERRED FROM VS X10-08144"),
     "ofx/vanguard.ofx": ("USD", 0, 1, "0", ""),
     "ofx/investment_401k.ofx": ("USD", 0, 1, "0", ""),
     "ofx/accented_characters_latin1.ofx": ("USD", 1, 0, "-58.73", "Virement Interac à: Jean"),
@@ -272,3 +272,22 @@ def test_a_saved_profile_reads_a_bank_s_odd_csv_every_time(api: Api) -> None:
     assert removed.status_code == 200, removed.text
     gone = import_file(api, user, workspace, account, "bank.csv", odd, profile_id=profile["id"])
     assert gone.status_code == 404, gone.text
+
+
+def test_a_line_with_more_than_8_decimals_is_rejected_with_its_reason_and_others_kept(
+    api: Api,
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user, currency="USD")
+    account = api.account(user, workspace, currency="USD")
+    content = (
+        b"Date,Description,Amount\n"
+        b"2026-03-02,Interest,0.12345678\n"
+        b"2026-03-03,Too fine,0.123456789\n"
+        b"2026-03-04,Fee,-1.5000000000\n"  # trailing zeros are no decimals
+    )
+    body = import_file(api, user, workspace, account, "s.csv", content).json()
+    assert [t["amount"] for t in body["transactions"]] == ["0.12345678", "-1.50"]
+    [row] = body["rejected"]
+    assert row["line"] == 3
+    assert "8 decimal places" in row["reason"]

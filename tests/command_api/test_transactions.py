@@ -172,3 +172,42 @@ def test_deleting_and_restoring_are_events_not_erasures(api: Api) -> None:
     assert restored.json()["deleted"] is False
     assert restored.json()["version"] == 3
     assert api.commands.post(f"{url}/restore", headers=user.headers).status_code == 422
+
+
+def test_a_typed_amount_finer_than_its_currency_s_minor_unit_is_refused(api: Api) -> None:
+    """What people type is in minor units; only a statement's line keeps finer decimals."""
+    user = api.user()
+    workspace = api.workspace(user, currency="USD")
+    account = api.account(user, workspace, currency="USD")
+    url = f"/api/workspaces/{workspace}/transactions"
+    base = {"account_id": account, "date": "2026-03-14", "currency": "USD", "description": "x"}
+    for amount, status in (("115.8331", 422), ("0.12345678", 422), ("0.123456789", 400)):
+        response = api.commands.post(url, json={**base, "amount": amount}, headers=user.headers)
+        assert response.status_code == status, (amount, response.text)
+        assert "amount" in response.json()["errors"]
+
+
+def test_an_imported_sub_cent_amount_can_be_sent_back_unchanged_but_not_changed_to_another(
+    api: Api,
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user, currency="USD")
+    account = api.account(user, workspace, currency="USD")
+    statement = b"Date,Description,Amount\n2026-03-02,Interest,0.00000003\n"
+    imported = api.commands.post(
+        f"/api/workspaces/{workspace}/imports",
+        files={"file": ("s.csv", statement)},
+        data={"account_id": account},
+        headers=user.headers,
+    ).json()
+    [transaction] = imported["transactions"]
+    assert transaction["amount"] == "0.00000003"  # never 3E-8
+    url = f"/api/workspaces/{workspace}/transactions/{transaction['id']}"
+    kept = api.commands.patch(
+        url, json={"amount": "0.00000003", "description": "Dividend"}, headers=user.headers
+    )
+    assert kept.status_code == 200, kept.text
+    assert (kept.json()["amount"], kept.json()["description"]) == ("0.00000003", "Dividend")
+    changed = api.commands.patch(url, json={"amount": "0.00000004"}, headers=user.headers)
+    assert changed.status_code == 422, changed.text
+    assert "amount" in changed.json()["errors"]

@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 
 from domain.base import Actor, DomainError
-from domain.ledger.transaction import Transaction, TransactionDetails
+from domain.ledger.transaction import Origin, SplitPart, Transaction, TransactionDetails
 
 BY = Actor(uuid4(), "correlation-1")
 
@@ -57,6 +57,60 @@ def test_more_decimals_than_the_currency_has_are_refused() -> None:
 def test_trailing_zeros_are_not_extra_decimals() -> None:
     transaction = Transaction.record(uuid4(), uuid4(), details(amount=Decimal("-5.7500")), BY)
     assert transaction.details.amount == Decimal("-5.75")
+
+
+def imported(amount: str) -> Transaction:
+    """A line of a money-market statement, as an import records it."""
+    return Transaction.record(
+        uuid4(),
+        uuid4(),
+        details(amount=Decimal(amount), currency="USD"),
+        BY,
+        origin=Origin(external_id="fitid:2", import_id=uuid4()),
+    )
+
+
+def test_an_imported_amount_keeps_up_to_8_decimals_exactly() -> None:
+    assert imported("115.8331").details.amount == Decimal("115.8331")
+    assert imported("-0.00000001").details.amount == Decimal("-0.00000001")
+    with pytest.raises(DomainError, match="up to 8 decimal places"):
+        imported("0.000000001")
+
+
+def test_a_typed_amount_finer_than_the_minor_unit_is_still_refused() -> None:
+    with pytest.raises(DomainError, match="USD has 2 decimal places"):
+        Transaction.record(
+            uuid4(), uuid4(), details(amount=Decimal("115.8331"), currency="USD"), BY
+        )
+
+
+def test_an_amount_of_a_quadrillion_or_more_is_refused_also_from_a_statement() -> None:
+    with pytest.raises(DomainError, match="less than"):
+        imported("1000000000000000")
+
+
+def test_an_imported_fine_amount_survives_an_amendment_of_the_rest_but_a_new_one_is_typed() -> None:
+    transaction = imported("115.8331")
+    transaction.amend(replace(transaction.details, description="Interest"), BY)
+    assert transaction.details.amount == Decimal("115.8331")
+    with pytest.raises(DomainError, match="USD has 2 decimal places"):
+        transaction.amend(replace(transaction.details, amount=Decimal("115.8332")), BY)
+
+
+def test_an_imported_fine_amount_splits_into_parts_as_fine_as_itself_and_no_finer() -> None:
+    transaction = imported("115.8331")
+    transaction.split(
+        (SplitPart(None, Decimal("100.0001"), None), SplitPart(None, Decimal("15.833"), None)), BY
+    )
+    assert sum(part.amount for part in transaction.splits) == Decimal("115.8331")
+    with pytest.raises(DomainError, match="up to 4 decimal places"):
+        transaction.split(
+            (
+                SplitPart(None, Decimal("100.00005"), None),
+                SplitPart(None, Decimal("15.83305"), None),
+            ),
+            BY,
+        )
 
 
 def test_an_unknown_currency_is_refused() -> None:
