@@ -9,6 +9,7 @@ from uuid import UUID
 
 import psycopg
 
+from domain.money import in_minor_units
 from projections.dashboard.model import (
     AccountBalance,
     BaseTotals,
@@ -128,7 +129,8 @@ async def in_base_currency(
     conn: psycopg.AsyncConnection[dict[str, Any]], dashboard: Dashboard, first_day: date
 ) -> Dashboard:
     """The month's income and expenses in the workspace's base currency, each day's sums at
-    the latest rate on or before that day, rounded once. Rates are read now, not cached, so a
+    the latest rate on or before that day; what was in the base currency already is summed
+    exactly, what a rate converted is rounded once. Rates are read now, not cached, so a
     rate recorded later shows at once."""
     base = await ledger_view.base_currency(conn, dashboard.workspace_id)
     rows = await (
@@ -143,19 +145,16 @@ async def in_base_currency(
     ).fetchall()
     rates = await ledger_view.Rates.load(conn, dashboard.workspace_id)
     conversion = ledger_view.Conversion(rates, base)
-    income = expenses = Decimal(0)
+    income, expenses = ledger_view.BaseTotal(conversion), ledger_view.BaseTotal(conversion)
     for row in rows:
-        rate = conversion.rate(row["currency"], row["day"])
-        if rate is not None:
-            income += row["income"] * rate
-            expenses += row["expenses"] * rate
-    income = ledger_view.round_money(income, base)
-    expenses = ledger_view.round_money(expenses, base)
+        income.add(row["income"], row["currency"], row["day"])
+        expenses.add(row["expenses"], row["currency"], row["day"])
+    net = in_minor_units(income.total - expenses.total, base)
     dashboard.base_totals = BaseTotals(
         currency=base,
-        income=str(income),
-        expenses=str(expenses),
-        net=str(income - expenses),
+        income=f"{income.total:f}",
+        expenses=f"{expenses.total:f}",
+        net=f"{net:f}",
         rates_used=sorted(
             conversion.used.values(), key=lambda r: (r.rate_date, r.currency, r.quote)
         ),

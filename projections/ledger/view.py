@@ -13,7 +13,7 @@ import msgspec
 import psycopg
 
 from domain.ledger.account import AccountType
-from domain.money import minor_units
+from domain.money import in_minor_units, minor_units
 from projections.ledger.model import (
     AccountView,
     BalancePoint,
@@ -176,8 +176,8 @@ async def list_accounts(conn: Conn, workspace_id: UUID, today: date) -> list[Acc
     return [
         AccountView(
             **{k: v for k, v in a.row.items() if k != "opening_balance"},
-            opening_balance=str(a.row["opening_balance"]),
-            balance=str(a.balance_on(today)),
+            opening_balance=f"{a.row['opening_balance']:f}",
+            balance=f"{a.balance_on(today):f}",
         )
         for a in await _accounts(conn, workspace_id)
     ]
@@ -208,8 +208,9 @@ async def balance_moves(conn: Conn, position: int) -> list[BalanceMove]:
         moves.append(
             BalanceMove(
                 account_id=row["account_id"],
-                change=round_money(row["change"], currency),
-                balance=round_money(account.balance_on(date.today()), currency),
+                # Written in minor units at least, every decimal an import kept: never rounded.
+                change=in_minor_units(row["change"], currency),
+                balance=in_minor_units(account.balance_on(date.today()), currency),
                 currency=currency,
             )
         )
@@ -223,7 +224,7 @@ async def balance_history(
     if not accounts:
         return None
     [account] = accounts
-    history = [BalancePoint(date=day, balance=str(account.balance_on(day))) for day in points]
+    history = [BalancePoint(date=day, balance=f"{account.balance_on(day):f}") for day in points]
     return account.row["currency"], history
 
 
@@ -288,7 +289,32 @@ class Conversion:
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
+    """For what a rate or a division made: a sum of amounts as recorded is never rounded."""
     return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), ROUND_HALF_EVEN)
+
+
+@dataclass
+class BaseTotal:
+    """A sum in the base currency. What was in it already counts exactly (an imported
+    115.8331 stays 115.8331); what a rate converted is rounded to its minor units, once."""
+
+    conversion: Conversion
+    exact: Decimal = Decimal(0)
+    converted: Decimal = Decimal(0)
+
+    def add(self, amount: Decimal, currency: str, day: date) -> None:
+        """Leaves out an amount no rate converts (``conversion.unconverted`` names them)."""
+        if currency == self.conversion.base:
+            self.exact += amount
+            return
+        rate = self.conversion.rate(currency, day)
+        if rate is not None:
+            self.converted += amount * rate
+
+    @property
+    def total(self) -> Decimal:
+        base = self.conversion.base
+        return in_minor_units(self.exact + round_money(self.converted, base), base)
 
 
 async def base_currency(conn: Conn, workspace_id: UUID) -> str:
@@ -305,24 +331,21 @@ async def net_worth(
     rates = await Rates.load(conn, workspace_id)
     result = []
     for day in points:
-        assets, liabilities = Decimal(0), Decimal(0)
         conversion = Conversion(rates, base)
+        owned, owed = BaseTotal(conversion), BaseTotal(conversion)
         for account in accounts:
-            rate = conversion.rate(account.row["currency"], day)
-            if rate is None:
-                continue
-            balance = account.balance_on(day) * rate
+            balance, currency = account.balance_on(day), account.row["currency"]
             if AccountType(account.row["type"]).is_liability:
-                liabilities -= balance
+                owed.add(-balance, currency, day)
             else:
-                assets += balance
-        assets, liabilities = round_money(assets, base), round_money(liabilities, base)
+                owned.add(balance, currency, day)
+        assets, liabilities = owned.total, owed.total
         result.append(
             NetWorthPoint(
                 date=day,
-                assets=str(assets),
-                liabilities=str(liabilities),
-                net_worth=str(assets - liabilities),
+                assets=f"{assets:f}",
+                liabilities=f"{liabilities:f}",
+                net_worth=f"{in_minor_units(assets - liabilities, base):f}",
                 rates=list(conversion.used.values()),
                 unconverted=sorted(conversion.unconverted),
             )

@@ -87,7 +87,7 @@ class TransactionsProjection(Projection):
         parts = [
             {
                 "category_id": None if p["category_id"] is None else str(p["category_id"]),
-                "amount": str(p["amount"]),
+                "amount": f"{p['amount']:f}",  # a part of an imported 0.00000003 is no 1E-8
                 "notes": p["notes"],
             }
             for p in event.parts

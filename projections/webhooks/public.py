@@ -86,8 +86,8 @@ def balance_payload(
             "event_id": cloud_event["id"],
             "position": cloud_event["position"],
             "account_id": str(account_id),
-            "change": str(change),
-            "balance": str(balance),
+            "change": f"{change:f}",  # never 1E-8: an import keeps up to 8 decimals
+            "balance": f"{balance:f}",
             "currency": currency,
             "cause": event_type(cloud_event),
             "cause_id": cloud_event["subject"],

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.api import Api, User
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def post(api: Api, user: User, path: str, body: dict[str, Any], status: int = 201) -> Any:
@@ -224,3 +227,59 @@ def test_dashboard_totals_in_the_base_currency_use_each_transaction_date_s_rate(
     )
     assert response.headers["x-cache"] == "hit"
     assert response.json()["base_totals"]["expenses"] == "19.55"
+
+
+def test_a_money_market_statement_s_sub_cent_amounts_are_kept_and_summed_exactly(
+    api: Api,
+) -> None:
+    """fidelity-savings.ofx: three of its four USD lines are finer than a cent (115.8331)."""
+    user = api.user()
+    workspace = api.workspace(user, currency="USD")
+    account = api.account(user, workspace, currency="USD")
+    statement = FIXTURES / "ofx" / "fidelity-savings.ofx"
+    response = api.commands.post(
+        f"/api/workspaces/{workspace}/imports",
+        files={"file": (statement.name, statement.read_bytes())},
+        data={"account_id": account},
+        headers=user.headers,
+    )
+    assert response.status_code == 201, response.text
+    report = response.json()
+    assert (report["imported"], report["rejected"]) == (4, [])
+    written = ["-1500.00", "115.8331", "-197.1063", "-197.122"]  # -197.1220 is -197.122
+    assert [t["amount"] for t in report["transactions"]] == written
+    position = report["position"]
+
+    listed = api.read(user, f"/api/workspaces/{workspace}/transactions", position, sort="date")
+    assert sorted(t["amount"] for t in listed["data"]) == sorted(written)
+    # -1500 + 115.8331 - 197.1063 - 197.1220: no step rounds to cents.
+    [listed_account] = api.read(user, f"/api/workspaces/{workspace}/accounts", position)["data"]
+    assert listed_account["balance"] == "-1778.3952"
+    history = api.read(
+        user,
+        f"/api/workspaces/{workspace}/accounts/{account}/balance-history",
+        position,
+        **{"from": "2012-07-01", "to": "2012-07-31", "interval": "month"},
+    )
+    assert history["history"][-1]["balance"] == "-1778.3952"
+    worth = api.read(
+        user,
+        f"/api/workspaces/{workspace}/net-worth",
+        position,
+        **{"from": "2012-07-01", "to": "2012-07-31", "interval": "month"},
+    )
+    assert worth["history"][-1]["net_worth"] == "-1778.3952"
+    dashboard = api.read(user, f"/api/workspaces/{workspace}/dashboard", position, month="2012-07")
+    [totals] = dashboard["totals"]
+    assert (totals["income"], totals["expenses"], totals["net"]) == (
+        "115.8331",
+        "1894.2283",
+        "-1778.3952",
+    )
+    assert dashboard["accounts"][0]["balance"] == "-1778.3952"
+    base = dashboard["base_totals"]
+    assert (base["income"], base["expenses"], base["net"]) == (
+        "115.8331",
+        "1894.2283",
+        "-1778.3952",
+    )

@@ -126,3 +126,30 @@ def test_each_account_a_change_moves_gets_its_balance_once(
     # The balance is the account's when the webhook was made: after the event, and here after
     # the last event that moved it.
     assert (data[2]["balance"], data[4]["balance"]) == ("100.00", "0.00")
+
+
+def test_a_balance_moved_by_sub_cent_amounts_is_sent_exactly(
+    api: Api, receiver: Receiver, dispatcher: object
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user, currency="USD")
+    subscription = subscribe(
+        api, user, workspace, receiver.url("/exact"), "account.balance_updated"
+    )
+    account = api.account(user, workspace, currency="USD")
+    statement = b"Date,Description,Amount\n2012-07-27,Transfer in,115.8331\n"
+    response = api.commands.post(
+        f"/api/workspaces/{workspace}/imports",
+        files={"file": ("s.csv", statement)},
+        data={"account_id": account},
+        headers=user.headers,
+    )
+    assert response.status_code == 201, response.text
+    # Opened at 0 moves nothing; the import's one line moves the balance by what it says.
+    [sent] = eventually(lambda: receiver.at("/exact"), "the balance")
+    data = verified(subscription["secret"], sent)["data"]
+    assert (data["cause"], data["change"], data["balance"]) == (
+        "TransactionRecorded",
+        "115.8331",
+        "115.8331",
+    )
