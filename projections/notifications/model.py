@@ -14,7 +14,8 @@ from projections.pages import PageMeta
 class NotificationView(msgspec.Struct, kw_only=True):
     id: UUID
     workspace_id: UUID | None
-    kind: str  # ALERT, GOAL_COMPLETED, INVITATION, LARGE_TRANSACTION, UNUSUAL_TRANSACTION
+    # ALERT, ALERT_DIGEST, GOAL_COMPLETED, INVITATION, LARGE_TRANSACTION, UNUSUAL_TRANSACTION
+    kind: str
     title: str
     body: str
     data: dict[str, Any]

@@ -1,6 +1,10 @@
 """Notifications for each member: alerts in the app, goals completed, invitations, and large
 or unusual expenses. A notification's id comes from its event and its user, so a rebuild
-gives each the same id, and what users did with them (their Inbox) applies again."""
+gives each the same id, and what users did with them (their Inbox) applies again.
+
+Alerts of DAILY and WEEKLY rules gather into one digest per member and day or week (UTC, as
+the mail digest), whose id comes from the workspace, the member and the period; it is
+created at the period's end, and the read side shows it from then on, by its clock."""
 
 from __future__ import annotations
 
@@ -16,7 +20,14 @@ from domain.identity.user import user_id_for
 from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
 from projections.ledger.view import round_money
-from projections.notifications.view import TABLES, alert_title
+from projections.notifications.view import (
+    TABLES,
+    alert_line,
+    alert_title,
+    digest_id,
+    digest_period,
+    digest_title,
+)
 from projections.runtime import Cursor, Projection, event_id, handles
 
 LARGE = Decimal(1000)  # an expense this big or bigger, in its currency, is worth a word
@@ -72,22 +83,78 @@ class NotificationsProjection(Projection):
     ) -> None:
         if "IN_APP" not in event.channels:
             return
+        members = await self._members(cur, event.workspace_id)
+        alert = {
+            "alert_rule_id": str(event.originator_id),
+            "budget_id": event.budget_id and str(event.budget_id),  # None: of no budget
+            "period_start": event.period_start.isoformat(),
+            "spent": str(event.spent),
+            "limit": str(round_money(event.limit, event.currency)),
+        }
+        if event.frequency in ("DAILY", "WEEKLY"):
+            await self._digest(cur, event, position, members, alert)
+            return
         await self._tell(
             cur,
             event,
             position,
-            await self._members(cur, event.workspace_id),
+            members,
             "ALERT",
             alert_title(event),
             event.message or f"Spending under {event.budget_name} reached the alert's threshold.",
-            {
-                "alert_rule_id": str(event.originator_id),
-                "budget_id": event.budget_id and str(event.budget_id),  # None: of no budget
-                "period_start": event.period_start.isoformat(),
-                "spent": str(event.spent),
-                "limit": str(round_money(event.limit, event.currency)),
-            },
+            alert,
         )
+
+    async def _digest(
+        self,
+        cur: Cursor,
+        event: AlertRule.Triggered,
+        position: int,
+        users: list[UUID],
+        alert: dict[str, Any],
+    ) -> None:
+        """Adds the alert to each member's digest of its day or week, then makes the digest's
+        row again from all it gathers (an alert seen twice is kept once)."""
+        start, due = digest_period(event.frequency, event.timestamp)
+        line = alert_line(event)
+        kept = json.dumps({**alert, "title": alert_title(event)})
+        for user in users:
+            digest = digest_id(event.workspace_id, user, event.frequency, start)
+            await cur.execute(
+                "INSERT INTO notifications_digest_lines "
+                "(notification_id, event_id, position, line, alert) VALUES (%s, %s, %s, %s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (digest, event_id(event), position, line, kept),
+            )
+            await cur.execute(
+                "SELECT line, alert, position FROM notifications_digest_lines "
+                "WHERE notification_id = %s ORDER BY position",
+                (digest,),
+            )
+            lines = await cur.fetchall()
+            data = {
+                "frequency": event.frequency,
+                "period_start": start.date().isoformat(),
+                "alerts": [row["alert"] for row in lines],
+            }
+            # Its position is its latest alert's: where it stands in the list, and what a
+            # read-all after it covers.
+            await cur.execute(
+                "INSERT INTO notifications (id, user_id, workspace_id, kind, title, body, data, "
+                "position, created_at) VALUES (%s, %s, %s, 'ALERT_DIGEST', %s, %s, %s, %s, %s) "
+                "ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, body = EXCLUDED.body, "
+                "data = EXCLUDED.data, position = EXCLUDED.position",
+                (
+                    digest,
+                    user,
+                    event.workspace_id,
+                    digest_title(event.frequency, start, len(lines)),
+                    "\n".join(row["line"] for row in lines),
+                    json.dumps(data),
+                    max(row["position"] for row in lines),
+                    due,
+                ),
+            )
 
     @handles(Goal.Completed)
     async def on_goal_completed(self, cur: Cursor, event: Goal.Completed, position: int) -> None:
@@ -162,8 +229,9 @@ class NotificationsProjection(Projection):
     async def on_all_read(self, cur: Cursor, event: Inbox.AllRead, position: int) -> None:
         await cur.execute(
             "UPDATE notifications SET read_at = %s WHERE user_id = %s AND position < %s "
-            "AND read_at IS NULL",
-            (event.timestamp, event.actor_id, position),
+            "AND read_at IS NULL AND (kind <> 'ALERT_DIGEST' OR created_at <= %s)",
+            # A digest not yet due was not there to be read.
+            (event.timestamp, event.actor_id, position, event.timestamp),
         )
 
     @handles(Inbox.Dismissed)

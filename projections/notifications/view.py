@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import msgspec
 import psycopg
@@ -34,6 +35,16 @@ TABLES = (
         user_id uuid NOT NULL,
         PRIMARY KEY (workspace_id, user_id)
     )""",
+    # The alerts each digest gathers (one row per alert and digest, so an alert seen twice
+    # counts once); the digest's row in notifications is made again from them on each.
+    """CREATE TABLE IF NOT EXISTS notifications_digest_lines (
+        notification_id uuid NOT NULL,
+        event_id uuid NOT NULL,
+        position bigint NOT NULL,
+        line text NOT NULL,
+        alert jsonb NOT NULL,
+        PRIMARY KEY (notification_id, event_id)
+    )""",
     # What spending is usual: expenses per category and currency (Welford's running moments).
     """CREATE TABLE IF NOT EXISTS notifications_spending (
         workspace_id uuid NOT NULL,
@@ -55,9 +66,11 @@ async def list_notifications(
     unread: bool | None,
     page: int,
     page_size: int,
+    now: datetime,
 ) -> NotificationPage:
+    """As of ``now`` (the caller's clock): a digest is there once its day or week is over."""
     where = (
-        "user_id = %(user)s AND dismissed_at IS NULL "
+        "user_id = %(user)s AND dismissed_at IS NULL AND created_at <= %(now)s "
         "AND (%(ws)s::uuid IS NULL OR workspace_id = %(ws)s) "
         "AND (%(unread)s::boolean IS NULL OR (read_at IS NULL) = %(unread)s)"
     )
@@ -65,6 +78,7 @@ async def list_notifications(
         "user": user_id,
         "ws": workspace_id,
         "unread": unread,
+        "now": now,
         "limit": page_size,
         "offset": (page - 1) * page_size,
     }
@@ -108,3 +122,30 @@ def alert_title(alert: AlertRule.Triggered) -> str:
     has more places), for the app and for mail alike."""
     limit = round_money(alert.limit, alert.currency)
     return f"{alert.budget_name}: {alert.spent} of {limit} {alert.currency} spent"
+
+
+def alert_line(alert: AlertRule.Triggered) -> str:
+    """An alert as a digest lists it, in the app and in mail."""
+    said = f" {alert.message}" if alert.message else ""
+    return f"{alert_title(alert)} ({alert.period_start} to {alert.period_end}).{said}"
+
+
+def digest_period(frequency: str, at: datetime) -> tuple[datetime, datetime]:
+    """The day (DAILY) or week, Monday to Sunday (WEEKLY), in UTC, holding ``at``: its start,
+    and its end, when its digest is due."""
+    day = datetime(at.year, at.month, at.day, tzinfo=UTC)
+    if frequency == "DAILY":
+        return day, day + timedelta(days=1)
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=7)
+
+
+def digest_id(workspace_id: UUID | None, user_id: UUID, frequency: str, start: datetime) -> UUID:
+    """One digest per workspace, member and day or week: a rebuild makes the same one."""
+    return uuid5(user_id, f"alert-digest|{workspace_id}|{frequency}|{start.date()}")
+
+
+def digest_title(frequency: str, start: datetime, count: int) -> str:
+    alerts = "1 alert" if count == 1 else f"{count} alerts"
+    when = "on" if frequency == "DAILY" else "in the week of"
+    return f"{alerts} {when} {start.date()}"

@@ -9,7 +9,8 @@ is at-least-once; digest lines are keyed by event and recipient, so they are kep
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -19,7 +20,7 @@ from domain.budgeting.alerts import AlertRule
 from infra.database import async_pool
 from infra.mail import DevMailbox, Mail, Mailer, SmtpMailer
 from infra.settings import Settings
-from projections.notifications.view import alert_title, recipients
+from projections.notifications.view import alert_line, digest_period, recipients
 from projections.runtime import (
     Cursor,
     Projection,
@@ -42,16 +43,19 @@ CREATE TABLE IF NOT EXISTS notifier_digests (
 
 
 def due_at(frequency: str, at: datetime) -> datetime:
-    """The end of the alert's day (DAILY) or week, Monday to Sunday (WEEKLY), in UTC."""
-    day = datetime(at.year, at.month, at.day, tzinfo=UTC) + timedelta(days=1)
-    return day if frequency == "DAILY" else day + timedelta(days=(7 - day.weekday()) % 7)
+    """The end of the alert's day (DAILY) or week, Monday to Sunday (WEEKLY), in UTC: the
+    same periods as the digest in the app."""
+    return digest_period(frequency, at)[1]
 
 
 class Notifier(Projection):
     name = "notifier"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.settings = settings
+        self.clock = clock  # what says a digest is due
         self.alerts: list[AlertRule.Triggered] = []
         self.until = 0
         self.conn: Any = None
@@ -75,7 +79,7 @@ class Notifier(Projection):
             return
         await wait_for_projections(self.conn, ("notifications", "users"), self.until)
         for alert in self.alerts:
-            line = _line(alert)
+            line = alert_line(alert)
             for recipient in await recipients(self.conn, alert.workspace_id):
                 if not recipient["email"]:
                     continue
@@ -96,7 +100,7 @@ class Notifier(Projection):
     async def idle(self) -> None:
         """Sends each recipient's due digest lines in one mail, then forgets them."""
         await self._open()
-        now = datetime.now(UTC)
+        now = self.clock()
         rows = await (
             await self.conn.execute(
                 "SELECT DISTINCT recipient FROM notifier_digests WHERE due_at <= %s", (now,)
@@ -144,8 +148,3 @@ class Notifier(Projection):
             await self.pool.close()
             self.pool = None
         self.mailer = None
-
-
-def _line(alert: AlertRule.Triggered) -> str:
-    said = f" {alert.message}" if alert.message else ""
-    return f"{alert_title(alert)} ({alert.period_start} to {alert.period_end}).{said}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,9 +23,16 @@ async def list_notifications(
     page: Annotated[int, QueryParameter(ge=1, le=10_000_000)] = 1,
     page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> NotificationPage:
-    """Newest first, dismissed ones left out; ``unread`` counts the unread of the filter."""
+    """Newest first, dismissed ones left out; ``unread`` counts the unread of the filter; a
+    digest of alerts from the end of its day or week."""
     reader = await read_access(request, None, "notifications")
     async with request.app.state.pool.connection() as conn:
         return await view.list_notifications(
-            conn, reader.principal.actor_id, workspace_id, unread, page, page_size
+            conn,
+            reader.principal.actor_id,
+            workspace_id,
+            unread,
+            page,
+            page_size,
+            datetime.now(UTC),
         )
