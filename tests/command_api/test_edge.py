@@ -200,3 +200,32 @@ def test_a_budget_for_the_year_9999_is_a_400_and_reading_budgets_then_is_a_400(
 
 def test_the_edge_and_the_domain_support_the_same_years() -> None:
     assert edge.SUPPORTED_YEARS == base.SUPPORTED_YEARS
+
+
+@pytest.mark.parametrize(
+    ("route", "size"),
+    [
+        ("imports", 11_000_000),
+        ("attachments", 6_000_000),
+        ("reconcile", 11_000_000),
+        ("rates", 2_000_000),
+    ],
+)
+def test_a_multipart_body_over_the_limit_is_a_413(
+    api: Api, owner: tuple[User, str], route: str, size: int
+) -> None:
+    user, workspace_id = owner
+    account_id = api.account(user, workspace_id)
+    transaction_id = api.record(user, workspace_id, account_id)["id"]
+    path = {
+        "imports": f"/api/workspaces/{workspace_id}/imports",
+        "attachments": f"/api/workspaces/{workspace_id}/transactions/{transaction_id}/attachments",
+        "reconcile": f"/api/workspaces/{workspace_id}/accounts/{account_id}/reconcile",
+    }[route]
+    answer = api.commands.post(
+        path,
+        files={"file": ("big.csv", b"date,amount,description\n" + b"x" * size)},
+        data={"account_id": account_id},
+        headers=user.headers,
+    )
+    assert answer.status_code == 413, answer.text
