@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -27,6 +28,7 @@ from domain.identity.user import (
     Installation,
     SystemRole,
     User,
+    WrongCodeError,
     device_user_id,
     email_address_id,
     user_id_for,
@@ -34,6 +36,7 @@ from domain.identity.user import (
 
 REFRESH_LIFETIME = timedelta(days=30)
 CODE_LIFETIME = timedelta(minutes=15)
+CODE_RACE_RETRIES = 10
 WRONG_CREDENTIALS = "email or password is wrong"
 
 
@@ -207,9 +210,9 @@ class Identity(CentsourceApplication):
         return CodeIssued(user, code, self.save_all(user))
 
     def verify_email(self, user_id: UUID, code: str, by: Actor) -> tuple[User, int]:
-        user = self.get_user(user_id)
-        user.verify_email(self._code_hash(user, code), _now(), by)
-        return user, self.save_all(user)
+        return self._try_code(
+            user_id, lambda user: user.verify_email(self._code_hash(user, code), _now(), by)
+        )
 
     def request_password_reset(self, email: str, correlation_id: str) -> CodeIssued | None:
         """None when no user has the email: the caller must answer the same either way."""
@@ -223,16 +226,40 @@ class Identity(CentsourceApplication):
         return CodeIssued(user, code, self.save_all(user))
 
     def reset_password(self, email: str, code: str, password: str, correlation_id: str) -> int:
-        user = self._find_by_email(email)
-        if user is None:  # the same answer as a wrong code
-            raise UnauthorizedError("the code is wrong or has expired; ask for a new one")
-        user.reset_password(
-            self._code_hash(user, code),
-            self.hasher.hash(password),
-            _now(),
-            user.actor(correlation_id),
+        password_hash = self.hasher.hash(password)  # before the lookup: as slow for any email
+        found = self._find_by_email(email)
+        if found is None:  # the same answer as a wrong code
+            raise WrongCodeError
+        _, position = self._try_code(
+            found.id,
+            lambda user: user.reset_password(
+                self._code_hash(user, code), password_hash, _now(), user.actor(correlation_id)
+            ),
         )
-        return self.save_all(user)
+        return position
+
+    def _try_code(self, user_id: UUID, attempt: Callable[[User], None]) -> tuple[User, int]:
+        """Tries a mailed code on the user and saves the outcome, a wrong try too.
+
+        A try that loses a race to another is made again on the newer user (whose code may
+        have died meanwhile): concurrent guesses all count, and none is answered unsaved.
+        """
+        for _ in range(CODE_RACE_RETRIES):
+            user = self.get_user(user_id)
+            try:
+                attempt(user)
+            except WrongCodeError:
+                try:
+                    self.save_all(user)
+                except ConflictError:
+                    continue
+                raise
+            try:
+                return user, self.save_all(user)
+            except ConflictError:
+                continue
+        # As for a right code as for a wrong one, so it tells a guesser nothing.
+        raise ConflictError("the code was tried by many requests at once; try again")
 
     def change_system_role(self, email: str, role: SystemRole, by: Actor) -> tuple[User, int]:
         user = self._find_by_email(email)

@@ -20,6 +20,18 @@ from domain.base import (
 )
 
 ANONYMOUS_NAME = "Anonymous"
+# Wrong tries a mailed code survives: a six-digit code stays a one-in-200,000 guess however
+# many requests the rate limits let through (they may be off).
+CODE_TRIES = 5
+WRONG_CODE = "the code is wrong or has expired; ask for a new one"
+
+
+class WrongCodeError(DomainError):
+    """A code was wrong or dead. The user holds an unsaved event counting the try when a code
+    was live: save it before answering, or the try costs an attacker nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(WRONG_CODE, "code")
 
 
 class SystemRole(StrEnum):
@@ -62,7 +74,9 @@ class User(Tracked):
         self.email_verified = False
         self.sessions_valid_from: datetime | None = None
         self.verification: tuple[str, datetime] | None = None
+        self.verification_misses = 0
         self.reset: tuple[str, datetime] | None = None
+        self.reset_misses = 0
 
     @classmethod
     def sign_up(cls, email: str, name: str, password_hash: str, correlation_id: str) -> User:
@@ -178,14 +192,25 @@ class User(Tracked):
     @event(EmailVerificationRequested)
     def _email_verification_requested(self, code_hash: str, expires_at: datetime) -> None:
         self.verification = (code_hash, expires_at)
+        self.verification_misses = 0
 
     class EmailVerified(Tracked.Event):
         email: str
 
+    class EmailVerificationMissed(Tracked.Event):
+        """A wrong code was tried against the live one; the fifth kills it."""
+
     def verify_email(self, code_hash: str, now: datetime, by: Actor) -> None:
-        _check_code(self.verification, code_hash, now)
+        if not _code_holds(self.verification, self.verification_misses, code_hash, now):
+            if _code_live(self.verification, self.verification_misses, now):
+                self._trigger(self.EmailVerificationMissed, by)
+            raise WrongCodeError
         assert self.email is not None
         self._trigger(self.EmailVerified, by, email=self.email)
+
+    @event(EmailVerificationMissed)
+    def _email_verification_missed(self) -> None:
+        self.verification_misses += 1
 
     @event(EmailVerified)
     def _email_verified(self, email: str) -> None:
@@ -202,6 +227,7 @@ class User(Tracked):
     @event(PasswordResetRequested)
     def _password_reset_requested(self, code_hash: str, expires_at: datetime) -> None:
         self.reset = (code_hash, expires_at)
+        self.reset_misses = 0
 
     class PasswordReset(Tracked.Event):
         password_hash: str
@@ -209,8 +235,18 @@ class User(Tracked):
 
     def reset_password(self, code_hash: str, password_hash: str, now: datetime, by: Actor) -> None:
         """As a change of password: every session started before it ends."""
-        _check_code(self.reset, code_hash, now)
+        if not _code_holds(self.reset, self.reset_misses, code_hash, now):
+            if _code_live(self.reset, self.reset_misses, now):
+                self._trigger(self.PasswordResetMissed, by)
+            raise WrongCodeError
         self._trigger(self.PasswordReset, by, password_hash=password_hash, sessions_valid_from=now)
+
+    class PasswordResetMissed(Tracked.Event):
+        """A wrong code was tried against the live one; the fifth kills it."""
+
+    @event(PasswordResetMissed)
+    def _password_reset_missed(self) -> None:
+        self.reset_misses += 1
 
     @event(PasswordReset)
     def _password_reset(self, password_hash: str, sessions_valid_from: datetime) -> None:
@@ -219,10 +255,17 @@ class User(Tracked):
         self.sessions_valid_from = sessions_valid_from
 
 
-def _check_code(expected: tuple[str, datetime] | None, code_hash: str, now: datetime) -> None:
-    """One message for a wrong, an expired or a used code: none of them tells an attacker more."""
-    if expected is None or not hmac.compare_digest(expected[0], code_hash) or now >= expected[1]:
-        raise DomainError("the code is wrong or has expired; ask for a new one", "code")
+def _code_live(expected: tuple[str, datetime] | None, misses: int, now: datetime) -> bool:
+    return expected is not None and misses < CODE_TRIES and now < expected[1]
+
+
+def _code_holds(
+    expected: tuple[str, datetime] | None, misses: int, code_hash: str, now: datetime
+) -> bool:
+    """One answer for a wrong, an expired, a used or a dead code: none tells an attacker more."""
+    if expected is None or not _code_live(expected, misses, now):
+        return False
+    return hmac.compare_digest(expected[0], code_hash)
 
 
 class EmailAddress(Tracked):
