@@ -20,7 +20,7 @@ from domain.budgeting.alerts import terms_from
 from domain.budgeting.application import Spending, spent_under
 from domain.budgeting.budget import EXCEEDED, rollover
 from domain.budgeting.periods import Period, PeriodKind, period_of, previous
-from domain.money import minor_units
+from domain.money import minor_units, money_text
 from projections.budgets.model import (
     AlertRuleStanding,
     AlertRuleView,
@@ -215,9 +215,9 @@ async def list_budgets(
                 budget=budget.view,
                 period_start=period.start,
                 period_end=period.end,
-                limit=_money(figures.limit, budget),
-                spent=_money(figures.spent, budget),
-                remaining=_money(figures.limit - figures.spent, budget),
+                limit=_exact(figures.limit, budget),
+                spent=_exact(figures.spent, budget),
+                remaining=_exact(figures.limit - figures.spent, budget),
                 percent_used=figures.percent,
                 status=figures.status,
             )
@@ -295,9 +295,9 @@ async def progress(conn: Conn, budget: Budget, on: date) -> BudgetProgress:
                 CategoryProgress(
                     category_id=category_id,
                     name=names.get(category_id, "Uncategorized"),
-                    limit=_money(figures.limit, budget),
-                    spent=_money(figures.spent, budget),
-                    remaining=_money(figures.limit - figures.spent, budget),
+                    limit=_exact(figures.limit, budget),
+                    spent=_exact(figures.spent, budget),
+                    remaining=_exact(figures.limit - figures.spent, budget),
                     percent_used=figures.percent,
                     status=figures.status,
                 )
@@ -311,7 +311,7 @@ async def progress(conn: Conn, budget: Budget, on: date) -> BudgetProgress:
                     if category_id
                     else "Uncategorized",
                     limit=None,
-                    spent=_money(spent, budget),
+                    spent=_exact(spent, budget),
                     remaining=None,
                     percent_used=None,
                     status=status,
@@ -323,10 +323,10 @@ async def progress(conn: Conn, budget: Budget, on: date) -> BudgetProgress:
         currency=view.currency,
         period_start=period.start,
         period_end=period.end,
-        limit=_money(total.limit, budget),
-        rollover=_money(total.rollover, budget),
-        spent=_money(total.spent, budget),
-        remaining=_money(total.limit - total.spent, budget),
+        limit=_exact(total.limit, budget),
+        rollover=_exact(total.rollover, budget),
+        spent=_exact(total.spent, budget),
+        remaining=_exact(total.limit - total.spent, budget),
         percent_used=total.percent,
         status=status,
         days_in_period=total.days,
@@ -362,10 +362,10 @@ async def forecast(conn: Conn, budget: Budget, on: date) -> BudgetForecast:
             CategoryForecast(
                 category_id=category_id,
                 name=name,
-                spent=_money(spent, budget),
+                spent=_exact(spent, budget),
                 daily_average=_money(average, budget),
                 projected_total=_money(projected, budget),
-                limit=None if limit is None else _money(limit, budget),
+                limit=None if limit is None else _exact(limit, budget),
                 projected_overage=None if limit is None else _overage(projected, limit, budget),
                 recommendation=_advice(name, spent, projected, limit, left, budget),
             )
@@ -376,7 +376,7 @@ async def forecast(conn: Conn, budget: Budget, on: date) -> BudgetForecast:
         period_end=period.end,
         days_elapsed=total.elapsed,
         days_remaining=left,
-        limit=_money(total.limit, budget),
+        limit=_exact(total.limit, budget),
         projected_total=_money(total.projected, budget),
         projected_overage=_overage(total.projected, total.limit, budget),
         daily_allowance=_money(allowance, budget),
@@ -432,7 +432,7 @@ async def _crossings(conn: Conn, budget: Budget, period: Period) -> list[Crossin
     ).fetchall()
     return [
         convert(
-            {**row, "spent": _money(row["spent"], budget), "limit": _money(row["limit"], budget)},
+            {**row, "spent": _exact(row["spent"], budget), "limit": _exact(row["limit"], budget)},
             Crossing,
         )
         for row in rows
@@ -440,8 +440,14 @@ async def _crossings(conn: Conn, budget: Budget, period: Period) -> list[Crossin
 
 
 def _money(amount: Decimal, budget: Budget) -> str:
+    """For what a division or a projection made (a burn rate, a daily allowance)."""
     places = Decimal(1).scaleb(-minor_units(budget.view.currency))
     return str(amount.quantize(places, rounding=ROUND_HALF_EVEN))
+
+
+def _exact(amount: Decimal, budget: Budget) -> str:
+    """For sums of recorded amounts, which are never rounded (an import keeps 115.8331)."""
+    return money_text(amount, budget.view.currency)
 
 
 async def list_alert_rules(
@@ -484,10 +490,10 @@ async def list_alert_rules(
                     budget_name=budget.view.name,
                     period_start=period.start,
                     period_end=period.end,
-                    spent=_money(spent, budget),
-                    limit=_money(limit, budget),
+                    spent=_exact(spent, budget),
+                    limit=_exact(limit, budget),
                     percent=float(round(spent * 100 / limit, 1)) if limit else 0.0,
-                    remaining=_money(max(Decimal(0), limit - spent), budget),
+                    remaining=_exact(max(Decimal(0), limit - spent), budget),
                 )
             )
         views.append(convert({**terms, **row, "standing": standing}, AlertRuleView))

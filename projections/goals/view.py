@@ -11,6 +11,7 @@ from uuid import UUID
 import msgspec
 import psycopg
 
+from domain.money import money_text
 from projections.goals.model import GoalListed, GoalProgress, GoalType, GoalView
 from projections.ledger import view as ledger
 
@@ -66,7 +67,7 @@ async def list_goals(
         listed.append(
             GoalListed(
                 **msgspec.structs.asdict(goal),
-                current_amount=str(ledger.round_money(current, goal.currency)),
+                current_amount=money_text(current, goal.currency),
                 percent=_percent(current, goal),
             )
         )
@@ -132,10 +133,10 @@ async def progress(conn: Conn, goal: GoalView, today: date) -> GoalProgress:
         goal_id=goal.id,
         name=goal.name,
         currency=goal.currency,
-        current_amount=str(ledger.round_money(current, goal.currency)),
+        current_amount=money_text(current, goal.currency),
         target_amount=goal.target_amount,
         percent=_percent(current, goal),
-        remaining=str(ledger.round_money(remaining, goal.currency)),
+        remaining=money_text(remaining, goal.currency),
         target_date=goal.target_date,
         days_remaining=days_left,
         months_left=None if months_left is None else float(round(months_left, 1)),

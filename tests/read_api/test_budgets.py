@@ -350,3 +350,40 @@ def test_a_transaction_moved_to_another_month_leaves_one_period_and_crosses_the_
         "April's crossings",
     )
     assert [c["kind"] for c in april] == ["THRESHOLD_REACHED", "EXCEEDED"]
+
+
+def test_a_budget_and_a_goal_show_an_import_s_sub_cent_amounts_unrounded(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user, currency="USD")
+    account = api.account(user, workspace, currency="USD")
+    budget = groceries_budget(api, user, workspace, currency="USD")
+    imported = import_file(
+        api,
+        user,
+        workspace,
+        account,
+        "fine.csv",
+        b"date,amount,description,category\n"
+        b"2026-03-02,-10.1234,Market,Food & Drink > Groceries\n"
+        b"2026-03-03,-5.0001,Market,Food & Drink > Groceries\n"
+        b"2026-03-04,600.0006,Dividend,Income\n",
+    )
+    assert imported.status_code == 201, imported.text
+    shown = progress(api, user, workspace, budget["id"], imported.json()["position"])
+    assert (shown["spent"], shown["remaining"]) == ("15.1235", "84.8765")
+    goal = api.commands.post(
+        f"/api/workspaces/{workspace}/goals",
+        json={"name": "Fund", "type": "SAVINGS", "target_amount": "1000", "account_id": account},
+        headers=user.headers,
+    )
+    assert goal.status_code == 201, goal.text
+    goal_progress = api.read(
+        user,
+        f"/api/workspaces/{workspace}/goals/{goal.json()['id']}/progress",
+        goal.json()["position"],
+    )
+    # 600.0006 - 10.1234 - 5.0001
+    assert (goal_progress["current_amount"], goal_progress["remaining"]) == (
+        "584.8771",
+        "415.1229",
+    )
