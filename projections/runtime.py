@@ -9,6 +9,7 @@ and a rebuild) take turns instead of applying an event twice.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, TypeVar
@@ -135,9 +136,32 @@ def event_payload(event: Any) -> dict[str, Any]:
     }
 
 
+# PostgreSQL text and jsonb cannot hold NUL, and UTF-8 cannot hold a lone surrogate (which a
+# JSON escape like "\ud800" decodes to); the store's JSON holds both.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def storable(value: Any) -> Any:
+    """The value with each character PostgreSQL or UTF-8 cannot take replaced by U+FFFD, in
+    every string of it, however deep (dict keys too)."""
+    if isinstance(value, str):
+        return UNSTORABLE.sub(REPLACEMENT, value)
+    if isinstance(value, tuple | list):
+        return type(value)(storable(item) for item in value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    return value
+
+
 def domain_event(row: dict[str, Any]) -> Any:
-    """The domain event of a row of the log (its id, version, topic and state columns)."""
-    return mapper.to_domain_event(
+    """The domain event of a row of the log (its id, version, topic and state columns).
+
+    Its text is made storable here, once for every projection: a projector's writes must be
+    total over every event the store accepted, or one event would stop the projection, for
+    every workspace, at every restart (the event stays in the log). The log keeps the original.
+    """
+    event = mapper.to_domain_event(
         StoredEvent(
             originator_id=row["originator_id"],
             originator_version=row["originator_version"],
@@ -145,6 +169,8 @@ def domain_event(row: dict[str, Any]) -> Any:
             state=bytes(row["state"]),
         )
     )
+    event.__dict__.update({key: storable(value) for key, value in vars(event).items()})
+    return event
 
 
 async def wait_for_projections(

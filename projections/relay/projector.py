@@ -26,23 +26,49 @@ def subject_for(event: Any) -> str:
     return f"{broker.SUBJECT_PREFIX}.{workspace}.{event_type(event)}"
 
 
-def cloud_event(event: Any, position: int) -> bytes:
-    return msgspec.json.encode(
-        {
-            "specversion": "1.0",
-            "id": event_id(event),
-            "source": "centsource",
-            "type": f"centsource.{event_type(event)}",
-            "subject": str(event.originator_id),
-            "time": event.timestamp,
-            "datacontenttype": "application/json",
-            "position": position,
-            "workspaceid": event.workspace_id,
-            "actorid": event.actor_id,
-            "correlationid": event.correlation_id,
-            "data": event_payload(event) | {"version": event.originator_version},
-        }
-    )
+def cloud_event(event: Any, position: int, max_bytes: int | None = None) -> bytes:
+    """The envelope; where it would be over ``max_bytes`` (the broker refuses a message over its
+    max_payload, and the relay would stop there for good), its data's long texts and lists are
+    cut, ever shorter, until it fits, and ``datatruncated`` says so. Keys all stay: readers of
+    the stream look some up. The audit trail and the read models keep the whole event."""
+    envelope = {
+        "specversion": "1.0",
+        "id": event_id(event),
+        "source": "centsource",
+        "type": f"centsource.{event_type(event)}",
+        "subject": str(event.originator_id),
+        "time": event.timestamp,
+        "datacontenttype": "application/json",
+        "position": position,
+        "workspaceid": event.workspace_id,
+        "actorid": event.actor_id,
+        "correlationid": _cut(event.correlation_id, CORRELATION_ID_CHARS),
+        "data": event_payload(event) | {"version": event.originator_version},
+    }
+    encoded = msgspec.json.encode(envelope)
+    for limit in TRUNCATION_LIMITS:
+        if max_bytes is None or len(encoded) <= max_bytes:
+            break
+        data = {key: _cut(value, limit) for key, value in event_payload(event).items()}
+        data["version"] = event.originator_version
+        encoded = msgspec.json.encode(envelope | {"data": data, "datatruncated": True})
+    return encoded
+
+
+# Each a number of characters per text and of items per list or object, tried in turn.
+TRUNCATION_LIMITS = (1000, 100, 10, 1)
+CORRELATION_ID_CHARS = 200
+HEADERS_BYTES = 1024  # room left in a message for its headers (Nats-Msg-Id)
+
+
+def _cut(value: Any, limit: int) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "\u2026"
+    if isinstance(value, tuple | list):
+        return [_cut(item, limit) for item in value[:limit]]
+    if isinstance(value, dict):
+        return {key: _cut(item, limit) for key, item in list(value.items())[:limit]}
+    return value
 
 
 class RelayProjection(Projection):
@@ -65,10 +91,11 @@ class RelayProjection(Projection):
 
     async def on_event(self, cur: Cursor, event: Any, position: int) -> None:
         assert self.js is not None
+        assert self.client is not None
         self.pending.append(
             await self.js.publish_async(
                 subject_for(event),
-                cloud_event(event, position),
+                cloud_event(event, position, self.client.max_payload - HEADERS_BYTES),
                 headers={"Nats-Msg-Id": event_id(event)},
             )
         )
