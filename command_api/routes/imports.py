@@ -453,21 +453,46 @@ def record_rates(
 
 @post(
     f"{WORKSPACE}/exchange-rates/csv",
-    sync_to_thread=True,
     access=Access.EDITOR,
     status_code=201,
-    request_max_body_size=MAX_FILE_BYTES,
+    request_max_body_size=MAX_FILE_BYTES + 65_536,
 )
-def upload_rates(
+async def upload_rates(
     workspace_id: FromPath[UUID],
-    data: Annotated[bytes, Body(media_type="text/csv")],
     ledger: NamedDependency[Ledger],
     principal: NamedDependency[Principal],
     actor: NamedDependency[Actor],
     request: Request[Any, Any, State],
 ) -> RatesOut:
-    """A CSV with the header ``date,currency,quote,rate``."""
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig", errors="replace"))))
+    """A CSV with the header ``date,currency,quote,rate``: the body itself (``text/csv``),
+    or a multipart ``file``."""
+    media_type, _ = request.content_type
+    if media_type == "multipart/form-data":
+        upload = (await request.form()).get("file")
+        if not isinstance(upload, UploadFile):
+            raise _invalid("file", "a CSV file in the multipart field file")
+        content = await upload.read(MAX_FILE_BYTES + 1)
+    elif media_type == "text/csv":
+        content = await request.body()
+    else:
+        raise HTTPException("send the CSV as text/csv, or as a multipart file", status_code=415)
+    if len(content) > MAX_FILE_BYTES:
+        raise HTTPException(f"the file is over {MAX_FILE_BYTES} bytes", status_code=413)
+    rates = _rates(content)
+    sheet, position = await asyncio.to_thread(
+        ledger.record_rates, new_id(request, principal, "rates"), workspace_id, rates, actor
+    )
+    return RatesOut(id=sheet.id, recorded=len(sheet.rates), position=position)
+
+
+def _rates(content: bytes) -> list[Rate]:
+    text = content.decode("utf-8-sig", errors="replace")
+    if "\x00" in text:  # as the statement parser says of one
+        raise _invalid("file", "binary data: not a CSV file")
+    try:
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise _invalid("file", f"not a readable CSV ({error})") from None
     rates = []
     for number, row in enumerate(rows, start=2):
         try:
@@ -484,10 +509,7 @@ def upload_rates(
                 "file",
                 f"line {number}: expected date,currency,quote,rate (2026-01-31,USD,EUR,0.92)",
             ) from None
-    sheet, position = ledger.record_rates(
-        new_id(request, principal, "rates"), workspace_id, rates, actor
-    )
-    return RatesOut(id=sheet.id, recorded=len(sheet.rates), position=position)
+    return rates
 
 
 def _invalid(field: str, message: str) -> ValidationException:

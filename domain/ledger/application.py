@@ -475,7 +475,7 @@ class Ledger(CentsourceApplication):
         sure matches are marked reconciled, in one transaction, unless ``dry_run``."""
         if tolerance < 0:
             raise DomainError("the tolerance is zero or more", "tolerance")
-        self.get_account(workspace_id, account_id)
+        self._get_account(workspace_id, account_id, None)  # named by the path: 404
         transactions = {}
         for transaction_id in candidate_ids:
             found = self._find(Transaction, transaction_id, workspace_id)
