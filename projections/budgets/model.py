@@ -116,9 +116,10 @@ class BudgetForecast(msgspec.Struct, kw_only=True):
 
 
 class AlertRuleStanding(msgspec.Struct, kw_only=True):
-    """Where a rule stands on one budget it watches, this period."""
+    """Where a rule stands on one budget it watches, this period; or, for an ABSOLUTE rule of
+    no budget, on its categories this month (``budget_id`` null, their names as the name)."""
 
-    budget_id: UUID
+    budget_id: UUID | None
     budget_name: str
     period_start: date
     period_end: date

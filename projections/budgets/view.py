@@ -16,7 +16,7 @@ from uuid import UUID
 
 import psycopg
 
-from domain.budgeting.alerts import terms_from
+from domain.budgeting.alerts import AlertTerms, month_of, terms_from
 from domain.budgeting.application import Spending, spent_under
 from domain.budgeting.budget import EXCEEDED, rollover
 from domain.budgeting.periods import Period, PeriodKind, period_of, previous
@@ -470,12 +470,16 @@ async def list_alert_rules(
     if not rows:
         return []
     budgets = [b for b in await workspace_budgets(conn, workspace_id) if b.view.active]
-    parents, _ = await categories(conn, workspace_id)
+    parents, names = await categories(conn, workspace_id)
     spent_in: dict[UUID, tuple[Period, Spending, Spending | None]] = {}  # read once a budget
     views = []
     for row in rows:
         terms = row.pop("terms")
         rule = terms_from(terms)
+        if not rule.watches_budgets:
+            standing = [await _standing_alone(conn, workspace_id, rule, on, parents, names)]
+            views.append(convert({**terms, **row, "standing": standing}, AlertRuleView))
+            continue
         standing = []
         for budget in budgets:
             if rule.budget_id not in (None, budget.view.id):
@@ -501,6 +505,36 @@ async def list_alert_rules(
             )
         views.append(convert({**terms, **row, "standing": standing}, AlertRuleView))
     return views
+
+
+async def _standing_alone(
+    conn: Conn,
+    workspace_id: UUID,
+    rule: AlertTerms,
+    on: date,
+    parents: dict[UUID, UUID],
+    names: dict[UUID, str],
+) -> AlertRuleStanding:
+    """An ABSOLUTE rule of no budget counts its categories (all, when none) in the workspace's
+    base currency over the calendar month, as the budget watch does."""
+    row = await (
+        await conn.execute("SELECT base_currency FROM workspaces WHERE id = %s", (workspace_id,))
+    ).fetchone()
+    currency = row["base_currency"] if row else "EUR"
+    period = month_of(on)
+    spending_now = await spending(conn, workspace_id, currency, period)
+    spent = spent_under(spending_now, parents, rule.category_ids)
+    limit = rule.threshold
+    return AlertRuleStanding(
+        budget_id=None,
+        budget_name=", ".join(names[c] for c in rule.category_ids if c in names) or "All spending",
+        period_start=period.start,
+        period_end=period.end,
+        spent=money_text(spent, currency),
+        limit=money_text(limit, currency),
+        percent=float(round(spent * 100 / limit, 1)) if limit else 0.0,
+        remaining=money_text(max(Decimal(0), limit - spent), currency),
+    )
 
 
 async def alert_rule_ids(conn: Conn, workspace_id: UUID, budget_id: UUID) -> list[UUID]:

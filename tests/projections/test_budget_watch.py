@@ -66,6 +66,14 @@ def test_an_absolute_rule_of_no_budget_fires_once_a_month_on_its_own_categories(
     assert note["data"]["alert_rule_id"] == rule["id"]
     assert note["data"]["budget_id"] is None
     assert note["data"]["period_start"] == "2026-03-01"
+    # Its standing is one line for the month it counts, not one per budget.
+    [listed] = api.read(
+        user, f"/api/workspaces/{workspace}/alert-rules", over["position"], date="2026-03-20"
+    )["data"]
+    assert [
+        (s["budget_id"], s["budget_name"], s["spent"], s["limit"], s["remaining"])
+        for s in listed["standing"]
+    ] == [(None, "Entertainment", "390.00", "250.00", "0.00")]
 
     # More in the same month tells no one again; a new month is counted afresh.
     api.record(user, workspace, account, amount="-20.00", category_id=fun)
