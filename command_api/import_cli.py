@@ -12,12 +12,14 @@ from command_api.admin_cli import OPERATOR_ID
 from command_api.spreadsheets import read_statement
 from domain.base import Actor, DomainError
 from domain.ledger.application import Ledger
+from domain.ledger.imports import Import
 from domain.ledger.statements import CsvProfile, StatementError
 from infra import database
 from infra.settings import Settings
 
 BAR_WIDTH = 30
 SHOWN_REJECTIONS = 20
+INTERRUPTED = 130  # the shell's status for a command stopped by SIGINT
 
 
 def import_file(
@@ -38,10 +40,12 @@ def import_file(
         raise SystemExit("--workspace, --account and --profile take ids (UUIDs)") from None
     except OSError as error:
         raise SystemExit(f"cannot read {file}: {error.strerror}") from None
-    database.create_schema(settings)
-    ledger = Ledger(database.event_store_env(settings))
+    import_id = uuid4()
+    ledger: Ledger | None = None
     started = time.monotonic()
     try:
+        database.create_schema(settings)
+        ledger = Ledger(database.event_store_env(settings))
         profile = None
         if saved_profile:
             saved = ledger.import_profile(workspace_id, saved_profile).settings
@@ -49,7 +53,7 @@ def import_file(
         _show("reading", 0, 1, started)
         statement = read_statement(content, format, path.name, profile)
         report = ledger.import_statement(
-            uuid4(),
+            import_id,
             workspace_id,
             account_id,
             path.name,
@@ -60,12 +64,24 @@ def import_file(
             Actor(OPERATOR_ID, f"cli-{uuid4()}"),
             progress=lambda stage, done, total: _show(stage, done, total, started),
         )
+    except KeyboardInterrupt:
+        # The import is one transaction: cut short before its commit, nothing of it is kept.
+        # A Ctrl-C that lands while the commit is on its way may find it kept, though.
+        kept = ledger is not None and ledger.find(Import, import_id) is not None
+        print(
+            f"\ninterrupted: import {import_id} was saved already"
+            if kept
+            else "\ninterrupted: nothing saved",
+            file=sys.stderr,
+        )
+        raise SystemExit(INTERRUPTED) from None
     except StatementError as error:
         raise SystemExit(f"\n{path.name}: {error}") from None
     except DomainError as error:
         raise SystemExit(f"\n{error.detail}") from None
     finally:
-        ledger.close()
+        if ledger is not None:
+            ledger.close()
     total = len(statement.lines) + len(statement.rejected)
     _show("saved" if not dry_run else "checked", total, total, started)
     seconds = time.monotonic() - started

@@ -94,14 +94,15 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
     inserting without psycopg's pipeline mode, in statements of at most ``CHUNK_BYTES``.
 
     The library sends a save's statements in a pipeline. psycopg (3.3) flushes a pipeline's
-    output only while it still has commands to queue: when the last one is queued, bytes
-    libpq could not yet write to the socket stay in its buffer, psycopg waits for results
-    and the server waits in ClientRead for the rest of the INSERT, both for ever, the event
-    table locked (psycopg#685). Whether bytes are left over depends on how fast the server
-    drains the socket, not only on the save's size: a big save over a unix socket (small
-    buffers) hangs every time, a 500-line import (~0.5 MB) hangs when its backend is slow to
-    read (a busy machine, as a stack just started is). Out of a pipeline psycopg writes every
-    byte of a statement before it waits for its result.
+    output only a few times once its last command is queued, then waits for results: bytes
+    libpq could not yet write to the socket can stay in its buffer, and psycopg and the
+    server (in ClientRead, mid-INSERT) then wait on each other for ever, the event table
+    locked (psycopg#685). Whether bytes are left depends on how fast the server reads while
+    psycopg flushes, not only on the save's size: the bigger the save, the likelier (over a
+    unix socket's small buffers 1,200 lines hung on a busy machine), and a backend short of
+    CPU, as on a stack just started, hangs a 500-line import (~0.5 MB; reproduced by
+    stopping and resuming the backend every few milliseconds). Out of a pipeline psycopg
+    writes every byte of a statement before it waits for its result.
     """
 
     # What one INSERT carries; an event bigger than this goes alone.
