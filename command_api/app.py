@@ -103,9 +103,10 @@ def on_domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[A
 @get("/health")
 async def health_check(state: State) -> Response[dict[str, Any]]:
     checks = await health.check(state.pool, state.nats, state.cache)
-    healthy = all(value == "ok" for value in checks.values())
+    failing = await health.failing_projections(state.pool)
+    healthy = all(value == "ok" for value in checks.values()) and not failing
     return Response(
-        {"status": "ok" if healthy else "degraded", "checks": checks},
+        {"status": "ok" if healthy else "degraded", "checks": checks, "failing": failing},
         status_code=200 if healthy else 503,
     )
 

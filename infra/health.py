@@ -1,4 +1,4 @@
-"""Health of the three services every process depends on."""
+"""Health of the three services every process depends on, and of the projections."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from psycopg_pool import AsyncConnectionPool
 from infra import broker
 
 TIMEOUT_SECONDS = 2.0
+# A projection is FAILING once this many batches in a row have failed: one failed batch may be
+# a passing conflict, three (over about 7 s of backing off) are not.
+FAILING_AFTER = 3
 
 
 def connect_nats(url: str) -> asyncio.Task[Client]:
@@ -61,3 +64,43 @@ async def _probe(probe: Any) -> str:
     except Exception as error:  # noqa: BLE001 - a probe reports whatever failed
         return f"unavailable: {type(error).__name__}"
     return "ok"
+
+
+async def failing_projections(
+    pool: AsyncConnectionPool[psycopg.AsyncConnection[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Each projection that is FAILING: its name, position, the head of the log, the class of
+    its last error, its failures in a row and since when. The runners record them in
+    ``projection_positions``; none where they have not run yet, or the database is away (the
+    database check says so)."""
+    try:
+        async with asyncio.timeout(TIMEOUT_SECONDS), pool.connection() as conn:
+            return await _failing(conn)
+    except (psycopg.Error, TimeoutError):
+        return []
+
+
+async def _failing(conn: psycopg.AsyncConnection[dict[str, Any]]) -> list[dict[str, Any]]:
+    exists = await (
+        await conn.execute(
+            "SELECT 1 FROM pg_attribute WHERE attname = 'last_error' AND NOT attisdropped "
+            "AND attrelid = to_regclass('projection_positions')"
+        )
+    ).fetchone()
+    if exists is None:
+        return []
+    rows = await (
+        await conn.execute(
+            "SELECT name, position, last_error AS error, failures, failing_since "
+            "FROM projection_positions WHERE failures >= %s ORDER BY name",
+            (FAILING_AFTER,),
+        )
+    ).fetchall()
+    if not rows:
+        return []
+    head = await (
+        await conn.execute(
+            "SELECT coalesce(max(notification_id), 0) AS head FROM centsource_events"
+        )
+    ).fetchone()
+    return [{**row, "head": head["head"] if head else 0} for row in rows]

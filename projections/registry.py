@@ -7,6 +7,7 @@ import signal
 
 import structlog
 
+from infra.health import FAILING_AFTER
 from infra.logs import configure_logging
 from infra.settings import Settings
 from projections import runtime
@@ -108,11 +109,22 @@ def relay(settings: Settings) -> None:
 
 
 def status(settings: Settings) -> None:
-    head, positions = asyncio.run(runtime.positions(settings))
-    print(f"{'projection':<14}{'position':>12}{'head':>12}{'behind':>10}")
+    """``centsource projections status``: where each projection stands; FAILING, with its last
+    error's class, once FAILING_AFTER batches in a row have failed."""
+    head, standing = asyncio.run(runtime.standing(settings))
+    print(f"{'projection':<14}{'position':>12}{'head':>12}{'behind':>10}  state")
     for name in build(settings):
-        position = positions.get(name, 0)
-        print(f"{name:<14}{position:>12}{head:>12}{head - position:>10}")
+        row = standing.get(name, {})
+        position = row.get("position", 0)
+        failures = row.get("failures", 0)
+        state = "ok"
+        if failures >= FAILING_AFTER:
+            state = (
+                f"FAILING ({row['last_error']}, {failures} in a row since {row['failing_since']})"
+            )
+        elif failures:
+            state = f"retrying ({row['last_error']})"
+        print(f"{name:<14}{position:>12}{head:>12}{head - position:>10}  {state}")
 
 
 def rebuild(settings: Settings, name: str) -> None:

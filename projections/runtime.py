@@ -23,8 +23,9 @@ from psycopg import sql
 
 from domain.base import build_mapper
 from infra.database import DDL_LOCK, connection_kwargs, create_schema
+from infra.health import FAILING_AFTER
 from infra.settings import Settings
-from infra.tasks import retrying, wait_until_set
+from infra.tasks import OUTAGES, retrying, wait_until_set
 
 EVENTS_TABLE = "centsource_events"
 EVENTS_CHANNEL = "centsource_events"  # the event store NOTIFYs this channel on every insert
@@ -45,9 +46,33 @@ POSITIONS_DDL = """
 CREATE TABLE IF NOT EXISTS projection_positions (
     name text PRIMARY KEY,
     position bigint NOT NULL DEFAULT 0,
-    updated_at timestamptz NOT NULL DEFAULT now()
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    failures integer NOT NULL DEFAULT 0,
+    failing_since timestamptz,
+    last_error text
 )
 """
+# How a projection is failing: batches failed in a row since its last commit, since when, and
+# the class of the last error. /health, `projections status` (and metrics) read them. Added to
+# a table from before only where missing: ALTER TABLE would wait for every running batch.
+FAILURE_COLUMNS_DDL = (
+    "ALTER TABLE projection_positions "
+    "ADD COLUMN IF NOT EXISTS failures integer NOT NULL DEFAULT 0, "
+    "ADD COLUMN IF NOT EXISTS failing_since timestamptz, "
+    "ADD COLUMN IF NOT EXISTS last_error text"
+)
+
+
+async def create_positions_table(conn: psycopg.AsyncConnection[Any]) -> None:
+    await conn.execute(POSITIONS_DDL)
+    present = await (
+        await conn.execute(
+            "SELECT 1 FROM pg_attribute WHERE attrelid = 'projection_positions'::regclass "
+            "AND attname = 'last_error' AND NOT attisdropped"
+        )
+    ).fetchone()
+    if present is None:
+        await conn.execute(FAILURE_COLUMNS_DDL)
 
 
 def handles(*event_classes: type) -> Callable[[F], F]:
@@ -213,7 +238,7 @@ async def create_read_model_tables(
     """Creates each named projection's tables and position row, where they are missing."""
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
-        await conn.execute(POSITIONS_DDL)
+        await create_positions_table(conn)
         for name, statements in tables.items():
             for statement in statements:
                 await conn.execute(statement)
@@ -258,7 +283,8 @@ async def process_batch(
         await projection.after_batch()
         position = rows[-1]["notification_id"]
         await cur.execute(
-            "UPDATE projection_positions SET position = %s, updated_at = now() WHERE name = %s",
+            "UPDATE projection_positions SET position = %s, updated_at = now(), "
+            "failures = 0, failing_since = NULL, last_error = NULL WHERE name = %s",
             (position, name),
         )
         await cur.execute(
@@ -350,12 +376,45 @@ async def _follow(settings: Settings, projection: Projection, watcher: LogWatche
         await create_tables(conn, projection)
         while True:
             changed = watcher.changed  # taken first: an insert during catch-up is not missed
-            await catch_up(conn, projection)
-            await projection.idle()
+            try:
+                await catch_up(conn, projection)
+                await projection.idle()
+            except OUTAGES:
+                raise  # run() waits for the database or the broker, then starts over
+            except Exception as error:  # noqa: BLE001 - any other failure is recorded and retried
+                failures = await record_failure(conn, projection.name, error)
+                # The other projections of the process go on; this one tries again, slower.
+                await asyncio.sleep(min(2.0 ** (failures - 1), MAX_RETRY_SECONDS))
+                continue
             await wait_until_set(changed, IDLE_RECHECK_SECONDS)
     finally:
         await projection.close()
         await conn.close()
+
+
+async def record_failure(
+    conn: psycopg.AsyncConnection[dict[str, Any]], name: str, error: Exception
+) -> int:
+    """Counts a failed batch against the projection (its position stays); returns how many
+    have failed in a row. The next batch that commits sets the count back to 0."""
+    async with conn.transaction():
+        row = await (
+            await conn.execute(
+                "UPDATE projection_positions SET failures = failures + 1, "
+                "failing_since = coalesce(failing_since, now()), last_error = %s "
+                "WHERE name = %s RETURNING failures, position",
+                (type(error).__name__, name),
+            )
+        ).fetchone()
+    failures = row["failures"] if row else 1
+    log.error(
+        "projection failing" if failures >= FAILING_AFTER else "batch failed",
+        projection=name,
+        position=row["position"] if row else None,
+        failures=failures,
+        error=f"{type(error).__name__}: {error}"[:1000],
+    )
+    return int(failures)
 
 
 async def rebuild(settings: Settings, projection: Projection) -> int:
@@ -422,9 +481,15 @@ async def _tables_of(cur: Cursor, schema: str) -> list[str]:
 
 async def positions(settings: Settings) -> tuple[int, dict[str, int]]:
     """The head of the log and each projection's position."""
+    head, states = await standing(settings)
+    return head, {name: state["position"] for name, state in states.items()}
+
+
+async def standing(settings: Settings) -> tuple[int, dict[str, dict[str, Any]]]:
+    """The head of the log, and each projection's position, failures in a row and last error."""
     conn = await open_connection(settings)
     try:
-        await conn.execute(POSITIONS_DDL)
+        await create_positions_table(conn)
         head_row = await (
             await conn.execute(
                 sql.SQL("SELECT coalesce(max(notification_id), 0) AS head FROM {}").format(
@@ -433,9 +498,12 @@ async def positions(settings: Settings) -> tuple[int, dict[str, int]]:
             )
         ).fetchone()
         rows = await (
-            await conn.execute("SELECT name, position FROM projection_positions")
+            await conn.execute(
+                "SELECT name, position, failures, failing_since, last_error "
+                "FROM projection_positions"
+            )
         ).fetchall()
         assert head_row is not None
-        return head_row["head"], {row["name"]: row["position"] for row in rows}
+        return head_row["head"], {row["name"]: row for row in rows}
     finally:
         await conn.close()

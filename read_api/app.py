@@ -42,10 +42,16 @@ from read_api.routes import (
 @get("/health")
 async def health_check(state: State) -> Response[dict[str, Any]]:
     checks = await health.check(state.pool, state.nats, state.cache)
-    healthy = all(value == "ok" for value in checks.values())
+    failing = await health.failing_projections(state.pool)
+    healthy = all(value == "ok" for value in checks.values()) and not failing
     positions = {name: state.positions.position(name) for name in READ_MODELS}
     return Response(
-        {"status": "ok" if healthy else "degraded", "checks": checks, "projections": positions},
+        {
+            "status": "ok" if healthy else "degraded",
+            "checks": checks,
+            "projections": positions,
+            "failing": failing,
+        },
         status_code=200 if healthy else 503,
     )
 

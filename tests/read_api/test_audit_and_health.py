@@ -58,6 +58,7 @@ def test_both_apis_report_their_services(api: Api) -> None:
         response = client.get("/health")
         assert response.status_code == 200
         assert response.json()["checks"] == {"database": "ok", "nats": "ok", "redis": "ok"}
+        assert response.json()["failing"] == []  # no projection failing again and again
     assert "x-projection-position" in api.reads.get("/health").headers
     assert "x-projection-position" in api.reads.get("/no/such/route").headers
 
