@@ -9,6 +9,7 @@ and a rebuild) take turns instead of applying an event twice.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -434,40 +435,94 @@ async def rebuild(settings: Settings, projection: Projection) -> int:
         # projection_positions table starting at 0 are made there; the log is read from main.
         await create_tables(conn, projection)
         await catch_up(conn, projection)
-        main = sql.Identifier(settings.database_schema)
-        async with conn.transaction(), conn.cursor() as cur:
-            # Lock the live position, so the runner cannot commit a batch while we swap.
-            await cur.execute(
-                sql.SQL("SELECT 1 FROM {}.projection_positions WHERE name = %s FOR UPDATE").format(
-                    main
-                ),
-                (projection.name,),
-            )
-            position = await catch_up(conn, projection)  # each batch nests as a savepoint
-            for table in await _tables_of(cur, schema):
-                await cur.execute(
-                    sql.SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(
-                        main, sql.Identifier(table)
-                    )
+        lock_timeout = await _swap_lock_timeout(conn)
+        for attempt in itertools.count():
+            try:
+                position = await _swap(
+                    conn, projection, schema, settings.database_schema, lock_timeout
                 )
-                await cur.execute(
-                    sql.SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(
-                        sql.Identifier(schema), sql.Identifier(table), main
-                    )
-                )
-            await cur.execute(
-                sql.SQL(
-                    "UPDATE {}.projection_positions SET position = %s, updated_at = now() "
-                    "WHERE name = %s"
-                ).format(main),
-                (position, projection.name),
-            )
+                break
+            except psycopg.errors.LockNotAvailable:
+                # A reader holds a table we need, and may want one we hold: we let go first,
+                # so it finishes (nobody gets DeadlockDetected), then try again.
+                log.info("swap waited for readers; trying again", projection=projection.name)
+                await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
         await admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
         log.info("rebuilt", projection=projection.name, position=position)
         return position
     finally:
         await conn.close()
         await admin.close()
+
+
+async def _swap_lock_timeout(conn: psycopg.AsyncConnection[dict[str, Any]]) -> str:
+    """Half the server's deadlock_timeout: a swap waiting on a reader that waits on the swap
+    gives up before PostgreSQL would look for the deadlock and fail one of them."""
+    row = await (
+        await conn.execute(
+            "SELECT greatest(setting::int / 2, 1) AS ms FROM pg_settings "
+            "WHERE name = 'deadlock_timeout'"
+        )
+    ).fetchone()
+    await conn.rollback()
+    return f"{row['ms'] if row else 500}ms"
+
+
+async def _swap(
+    conn: psycopg.AsyncConnection[dict[str, Any]],
+    projection: Projection,
+    schema: str,
+    main_schema: str,
+    lock_timeout: str,
+) -> int:
+    """Drops the live tables and moves the rebuilt ones in their place, in one transaction.
+
+    Readers take the tables one after another, in the order their queries name them; taking
+    ours one by one in another order deadlocked with them (DeadlockDetected, for the reader
+    or the rebuild). So every live table is locked up front, in one statement, and only for
+    as long as ``lock_timeout``: LockNotAvailable rolls the swap back, and readers go on.
+    """
+    main = sql.Identifier(main_schema)
+    async with conn.transaction(), conn.cursor() as cur:
+        # Lock the live position, so the runner cannot commit a batch while we swap.
+        await cur.execute(
+            sql.SQL("SELECT 1 FROM {}.projection_positions WHERE name = %s FOR UPDATE").format(
+                main
+            ),
+            (projection.name,),
+        )
+        position = await catch_up(conn, projection)  # each batch nests as a savepoint
+        tables = await _tables_of(cur, schema)
+        await cur.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename = ANY(%s) "
+            "ORDER BY tablename",
+            (main_schema, tables),
+        )
+        live = [row["tablename"] for row in await cur.fetchall()]
+        await cur.execute("SELECT set_config('lock_timeout', %s, true)", (lock_timeout,))
+        if live:
+            await cur.execute(
+                sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+                    sql.SQL(", ").join(sql.Identifier(main_schema, table) for table in live)
+                )
+            )
+        for table in tables:
+            await cur.execute(
+                sql.SQL("DROP TABLE IF EXISTS {}.{} CASCADE").format(main, sql.Identifier(table))
+            )
+            await cur.execute(
+                sql.SQL("ALTER TABLE {}.{} SET SCHEMA {}").format(
+                    sql.Identifier(schema), sql.Identifier(table), main
+                )
+            )
+        await cur.execute(
+            sql.SQL(
+                "UPDATE {}.projection_positions SET position = %s, updated_at = now() "
+                "WHERE name = %s"
+            ).format(main),
+            (position, projection.name),
+        )
+    return position
 
 
 async def _tables_of(cur: Cursor, schema: str) -> list[str]:
