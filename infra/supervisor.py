@@ -1,4 +1,10 @@
-"""``centsource up``: embedded services where no URL is set, then every process, kept running."""
+"""``centsource up``: embedded services where no URL is set, then every process, kept running.
+
+Every child (the embedded servers too) is restarted when it dies, waiting longer each time it
+dies soon after starting. On SIGINT, SIGTERM or SIGHUP every child is asked to stop at once
+and those still running after ``STOP_SECONDS`` are killed. Children are started from the main
+thread so that on Linux they die with ``up`` even when it is killed (see ``infra.embedded``).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
 from types import FrameType
 
 import httpx
@@ -15,14 +24,19 @@ import structlog
 
 from infra.demo import load_demo
 from infra.embedded import EmbeddedServices
+from infra.processes import launch
 from infra.settings import Settings
 
 PROCESSES = ("command-api", "read-api", "project", "relay", "webhooks")
+STOP_SECONDS = 5.0  # from the stop request until every child is gone
+# Of those, the seconds the processes get before the servers they use are stopped: a process
+# stops cleanly while its database and broker are still there.
+PROCESS_STOP_SECONDS = 3.0
 log = structlog.get_logger("supervisor")
 
 
 def spawn(name: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "infra.cli", name], env=env)
+    return launch([sys.executable, "-m", "infra.cli", name], env=env)
 
 
 def wait_healthy(url: str, timeout: float = 60.0) -> None:
@@ -39,11 +53,18 @@ class Child:
     STABLE_SECONDS = 10.0
     MAX_DELAY_SECONDS = 30.0
 
-    def __init__(self, name: str, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        name: str,
+        start: Callable[[], subprocess.Popen[bytes]],
+        process: subprocess.Popen[bytes] | None = None,
+        stop_signal: int = signal.SIGTERM,
+    ) -> None:
         self.name = name
-        self.env = env
+        self.start = start
+        self.stop_signal = stop_signal
         self.delay = 0.0
-        self.process = spawn(name, env)
+        self.process = start() if process is None else process
         self.started = time.monotonic()
         self.restart_at: float | None = None
 
@@ -60,19 +81,25 @@ class Child:
                 restart_in=self.delay,
             )
         if self.restart_at is not None and now >= self.restart_at:
-            self.process = spawn(self.name, self.env)
             self.started, self.restart_at = now, None
+            try:
+                self.process = self.start()
+            except OSError as error:  # no fork now (memory), no binary: one more early death
+                log.warning("process not restarted", process=self.name, error=str(error))
 
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
 
-    def wait(self) -> None:
+def stop_all(children: list[Child], deadline: float) -> None:
+    """Signals every child at once; kills those still running at ``deadline`` (monotonic)."""
+    running = [child for child in children if child.process.poll() is None]
+    for child in running:
+        child.process.send_signal(child.stop_signal)
+    for child in running:
         try:
-            self.process.wait(15)
+            child.process.wait(max(deadline - time.monotonic(), 0.01))
         except subprocess.TimeoutExpired:
-            log.warning("process did not stop; killing it", process=self.name)
-            self.process.kill()
+            log.warning("process did not stop; killing it", process=child.name)
+            child.process.kill()
+            child.process.wait()
 
 
 def healthy(url: str) -> bool:
@@ -82,44 +109,83 @@ def healthy(url: str) -> bool:
         return False
 
 
+class Interrupted(BaseException):
+    """A stop request that cut a blocking step short (a BaseException, like KeyboardInterrupt,
+    so no ``except Exception`` on the way takes it for a failure)."""
+
+
+class StopRequests:
+    """SIGINT, SIGTERM and SIGHUP ask ``up`` to stop. The loop sees the request within half a
+    second; a step that blocks for longer (starting the servers, loading the demo) runs
+    ``interruptible`` and is cut short."""
+
+    def __init__(self) -> None:
+        self.requested = threading.Event()
+        self._interrupt = False
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # under nohup, SIGHUP stays so
+                signal.signal(signum, self._handle)
+
+    def _handle(self, signum: int, _: FrameType | None) -> None:
+        if not self.requested.is_set():
+            log.info("stopping", signal=signal.Signals(signum).name)
+        self.requested.set()
+        if self._interrupt:
+            self._interrupt = False
+            raise Interrupted
+
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        if self.requested.is_set():
+            raise Interrupted
+        self._interrupt = True
+        try:
+            yield
+        finally:
+            self._interrupt = False
+
+
+def announce(command_url: str, read_url: str, demo: bool) -> bool:
+    """Once both APIs answer: says so, loads the demo if asked; False until then."""
+    if not (healthy(f"{command_url}/health") and healthy(f"{read_url}/health")):
+        return False
+    log.info("centsource is up", command_api=command_url, read_api=read_url)
+    if demo:
+        try:
+            load_demo(command_url, read_url)
+        except httpx.HTTPError as error:  # the stack serves on without it
+            log.warning(
+                "demo not loaded; `centsource demo` tries again",
+                error=f"{type(error).__name__}: {error}",
+            )
+    return True
+
+
 def up(settings: Settings, demo: bool = False) -> None:
-    stopping = threading.Event()
-
-    def request_stop(signum: int, _: FrameType | None) -> None:
-        log.info("stopping", signal=signal.Signals(signum).name)
-        stopping.set()
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-
-    with EmbeddedServices(settings.data_path) as services:
-        settings = services.complete(settings)
+    stop = StopRequests()
+    services = EmbeddedServices(settings.data_path)
+    children: list[Child] = []  # the servers', then the processes'
+    processes: list[Child] = []
+    try:
+        with stop.interruptible():
+            settings = services.complete(settings)
+        for server in services.servers:
+            children.append(Child(server.name, server.start, server.process, server.stop_signal))
         env = {**os.environ, **settings.as_env()}
-        children = [Child(name, env) for name in PROCESSES]
+        processes = [Child(name, partial(spawn, name, env)) for name in PROCESSES]
+        children += processes
         command_url = f"http://{settings.host}:{settings.command_port}"
         read_url = f"http://{settings.host}:{settings.read_port}"
         announced = False
-        try:
-            while not stopping.wait(0.5):
-                for child in children:
-                    child.keep_alive()
-                if (
-                    not announced
-                    and healthy(f"{command_url}/health")
-                    and healthy(f"{read_url}/health")
-                ):
-                    announced = True
-                    log.info("centsource is up", command_api=command_url, read_api=read_url)
-                    if demo:
-                        try:
-                            load_demo(command_url, read_url)
-                        except httpx.HTTPError as error:  # the stack serves on without it
-                            log.warning(
-                                "demo not loaded; `centsource demo` tries again",
-                                error=f"{type(error).__name__}: {error}",
-                            )
-        finally:
+        while not stop.requested.wait(0.5):
             for child in children:
-                child.stop()
-            for child in children:
-                child.wait()
+                child.keep_alive()
+            if not announced:
+                with stop.interruptible():  # HTTP calls that may take seconds
+                    announced = announce(command_url, read_url, demo)
+    except Interrupted:
+        pass
+    finally:
+        deadline = time.monotonic() + STOP_SECONDS
+        stop_all(processes, deadline - (STOP_SECONDS - PROCESS_STOP_SECONDS))
+        services.stop(deadline)  # the servers, as restarted last

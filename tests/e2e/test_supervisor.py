@@ -1,7 +1,9 @@
-"""`centsource up` keeps every process running, and stops them all on SIGTERM."""
+"""`centsource up` keeps every process and embedded server running, stops them all on SIGTERM or
+SIGINT, and leaves none behind when it is killed."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -10,6 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,6 +21,7 @@ import psutil
 import pytest
 
 from infra.embedded import free_port
+from infra.processes import leftovers
 from infra.settings import Settings
 from infra.supervisor import wait_healthy
 from tests.e2e.stack import signed_up
@@ -143,3 +147,102 @@ def test_a_process_that_keeps_dying_is_restarted_ever_more_slowly(
     assert len(delays) >= 2, delays
     assert delays == sorted(delays), delays
     assert delays[-1] > delays[0], delays
+
+
+EMBEDDED = ("postgres", "nats-server", "valkey-server")
+
+
+@contextmanager
+def _embedded_up(data_dir: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`centsource up` with no service URLs, so with its own servers; its command API's URL.
+    Killed on exit if still running (its children with it)."""
+    command_port, read_port = free_port(), free_port()
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CENTSOURCE_")}
+    env |= {
+        "CENTSOURCE_COMMAND_PORT": str(command_port),
+        "CENTSOURCE_READ_PORT": str(read_port),
+        "CENTSOURCE_DATA_DIR": str(data_dir),
+        "CENTSOURCE_LOG_LEVEL": "warning",
+    }
+    up = subprocess.Popen([sys.executable, "-m", "infra.cli", "up"], env=env)
+    try:
+        wait_healthy(f"http://127.0.0.1:{command_port}/health", timeout=180)  # initdb, 2 cores
+        wait_healthy(f"http://127.0.0.1:{read_port}/health", timeout=60)
+        yield up, f"http://127.0.0.1:{command_port}"
+    finally:
+        if up.poll() is None:
+            up.kill()
+            up.wait(10)
+
+
+def _server(parent: psutil.Process, name: str) -> psutil.Process | None:
+    return next((child for child in parent.children() if child.name() == name), None)
+
+
+def _still_running(processes: list[psutil.Process], within: float) -> list[psutil.Process]:
+    """Those of the processes still running after up to ``within`` seconds (a dead one not yet
+    reaped by whoever adopted it counts as gone)."""
+    deadline = time.monotonic() + within
+    while True:
+        running = []
+        for process in processes:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                    running.append(process)
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.1)
+
+
+def _signs_up(command_url: str, email: str) -> None:
+    commands = httpx.Client(base_url=command_url, timeout=30)
+    auth = signed_up(commands, email, "Super-vised-1")
+    created = commands.post(
+        "/api/workspaces", json={"name": "S", "base_currency": "EUR"}, headers=auth
+    )
+    assert created.status_code == 201, created.text
+
+
+def test_killed_embedded_servers_are_restarted_on_their_addresses(tmp_path: Path) -> None:
+    with _embedded_up(tmp_path) as (up, command_url):
+        parent = psutil.Process(up.pid)
+        killed = {}
+        for name in EMBEDDED:
+            server = _server(parent, name)
+            assert server is not None, name
+            server.kill()
+            killed[name] = server
+        deadline = time.monotonic() + 60
+        for name, server in killed.items():
+            while (back := _server(parent, name)) is None or back.pid == server.pid:
+                assert time.monotonic() < deadline, f"{name} was not restarted"
+                time.sleep(0.2)
+        wait_healthy(f"{command_url}/health", timeout=60)  # it checks all three
+        _signs_up(command_url, "restarted@example.com")
+
+
+def _started_by(up: subprocess.Popen[bytes], data_dir: Path) -> list[psutil.Process]:
+    """Every process `up` started, and every PostgreSQL process of its data directory (one
+    that detached itself is no child of `up`, and would be missed)."""
+    processes = {child.pid: child for child in psutil.Process(up.pid).children(recursive=True)}
+    for pid in leftovers(data_dir / "postgres", ("postgres",)):
+        processes.setdefault(pid, psutil.Process(pid))
+    assert {process.name() for process in processes.values()} >= set(EMBEDDED)
+    return list(processes.values())
+
+
+def test_no_child_outlives_up_and_the_next_up_starts_over_what_it_left(tmp_path: Path) -> None:
+    with _embedded_up(tmp_path) as (up, _):
+        children = _started_by(up, tmp_path)
+        up.kill()
+        up.wait(10)
+        assert _still_running(children, within=10) == []
+
+    with _embedded_up(tmp_path) as (up, command_url):
+        _signs_up(command_url, "after-a-kill@example.com")
+        children = _started_by(up, tmp_path)
+        up.send_signal(signal.SIGINT)
+        # `up` kills what is left 5 s after it takes the signal; the rest is slack for a busy
+        # machine, far below the 15 s it waited for each process in turn.
+        assert _still_running(children, within=10) == []
+        assert up.wait(10) == 0
