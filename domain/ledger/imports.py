@@ -4,6 +4,7 @@ there, which were refused and why."""
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,6 +30,29 @@ class StatementLine:
     notes: str | None = None
     currency: str | None = None
     tags: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Bank files carry stray control bytes (tabs in memos, a NUL, an EOF mark); text
+        # reaches the log without them, as text through the API must.
+        for name in ("description", "merchant", "fitid", "category", "currency"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, bank_text(value))
+        if self.notes is not None:
+            object.__setattr__(self, "notes", bank_text(self.notes, multiline=True))
+        object.__setattr__(self, "tags", tuple(bank_text(tag) for tag in self.tags))
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]+")
+_CONTROL_IN_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]+")
+
+
+def bank_text(text: str, multiline: bool = False) -> str:
+    """Text from a statement file with each run of control characters (and any lone
+    surrogate) made one space; in notes, tab and newline stay."""
+    if multiline:
+        return _CONTROL_IN_MULTILINE.sub(" ", text).strip()
+    return " ".join(part.strip() for part in _CONTROL.split(text) if part.strip())
 
 
 def content_key(line: StatementLine) -> str:

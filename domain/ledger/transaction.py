@@ -11,7 +11,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import Actor, DomainError, NotFoundError, Tracked
+from domain.base import Actor, DomainError, NotFoundError, Tracked, check_supported_date
 from domain.ledger.categories import legacy_category_id
 from domain.money import IMPORTED_PLACES, check_amount, decimal_places
 
@@ -63,6 +63,7 @@ class TransactionDetails:
         """``places``: the decimals the amount may have where the currency's minor unit does
         not bound it (an imported amount, see ``IMPORTED_PLACES``)."""
         check_amount(self.amount, self.currency, places=places)
+        check_supported_date(self.date, "date")
         if self.amount == 0:
             raise DomainError("a transaction moves money: the amount cannot be zero", "amount")
         check_tags(self.tags)

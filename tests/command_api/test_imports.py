@@ -291,3 +291,31 @@ def test_a_line_with_more_than_8_decimals_is_rejected_with_its_reason_and_others
     [row] = body["rejected"]
     assert row["line"] == 3
     assert "8 decimal places" in row["reason"]
+
+
+def test_control_characters_in_a_statement_become_spaces_and_far_dates_are_rejected(
+    api: Api,
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    csv_file = (
+        b"Date,Description,Amount,Notes\n"
+        b'2026-03-02,"Coffee\x07\tShop\x1a",-3.00,"first\nsecond\x07"\n'
+        b"9999-12-31,Far future,-1.00,\n"
+        b"1899-12-31,Far past,-1.00,\n"
+    )
+    response = import_file(api, user, workspace, account, "s.csv", csv_file)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    [transaction] = body["transactions"]
+    assert transaction["description"] == "Coffee Shop"
+    assert transaction["notes"] == "first\nsecond"
+    assert sorted(row["line"] for row in body["rejected"]) == [3, 4]
+    assert all("1900 to 2200" in row["reason"] for row in body["rejected"]), body["rejected"]
+    json_file = (
+        b'[{"date": "2026-03-05", "amount": "-2.00", "description": "Tea\\u0000\\ud800Bar"}]'
+    )
+    response = import_file(api, user, workspace, account, "s.json", json_file)
+    assert response.status_code == 201, response.text
+    assert [t["description"] for t in response.json()["transactions"]] == ["Tea Bar"]
