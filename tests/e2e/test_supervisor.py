@@ -91,12 +91,17 @@ def test_a_killed_projector_is_restarted_and_reads_catch_up(
     created = commands.post(
         "/api/workspaces", json={"name": "S", "base_currency": "EUR"}, headers=auth
     ).json()
-    audit = httpx.get(
-        f"{read_url}/api/workspaces/{created['id']}/audit",
-        params={"min_position": created["position"]},
-        headers=auth,
-        timeout=10,
-    )
+    deadline = time.monotonic() + 60
+    while True:  # 503 until the restarted projector, still importing, has caught up
+        audit = httpx.get(
+            f"{read_url}/api/workspaces/{created['id']}/audit",
+            params={"min_position": created["position"]},
+            headers=auth,
+            timeout=10,
+        )
+        if audit.status_code != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert audit.status_code == 200
     assert [entry["type"] for entry in audit.json()["data"]] == ["WorkspaceCreated"]
 
