@@ -308,4 +308,5 @@ def serve(settings: Settings) -> None:
         port=settings.command_port,
         log_config=None,
         access_log=False,
+        timeout_graceful_shutdown=3,  # a request still running (an import) does not hold a stop
     )

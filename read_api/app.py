@@ -161,4 +161,5 @@ def serve(settings: Settings) -> None:
         port=settings.read_port,
         log_config=None,
         access_log=False,
+        timeout_graceful_shutdown=3,  # a request still running (an import) does not hold a stop
     )
