@@ -1,6 +1,6 @@
 """Rate limits: sliding windows in Redis, per user or API key (else per IP), by tier.
 
-Tiers follow SmartBudget's: STRICT for auth (per IP + email), EXPENSIVE for imports, exports
+Four tiers: STRICT for auth (per IP + email), EXPENSIVE for imports, exports
 and heavy analytics, MODERATE for writes, LENIENT for reads. While Redis is unreachable each
 process keeps its own windows, so limits still hold per process and no request fails.
 Answers carry ``RateLimit``/``RateLimit-Policy`` (IETF draft) and ``X-RateLimit-*`` headers.

@@ -121,7 +121,7 @@ def register_device(
     identity: NamedDependency[Identity],
     request: Request[Any, Any, State],
 ) -> Tokens:
-    """An anonymous device user (KakeiBuddy); the same client_id again logs it in again."""
+    """A user of one device, no email nor password; the same client_id logs it in again."""
     return _tokens(identity.register_device(data.client_id, correlation_id(request)), request)
 
 

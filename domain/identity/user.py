@@ -94,7 +94,7 @@ class User(Tracked):
 
     @classmethod
     def register_device(cls, client_id: UUID, correlation_id: str) -> User:
-        """An anonymous user known only by a device's id (KakeiBuddy)."""
+        """An anonymous user known only by a device's id, as a phone app starts."""
         user_id = device_user_id(client_id)
         return cls._create(
             cls.DeviceRegistered,

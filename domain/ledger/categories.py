@@ -10,7 +10,7 @@ from eventsourcing.domain import event
 
 from domain.base import Actor, ConflictError, DomainError, NotFoundError, Tracked, natural_id
 
-# (slug, name, parent slug): two levels, as in SmartBudget and Firefly III.
+# (slug, name, parent slug): two levels, parents and their children, no deeper.
 SYSTEM_CATEGORIES: tuple[tuple[str, str, str | None], ...] = (
     ("food_and_drink", "Food & Drink", None),
     ("groceries", "Groceries", "food_and_drink"),
@@ -251,7 +251,7 @@ class Categories(Tracked):
         return None
 
     def find_or_add(self, reference: str, by: Actor) -> UUID:
-        """A name no category has yet becomes a new one (as Firefly III does on import)."""
+        """A name no category has yet becomes a new one (an import keeps a bank file's names)."""
         found = self.find(reference)
         if found is not None:
             return found

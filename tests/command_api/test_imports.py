@@ -10,7 +10,7 @@ import pytest
 
 from tests.api import Api, User
 
-# A copy of ../shared/fixtures (licences and sources in its SOURCES.md), so CI has them.
+# Real statement files from public sources (licences and sources in fixtures/SOURCES.md).
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 # file: (account currency, imported, rejected, sum of imported amounts, a description seen)

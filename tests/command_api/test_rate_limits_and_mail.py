@@ -1,4 +1,4 @@
-"""Rate limits with SmartBudget's tiers (Redis, and in-process while Redis is away); SMTP mail;
+"""Rate limits by tier (Redis, and in-process while Redis is away); SMTP mail;
 no secret in the logs."""
 
 from __future__ import annotations
