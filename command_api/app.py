@@ -41,6 +41,7 @@ from command_api.routes import (
     ledger,
     notifications,
     rules,
+    status,
     webhooks,
     workspaces,
 )
@@ -64,6 +65,7 @@ from infra.http import (
 from infra.idempotency import IdempotencyStore
 from infra.logs import configure_logging
 from infra.mail import DevMailbox, SmtpMailer
+from infra.metrics import ApiMetrics
 from infra.passwords import Argon2Hasher
 from infra.settings import Settings
 
@@ -167,12 +169,19 @@ def create_app(settings: Settings) -> Litestar:
             ):
                 application.close()
 
+    metrics = ApiMetrics()
     app = Litestar(
         # Routers, not handlers one by one: registering handlers singly on the app re-registers
         # those already on a shared path (PATCH and DELETE of a transaction), and Litestar 2.25
         # then wraps a sync_to_thread handler twice, so it returns an un-awaited coroutine.
         route_handlers=[
             health_check,
+            status.prometheus_metrics,
+            Router(
+                path="/",
+                guards=[authorize, check_request],
+                route_handlers=[status.get_status, status.live_metrics],
+            ),
             # These answer with credentials (tokens, an API key): never stored for replay.
             # (The idempotency middleware acts on POST only; other methods share either Router.)
             Router(
@@ -284,7 +293,7 @@ def create_app(settings: Settings) -> Litestar:
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "metrics": metrics}),
         cors_config=cors(settings),
         before_send=[add_security_headers],
         logging_config=None,  # logging is structlog JSON, configured by the process
@@ -294,7 +303,7 @@ def create_app(settings: Settings) -> Litestar:
         request_max_body_size=1_048_576,
     )
     # Around Litestar's own handler, so a request no route matches is logged too.
-    app.asgi_handler = request_log_middleware(app.asgi_handler)
+    app.asgi_handler = request_log_middleware(metrics.middleware(app.asgi_handler))
     return app
 
 

@@ -172,12 +172,14 @@ def rate_limit_middleware(classify: Classifier, lockout_paths: frozenset[str] = 
             if lockout and email:
                 locked = await windows.hit(f"email:{email}", lockout, count_it=False)
                 if not locked.allowed:
+                    state.metrics.count_rate_limited(lockout.name)
                     await _refuse(send, lockout, locked, "too many failed log-ins for this email")
                     return
             extra: list[tuple[bytes, bytes]] = []
             if tier is not None:
                 decision = await windows.hit(key, tier)
                 if not decision.allowed:
+                    state.metrics.count_rate_limited(tier.name)
                     await _refuse(send, tier, decision, f"the {tier.name} rate limit is reached")
                     return
                 extra = [

@@ -21,6 +21,7 @@ from infra.http import (
     request_log_middleware,
 )
 from infra.logs import configure_logging
+from infra.metrics import ApiMetrics
 from infra.settings import Settings
 from projections.registry import READ_MODELS
 from projections.webhooks import view as webhooks_view
@@ -33,6 +34,7 @@ from read_api.routes import (
     goals,
     ledger,
     notifications,
+    status,
     transactions,
     webhooks,
     workspaces,
@@ -94,9 +96,13 @@ def create_app(settings: Settings) -> Litestar:
             await app.state.positions.stop()
             await app.state.pool.close()
 
+    metrics = ApiMetrics()
     app = Litestar(
         route_handlers=[
             health_check,
+            status.prometheus_metrics,
+            status.get_status,
+            status.live_metrics,
             workspaces.list_workspaces,
             workspaces.get_workspace,
             workspaces.list_members,
@@ -140,14 +146,14 @@ def create_app(settings: Settings) -> Litestar:
         guards=[check_request],  # reads authenticate in each route, after Litestar's own checks
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "metrics": metrics}),
         cors_config=cors(settings),
         before_send=[add_security_headers, add_projection_position],
         logging_config=None,  # logging is structlog JSON, configured by the process
         openapi_config=OpenAPIConfig(title="centsource read API", version="0.1.0", path="/schema"),
     )
     # Around Litestar's own handler, so a request no route matches is logged too.
-    app.asgi_handler = request_log_middleware(app.asgi_handler)
+    app.asgi_handler = request_log_middleware(metrics.middleware(app.asgi_handler))
     return app
 
 

@@ -119,6 +119,9 @@ def import_statement(
         actor,
     )
     rejected = [RejectedRow(**row) for row in report.rejected]
+    request.app.state.metrics.count_import_rows(
+        report.imported, len(report.skipped), len(rejected), report.dry_run
+    )
     return ImportOut(
         id=report.import_id,
         account_id=data.account_id,

@@ -31,3 +31,11 @@ async def session_ended(conn: psycopg.AsyncConnection[dict[str, Any]], session_i
     )
     row = await cursor.fetchone()
     return bool(row and row["ended"])
+
+
+async def is_system_admin(conn: psycopg.AsyncConnection[dict[str, Any]], user_id: UUID) -> bool:
+    cursor = await conn.execute(
+        "SELECT system_role = 'ADMIN' AS admin FROM users WHERE id = %s", (user_id,)
+    )
+    row = await cursor.fetchone()
+    return bool(row and row["admin"])

@@ -42,6 +42,7 @@ async def get_dashboard(
         position = await view.workspace_position(conn, workspace_id)
         key = f"dashboard:{settings.database_schema}:{workspace_id}:{first_day}:{position}"
         cached = await _cache_get(cache, key)
+        request.app.state.metrics.count_cache("dashboard", hit=cached is not None)
         if cached is not None:
             dashboard = msgspec.json.decode(cached, type=Dashboard)
             hit = "hit"
