@@ -20,6 +20,7 @@ ENTRY_POINTS = {
     "project": "projections.registry:project",
     "relay": "projections.registry:relay",
     "webhooks": "projections.webhooks.dispatcher:serve",
+    "worker": "projections.jobs.worker:serve",
     "status": "projections.registry:status",
     "rebuild": "projections.registry:rebuild",
     "admin": "command_api.admin_cli:change_system_role",
@@ -47,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
     project.add_argument("names", nargs="*")
     commands.add_parser("relay", help="publish every event to NATS JetStream")
     commands.add_parser("webhooks", help="deliver events to webhook subscribers, signed")
+    commands.add_parser("worker", help="run admin jobs from the durable queue")
     projections = commands.add_parser("projections", help="inspect or rebuild projections")
     actions = projections.add_subparsers(dest="action", required=True)
     actions.add_parser("status", help="each projection's position against the head of the log")

@@ -27,7 +27,7 @@ from infra.embedded import EmbeddedServices
 from infra.processes import launch
 from infra.settings import Settings
 
-PROCESSES = ("command-api", "read-api", "project", "relay", "webhooks")
+PROCESSES = ("command-api", "read-api", "project", "relay", "webhooks", "worker")
 STOP_SECONDS = 5.0  # from the stop request until every child is gone
 # Of those, the seconds the processes get before the servers they use are stopped: a process
 # stops cleanly while its database and broker are still there.

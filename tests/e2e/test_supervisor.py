@@ -112,6 +112,7 @@ def test_a_killed_projector_is_restarted_and_reads_catch_up(
         "project",
         "relay",
         "webhooks",
+        "worker",
     }
     up.send_signal(signal.SIGTERM)
     assert up.wait(30) == 0
