@@ -38,6 +38,7 @@ from command_api.routes import (
     categories,
     goals,
     imports,
+    jobs,
     ledger,
     notifications,
     rules,
@@ -63,6 +64,7 @@ from infra.http import (
     request_log_middleware,
 )
 from infra.idempotency import IdempotencyStore
+from infra.jobs import JobQueue
 from infra.logs import configure_logging
 from infra.mail import DevMailbox, SmtpMailer
 from infra.metrics import ApiMetrics
@@ -143,6 +145,8 @@ def create_app(settings: Settings) -> Litestar:
         app.state.idempotency = IdempotencyStore(app.state.pool)
         await app.state.idempotency.create_table()
         forgetting = asyncio.create_task(_forget_expired_keys(app.state.idempotency))
+        app.state.jobs = JobQueue(app.state.pool)
+        await app.state.jobs.create_table()
         if settings.smtp_url:
             app.state.mailer = SmtpMailer(settings.smtp_url, settings.mail_from)
         else:
@@ -214,6 +218,8 @@ def create_app(settings: Settings) -> Litestar:
                     auth.reset_password,
                     admin.change_system_role,
                     admin.read_mailbox,
+                    jobs.JobsController,
+                    jobs.process_jobs,
                     workspaces.create_workspace,
                     workspaces.rename_workspace,
                     workspaces.change_settings,
