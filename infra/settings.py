@@ -21,6 +21,9 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     host: str = "127.0.0.1"
     command_port: int = 8000
     read_port: int = 8001
+    # GET /metrics of the processes that serve no HTTP: the projector here, the relay on the
+    # next port, the webhook dispatcher on the one after; 0: none.
+    metrics_port: int = 8002
     access_token_minutes: int = 15
     min_position_timeout: float = 5.0
     log_level: str = "info"

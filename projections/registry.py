@@ -7,6 +7,7 @@ import signal
 
 import structlog
 
+from infra import metrics
 from infra.health import FAILING_AFTER
 from infra.logs import configure_logging
 from infra.settings import Settings
@@ -74,18 +75,25 @@ def select(settings: Settings, names: list[str]) -> list[Projection]:
     return [known[name] for name in names]
 
 
-async def run_all(settings: Settings, projections: list[Projection]) -> None:
+async def run_all(
+    settings: Settings,
+    projections: list[Projection],
+    reported: metrics.ProjectionMetrics | None = None,
+) -> None:
     watcher = runtime.LogWatcher(settings)
     async with asyncio.TaskGroup() as group:
         group.create_task(watcher.run())
         for projection in projections:
-            group.create_task(runtime.run(settings, projection, watcher))
+            group.create_task(runtime.run(settings, projection, watcher, reported))
 
 
-async def serve(settings: Settings, projections: list[Projection]) -> None:
-    """Runs the projections until SIGINT or SIGTERM, then stops between batches' commits."""
+async def serve(settings: Settings, projections: list[Projection], process: str) -> None:
+    """Runs the projections until SIGINT or SIGTERM, then stops between batches' commits;
+    their metrics are served on CENTSOURCE_METRICS_PORT plus the process's offset."""
+    reported = metrics.ProjectionMetrics()
+    metrics.serve(reported, settings.host, metrics.port_of(settings.metrics_port, process))
     loop = asyncio.get_running_loop()
-    running = asyncio.ensure_future(run_all(settings, projections))
+    running = asyncio.ensure_future(run_all(settings, projections, reported))
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, running.cancel)
     try:
@@ -99,13 +107,13 @@ def project(settings: Settings, names: list[str]) -> None:
     configure_logging(settings.log_level)
     projections = select(settings, names or [*READ_MODELS, *PROCESS_MANAGERS])
     log.info("projecting", projections=[p.name for p in projections])
-    asyncio.run(serve(settings, projections))
+    asyncio.run(serve(settings, projections, "project"))
 
 
 def relay(settings: Settings) -> None:
     """``centsource relay``: every event to JetStream."""
     configure_logging(settings.log_level)
-    asyncio.run(serve(settings, select(settings, ["relay"])))
+    asyncio.run(serve(settings, select(settings, ["relay"]), "relay"))
 
 
 def status(settings: Settings) -> None:

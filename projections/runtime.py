@@ -13,7 +13,8 @@ import itertools
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, TypeVar
+from datetime import UTC, datetime
+from typing import Any, ClassVar, NamedTuple, TypeVar
 from uuid import uuid5
 
 import psycopg
@@ -25,6 +26,7 @@ from psycopg import sql
 from domain.base import build_mapper
 from infra.database import DDL_LOCK, connection_kwargs, create_schema
 from infra.health import FAILING_AFTER
+from infra.metrics import ProjectionMetrics
 from infra.settings import Settings
 from infra.tasks import OUTAGES, retrying, wait_until_set
 
@@ -36,6 +38,9 @@ IDLE_RECHECK_SECONDS = 10.0  # a safety net should a notification be missed; not
 MAX_RETRY_SECONDS = 30.0
 MAX_POSITION = 2**63 - 1
 WAIT_FOR_PROJECTIONS_SECONDS = 30.0  # notification ids are PostgreSQL bigints
+# A catch-up is worth an info line when it took more than one batch, or its first event had
+# waited longer than this.
+CAUGHT_UP_AFTER_SECONDS = 5.0
 
 log = structlog.get_logger("projections")
 mapper = build_mapper()
@@ -249,11 +254,32 @@ async def create_read_model_tables(
             )
 
 
+class Batch(NamedTuple):
+    position: int  # where the projection stands after it
+    events: int  # events of the log read (handled or not)
+    waited: float  # seconds since its first event occurred (0 for none)
+
+
+def occurred_at(event: Any) -> datetime:
+    when: datetime = event.timestamp
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _age(event: Any) -> float:
+    return max((datetime.now(UTC) - occurred_at(event)).total_seconds(), 0.0)
+
+
 async def process_batch(
     conn: psycopg.AsyncConnection[dict[str, Any]],
     projection: Projection,
-) -> tuple[int, int]:
-    """Handles the next batch of events in one transaction; returns (position, events read)."""
+    metrics: ProjectionMetrics | None = None,
+) -> Batch:
+    """Handles the next batch of events in one transaction.
+
+    With ``metrics``, reports the position, the head and the lag once it commits. The lag is
+    cheap: a batch shorter than BATCH_SIZE reached the head (lag 0); a full one asks the
+    head (an index's last entry) and takes the age of its last event (one more decode).
+    """
     name = projection.name
     started = time.perf_counter()
     async with conn.transaction(), conn.cursor() as cur:
@@ -272,17 +298,26 @@ async def process_batch(
         )
         rows = await cur.fetchall()
         if not rows:
-            return start, 0
+            return Batch(start, 0, 0.0)
         handled = 0
+        first: Any = None
         await projection.before_batch()
-        for stored in rows:
+        for index, stored in enumerate(rows):
             if not projection.wants(stored["topic"]):
                 continue
             event = domain_event(stored)
+            first = event if index == 0 else first
             await projection.process(cur, event, stored["notification_id"])
             handled += 1
         await projection.after_batch()
         position = rows[-1]["notification_id"]
+        if first is None:
+            first = domain_event(rows[0])
+        waited = _age(first)
+        head, lag_seconds = position, 0.0
+        if len(rows) == BATCH_SIZE:  # maybe behind
+            head = await _head(cur)
+            lag_seconds = _age(domain_event(rows[-1])) if head > position else 0.0
         await cur.execute(
             "UPDATE projection_positions SET position = %s, updated_at = now(), "
             "failures = 0, failing_since = NULL, last_error = NULL WHERE name = %s",
@@ -292,7 +327,9 @@ async def process_batch(
             "SELECT pg_notify(%s, %s)",
             (POSITIONS_CHANNEL, f"{name}:{position}"),
         )
-    log.info(
+    if metrics is not None:
+        metrics.batch_committed(name, position, len(rows), head, lag_seconds)
+    log.debug(
         "batch",
         projection=name,
         after=start,
@@ -301,20 +338,51 @@ async def process_batch(
         handled=handled,
         ms=round((time.perf_counter() - started) * 1000, 2),
     )
-    return position, len(rows)
+    return Batch(position, len(rows), waited)
 
 
-async def catch_up(conn: psycopg.AsyncConnection[dict[str, Any]], projection: Projection) -> int:
+async def _head(cur: Cursor) -> int:
+    await cur.execute(
+        sql.SQL("SELECT coalesce(max(notification_id), 0) AS head FROM {}").format(
+            sql.Identifier(EVENTS_TABLE)
+        )
+    )
+    row = await cur.fetchone()
+    return int(row["head"]) if row else 0
+
+
+async def catch_up(
+    conn: psycopg.AsyncConnection[dict[str, Any]],
+    projection: Projection,
+    metrics: ProjectionMetrics | None = None,
+) -> int:
+    """Handles batches until the head; says so at info when the projection was behind
+    (more than one batch, or its first event had waited over CAUGHT_UP_AFTER_SECONDS)."""
+    started = time.monotonic()
+    batches = events = 0
+    waited = 0.0
     while True:
         try:
-            position, count = await process_batch(conn, projection)
+            batch = await process_batch(conn, projection, metrics)
         except psycopg.errors.UndefinedTable as missing:
             # Projectors may start before the first command has created the event store.
             if EVENTS_TABLE not in str(missing):
                 raise
             return 0
-        if count < BATCH_SIZE:
-            return position
+        batches, events = batches + 1, events + batch.events
+        waited = batch.waited if batches == 1 else waited
+        if batch.events < BATCH_SIZE:
+            if batches > 1 or waited > CAUGHT_UP_AFTER_SECONDS:
+                log.info(
+                    "caught up",
+                    projection=projection.name,
+                    position=batch.position,
+                    events=events,
+                    batches=batches,
+                    behind_seconds=round(waited, 1),
+                    took_seconds=round(time.monotonic() - started, 1),
+                )
+            return batch.position
 
 
 async def catch_up_once(settings: Settings, projection: Projection) -> int:
@@ -354,14 +422,19 @@ class LogWatcher:
             await listener.close()
 
 
-async def run(settings: Settings, projection: Projection, watcher: LogWatcher) -> None:
+async def run(
+    settings: Settings,
+    projection: Projection,
+    watcher: LogWatcher,
+    metrics: ProjectionMetrics | None = None,
+) -> None:
     """Catches up, then follows the log live; runs until cancelled.
 
     When the database or the broker goes away, it waits and starts over from its committed
     position: a batch that did not commit is simply done again.
     """
     await retrying(
-        lambda: _follow(settings, projection, watcher),
+        lambda: _follow(settings, projection, watcher, metrics),
         log,
         "projection interrupted; retrying",
         MAX_RETRY_SECONDS,
@@ -369,7 +442,12 @@ async def run(settings: Settings, projection: Projection, watcher: LogWatcher) -
     )
 
 
-async def _follow(settings: Settings, projection: Projection, watcher: LogWatcher) -> None:
+async def _follow(
+    settings: Settings,
+    projection: Projection,
+    watcher: LogWatcher,
+    metrics: ProjectionMetrics | None,
+) -> None:
     # Off the loop: it waits for DDL_LOCK, which another runner here may hold.
     await asyncio.to_thread(create_schema, settings)
     conn = await open_connection(settings)
@@ -378,12 +456,14 @@ async def _follow(settings: Settings, projection: Projection, watcher: LogWatche
         while True:
             changed = watcher.changed  # taken first: an insert during catch-up is not missed
             try:
-                await catch_up(conn, projection)
+                await catch_up(conn, projection, metrics)
                 await projection.idle()
             except OUTAGES:
                 raise  # run() waits for the database or the broker, then starts over
             except Exception as error:  # noqa: BLE001 - any other failure is recorded and retried
                 failures = await record_failure(conn, projection.name, error)
+                if metrics is not None:
+                    metrics.batch_failed(projection.name, failures)
                 # The other projections of the process go on; this one tries again, slower.
                 await asyncio.sleep(min(2.0 ** (failures - 1), MAX_RETRY_SECONDS))
                 continue
@@ -408,8 +488,10 @@ async def record_failure(
             )
         ).fetchone()
     failures = row["failures"] if row else 1
-    log.error(
-        "projection failing" if failures >= FAILING_AFTER else "batch failed",
+    # A retry is a warning; a projection that keeps failing (FAILING) is an error.
+    report = log.error if failures >= FAILING_AFTER else log.warning
+    report(
+        "projection failing" if failures >= FAILING_AFTER else "batch failed; retrying",
         projection=name,
         position=row["position"] if row else None,
         failures=failures,

@@ -42,7 +42,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.errors import NotFoundError
 
 from domain.webhooks.application import Webhooks
-from infra import broker, database
+from infra import broker, database, metrics
 from infra.logs import configure_logging
 from infra.settings import Settings
 from infra.tasks import first_failure, retrying, wait_until_set
@@ -79,6 +79,7 @@ from projections.webhooks.public import (
 log = structlog.get_logger("webhooks")
 FETCH = 50
 IDLE_SECONDS = 0.5
+QUEUE_SAMPLE_SECONDS = 5.0  # how often the queue's depth is counted (a partial index)
 REQUESTS = ("WebhookSubscriptionRedeliveryRequested", "WebhookSubscriptionReplayRequested")
 
 Pool = Any  # psycopg_pool.AsyncConnectionPool of dict rows
@@ -95,8 +96,9 @@ def delivery_id(subscription_id: UUID, key: str) -> UUID:
 
 
 class Dispatcher:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, reported: metrics.WebhookMetrics | None = None) -> None:
         self.settings = settings
+        self.metrics = reported or metrics.WebhookMetrics()
         self.schedule = parse_schedule(settings.webhook_retry_schedule)
         self.pool: Pool = database.async_pool(settings, max_size=settings.webhook_workers + 2)
         self.wake = asyncio.Event()
@@ -120,6 +122,7 @@ class Dispatcher:
                 await first_failure(
                     self.take_events(),
                     *(self.send_deliveries(http) for _ in range(self.settings.webhook_workers)),
+                    self.count_queue(),
                 )
         finally:
             await self.pool.close()
@@ -358,6 +361,20 @@ class Dispatcher:
                 ]
             await self._add(conn, deliveries, again=True)
 
+    async def count_queue(self) -> None:
+        while True:
+            try:
+                async with self.pool.connection() as conn:
+                    row = await (
+                        await conn.execute(
+                            "SELECT count(*) AS n FROM webhook_deliveries WHERE status = 'PENDING'"
+                        )
+                    ).fetchone()
+                self.metrics.queue_depth.set(row["n"] if row else 0)
+            except psycopg.OperationalError as error:
+                log.warning("queue not counted; database unavailable", error=str(error))
+            await asyncio.sleep(QUEUE_SAMPLE_SECONDS)
+
     # Senders
 
     async def send_deliveries(self, http: httpx.AsyncClient) -> None:
@@ -389,6 +406,7 @@ class Dispatcher:
             if row is None:
                 return False
             if not row["live"]:
+                self.metrics.count_delivery("cancelled")
                 await conn.execute(
                     "UPDATE webhook_deliveries SET status = 'CANCELLED', next_attempt_at = NULL "
                     "WHERE id = %s",
@@ -403,12 +421,14 @@ class Dispatcher:
                 (row["id"], code, latency, error, row["id"]),
             )
             if code is not None and 200 <= code < 300:
+                outcome = "delivered"
                 await conn.execute(
                     "UPDATE webhook_deliveries SET status = 'DELIVERED', delivered_at = now(), "
                     "next_attempt_at = NULL WHERE id = %s",
                     (row["id"],),
                 )
             elif code == 410 or refused:
+                outcome = "failed"
                 await conn.execute(
                     "UPDATE webhook_deliveries SET status = 'FAILED', next_attempt_at = NULL "
                     "WHERE id = %s",
@@ -418,14 +438,17 @@ class Dispatcher:
             else:
                 failures = row["failures"] + 1
                 delay = backoff(self.schedule, failures, retry_after)
+                outcome = "failed" if delay is None else "retrying"
                 await conn.execute(
                     "UPDATE webhook_deliveries SET failures = %s, "
                     "status = CASE WHEN %s::float8 IS NULL THEN 'FAILED' ELSE 'PENDING' END, "
                     "next_attempt_at = now() + make_interval(secs => %s::float8) WHERE id = %s",
                     (failures, delay, delay, row["id"]),
                 )
-            log.info(
-                "delivery",
+            self.metrics.count_delivery(outcome)
+            # A failed attempt is a warning: its subscriber may be down or refusing.
+            (log.info if outcome == "delivered" else log.warning)(
+                "delivery" if outcome == "delivered" else f"delivery {outcome}",
                 delivery_id=str(row["id"]),
                 subscription_id=str(row["subscription_id"]),
                 type=row["event_type"],
@@ -461,17 +484,22 @@ class Dispatcher:
         return response.status_code, None, retry_after, latency, False
 
 
-async def dispatch(settings: Settings) -> None:
+async def dispatch(settings: Settings, reported: metrics.WebhookMetrics | None = None) -> None:
     """Runs the dispatcher until cancelled; when a service goes away, starts over."""
-    await retrying(lambda: Dispatcher(settings).run(), log, "dispatcher interrupted; retrying")
+    await retrying(
+        lambda: Dispatcher(settings, reported).run(), log, "dispatcher interrupted; retrying"
+    )
 
 
 def serve(settings: Settings) -> None:
     """``centsource webhooks``."""
     configure_logging(settings.log_level)
 
+    reported = metrics.WebhookMetrics()
+    metrics.serve(reported, settings.host, metrics.port_of(settings.metrics_port, "webhooks"))
+
     async def main() -> None:
-        running = asyncio.ensure_future(dispatch(settings))
+        running = asyncio.ensure_future(dispatch(settings, reported))
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, running.cancel)
