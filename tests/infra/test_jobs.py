@@ -5,28 +5,32 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import psycopg
 from psycopg import sql
 
 from domain.ledger.categories import system_category_id
-from infra.jobs import MAX_ATTEMPTS, Status
+from infra.jobs import MAX_ATTEMPTS, Job, Status
 from infra.settings import Settings
 from infra.supervisor import PROCESSES
 from projections.jobs.kinds import KINDS, Context
 from projections.jobs.worker import Worker
+from projections.notifier.projector import DIGEST_DDL
+from projections.runtime import create_read_model_tables
+from projections.webhooks import view as webhooks_view
 from tests.api import Api
 
 T = TypeVar("T")
 
 
-def run(settings: Settings, scenario: Callable[[Worker], Awaitable[T]]) -> T:
+def run(settings: Settings, scenario: Callable[[Worker], Awaitable[T]], **options: Any) -> T:
     """The scenario with a worker (and its queue) on the schema, on a loop of its own."""
 
     async def main() -> T:
-        worker = Worker(settings)
+        worker = Worker(settings, **options)
         await worker.open()
         try:
             return await scenario(worker)
@@ -183,3 +187,93 @@ def test_recategorizing_after_a_worker_died_mid_job_records_each_category_once(
     assert categorized_events(settings, [*ids, other]) == dict.fromkeys(ids, 1)
     listed = api.read(user, f"/api/workspaces/{workspace}/transactions/{ids[0]}", first["position"])
     assert (listed["category_id"], listed["categorized_by"]) == (groceries, "rule")
+
+
+def test_due_digests_are_mailed_by_the_job_at_the_workers_clock_and_once(
+    own_schema: Settings,
+) -> None:
+    later = datetime(2040, 1, 2, tzinfo=UTC)
+
+    async def scenario(worker: Worker) -> list[Job]:
+        async with worker.pool.connection() as conn:
+            await conn.execute(DIGEST_DDL)
+            await conn.execute(
+                "INSERT INTO notifier_digests (event_id, recipient, due_at, line) VALUES "
+                "(gen_random_uuid(), 'ada@example.com', %s, 'Food: 80%% spent'), "
+                "(gen_random_uuid(), 'bob@example.com', %s, 'Rent: 100%% spent')",
+                (later - timedelta(days=1), later + timedelta(days=1)),
+            )
+        ran = []
+        for _ in range(2):  # the second run finds nothing due any more
+            await worker.queue.enqueue("send_due_digests", {}, None)
+            ran += await worker.run_pending(1)
+        async with worker.pool.connection() as conn:
+            mails = await (await conn.execute("SELECT recipient, body FROM dev_mailbox")).fetchall()
+        assert [(m["recipient"], m["body"]) for m in mails] == [
+            ("ada@example.com", "Food: 80% spent")
+        ]
+        return ran
+
+    first, second = run(own_schema, scenario, clock=lambda: later)
+    assert first.result == {"recipients": 1, "due_at": later.isoformat()}
+    assert second.result == {"recipients": 0, "due_at": later.isoformat()}
+
+
+def test_retrying_failed_webhooks_queues_again_the_failed_deliveries_of_live_subscriptions(
+    own_schema: Settings,
+) -> None:
+    workspace, other = uuid4(), uuid4()
+
+    async def scenario(worker: Worker) -> tuple[Job, dict[str, str]]:
+        async with worker.pool.connection() as conn:
+            await create_read_model_tables(conn, {"webhooks": webhooks_view.TABLES})
+            await webhooks_view.create_delivery_tables(conn)
+            subscriptions = {"live": uuid4(), "disabled": uuid4(), "elsewhere": uuid4()}
+            for name, subscription_id in subscriptions.items():
+                await conn.execute(
+                    "INSERT INTO webhook_subscriptions (id, workspace_id, url, event_types, "
+                    "secret_salt, enabled, created_position, version, created_at, updated_at) "
+                    "VALUES (%s, %s, 'https://example.com/hook', '{}', 's', %s, 1, 1, now(), "
+                    "now())",
+                    (
+                        subscription_id,
+                        other if name == "elsewhere" else workspace,
+                        name != "disabled",
+                    ),
+                )
+            deliveries = {
+                "failed": ("live", "FAILED"),
+                "delivered": ("live", "DELIVERED"),
+                "disabled": ("disabled", "FAILED"),
+                "elsewhere": ("elsewhere", "FAILED"),
+            }
+            ids = {name: uuid4() for name in deliveries}
+            for name, (subscription, status) in deliveries.items():
+                await conn.execute(
+                    "INSERT INTO webhook_deliveries (id, subscription_id, workspace_id, event_id, "
+                    "event_type, position, body, status, failures) "
+                    "VALUES (%s, %s, %s, gen_random_uuid(), 't', 1, '', %s, 7)",
+                    (
+                        ids[name],
+                        subscriptions[subscription],
+                        other if subscription == "elsewhere" else workspace,
+                        status,
+                    ),
+                )
+        await worker.queue.enqueue("retry_failed_webhooks", {"workspace_id": str(workspace)}, None)
+        [job] = await worker.run_pending(1)
+        async with worker.pool.connection() as conn:
+            rows = await (
+                await conn.execute("SELECT id, status, failures FROM webhook_deliveries")
+            ).fetchall()
+        by_id = {row["id"]: f"{row['status']}/{row['failures']}" for row in rows}
+        return job, {name: by_id[ids[name]] for name in ids}
+
+    job, statuses = run(own_schema, scenario)
+    assert job.result == {"requeued": 1}
+    assert statuses == {
+        "failed": "PENDING/0",
+        "delivered": "DELIVERED/7",
+        "disabled": "FAILED/7",
+        "elsewhere": "FAILED/7",
+    }
