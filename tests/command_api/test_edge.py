@@ -208,7 +208,7 @@ def test_the_edge_and_the_domain_support_the_same_years() -> None:
         ("imports", 11_000_000),
         ("attachments", 6_000_000),
         ("reconcile", 11_000_000),
-        ("rates", 2_000_000),
+        ("rates", 11_000_000),
     ],
 )
 def test_a_multipart_body_over_the_limit_is_a_413(
@@ -221,6 +221,7 @@ def test_a_multipart_body_over_the_limit_is_a_413(
         "imports": f"/api/workspaces/{workspace_id}/imports",
         "attachments": f"/api/workspaces/{workspace_id}/transactions/{transaction_id}/attachments",
         "reconcile": f"/api/workspaces/{workspace_id}/accounts/{account_id}/reconcile",
+        "rates": f"/api/workspaces/{workspace_id}/exchange-rates/csv",
     }[route]
     answer = api.commands.post(
         path,
