@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import msgspec
 
 EMAIL = "demo@centsource.example"
 PASSWORD = "Demo-pass-2026"  # noqa: S105 - the published demo account's password
@@ -75,7 +76,15 @@ def _row(day: date, amount: str, description: str, merchant: str, category: str)
     }
 
 
-def load_demo(command_url: str, read_url: str) -> None:
+class LoadedDemo(msgspec.Struct, kw_only=True, frozen=True):
+    workspace_id: str
+    transactions: int
+    position: int  # of the last transaction: reads that pass it as min_position see them all
+    system_role: str  # ADMIN when the demo user was the database's first sign-up
+
+
+def load_demo(command_url: str) -> LoadedDemo:
+    """Signs up (or logs in) the demo user and records the household, all idempotently."""
     with httpx.Client(base_url=command_url, timeout=30) as client:
         signup = client.post(
             "/api/auth/signup",
@@ -124,8 +133,11 @@ def load_demo(command_url: str, read_url: str) -> None:
                     "position"
                 ],
             )
-    print(
-        f"demo loaded: {len(transactions)} transactions in workspace {workspace['id']}\n"
-        f"  log in as {EMAIL} / {PASSWORD}\n"
-        f"  dashboard: {read_url}{base}/dashboard?min_position={position}"
+        me = client.get("/api/auth/me")
+        me.raise_for_status()
+    return LoadedDemo(
+        workspace_id=workspace["id"],
+        transactions=len(transactions),
+        position=position,
+        system_role=me.json()["system_role"],
     )

@@ -8,6 +8,7 @@ thread so that on Linux they die with ``up`` even when it is killed (see ``infra
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -22,7 +23,7 @@ from types import FrameType
 import httpx
 import structlog
 
-from infra.demo import load_demo
+from infra.demo import EMAIL, PASSWORD, LoadedDemo, load_demo
 from infra.embedded import EmbeddedServices
 from infra.processes import launch
 from infra.settings import Settings
@@ -145,19 +146,51 @@ class StopRequests:
             self._interrupt = False
 
 
+def api_urls(settings: Settings) -> tuple[str, str]:
+    """Where a client on this machine reaches the command and the read API (an API that
+    listens on every address, 0.0.0.0 or ::, is reached on loopback)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(settings.host, settings.host)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.command_port}", f"http://{host}:{settings.read_port}"
+
+
+def ready_lines(command_url: str, read_url: str, demo: LoadedDemo | None) -> list[str]:
+    """What ``up`` prints last: where everything is, the demo's login, a curl line to try."""
+    lines = [
+        "centsource is up",
+        f"  command API  {command_url}",
+        f"  read API     {read_url}",
+        f"  Swagger UI   {command_url}/schema/swagger  {read_url}/schema/swagger",
+    ]
+    if demo is None:
+        return [*lines, f"  try          curl -s {command_url}/health"]
+    login = json.dumps({"email": EMAIL, "password": PASSWORD}, separators=(",", ":"))
+    return [
+        *lines,
+        f"  demo login   {EMAIL} / {PASSWORD} (system {demo.system_role}), "
+        f"workspace {demo.workspace_id}",
+        f"  try          curl -s {command_url}/api/auth/login "
+        f"-H 'content-type: application/json' -d '{login}'",
+    ]
+
+
 def announce(command_url: str, read_url: str, demo: bool) -> bool:
-    """Once both APIs answer: says so, loads the demo if asked; False until then."""
+    """Once both APIs answer: loads the demo if asked, then says where everything is; False
+    until then."""
     if not (healthy(f"{command_url}/health") and healthy(f"{read_url}/health")):
         return False
-    log.info("centsource is up", command_api=command_url, read_api=read_url)
+    loaded = None
     if demo:
         try:
-            load_demo(command_url, read_url)
+            loaded = load_demo(command_url)
         except httpx.HTTPError as error:  # the stack serves on without it
             log.warning(
                 "demo not loaded; `centsource demo` tries again",
                 error=f"{type(error).__name__}: {error}",
             )
+    log.info("centsource is up", command_api=command_url, read_api=read_url)
+    print("\n".join(ready_lines(command_url, read_url, loaded)), flush=True)
     return True
 
 
@@ -174,8 +207,7 @@ def up(settings: Settings, demo: bool = False) -> None:
         env = {**os.environ, **settings.as_env()}
         processes = [Child(name, partial(spawn, name, env)) for name in PROCESSES]
         children += processes
-        command_url = f"http://{settings.host}:{settings.command_port}"
-        read_url = f"http://{settings.host}:{settings.read_port}"
+        command_url, read_url = api_urls(settings)
         announced = False
         while not stop.requested.wait(0.5):
             for child in children:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -252,3 +253,78 @@ def test_no_child_outlives_up_and_the_next_up_starts_over_what_it_left(tmp_path:
         # machine, far below the 15 s it waited for each process in turn.
         assert _still_running(children, within=10) == []
         assert up.wait(10) == 0
+
+
+def _ready_lines(log: Path, up: subprocess.Popen[bytes], timeout: float) -> dict[str, str]:
+    """The lines `up` prints once everything is ready, by their label (``try``, ``read API``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = log.read_text(errors="replace")
+        if "centsource is up\n" in text and "  try " in text.split("centsource is up\n")[-1]:
+            block = text.split("centsource is up\n")[-1]
+            return {
+                line[:13].strip(): line[13:].strip()
+                for line in block.splitlines()
+                if line.startswith("  ") and len(line) > 13
+            }
+        assert up.poll() is None, text[-2000:]
+        assert time.monotonic() < deadline, text[-2000:]
+        time.sleep(0.3)
+
+
+def test_up_with_the_demo_ends_with_its_login_the_urls_and_a_curl_line_that_works(
+    own_schema: Settings, tmp_path: Path
+) -> None:
+    command_port, read_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        **own_schema.as_env(),
+        "CENTSOURCE_COMMAND_PORT": str(command_port),
+        "CENTSOURCE_READ_PORT": str(read_port),
+        "CENTSOURCE_DATA_DIR": str(tmp_path),
+        "CENTSOURCE_LOG_LEVEL": "warning",
+    }
+    log = tmp_path / "up.log"
+    with log.open("wb") as output:
+        up = subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", "up", "--demo"], env=env, stdout=output
+        )
+    try:
+        ready = _ready_lines(log, up, timeout=180)
+        command_url, read_url = f"http://127.0.0.1:{command_port}", f"http://127.0.0.1:{read_port}"
+        assert ready["command API"] == command_url
+        assert ready["read API"] == read_url
+        for url in ready["Swagger UI"].split():
+            assert httpx.get(url, timeout=10).status_code == 200, url
+        # A fresh database: the demo user is its first sign-up, so the system ADMIN.
+        assert ready["demo login"].startswith(
+            "demo@centsource.example / Demo-pass-2026 (system ADMIN)"
+        )
+
+        curl = shlex.split(ready["try"])
+        assert curl[0] == "curl"
+        answer = subprocess.run(curl, capture_output=True, text=True, timeout=30, check=True)
+        token = msgspec.json.decode(answer.stdout)["access_token"]
+        me = httpx.get(
+            f"{command_url}/api/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert me.status_code == 200
+        assert (me.json()["email"], me.json()["system_role"]) == (
+            "demo@centsource.example",
+            "ADMIN",
+        )
+
+        # `centsource demo` finds the APIs on the ports the environment names.
+        again = subprocess.run(
+            [sys.executable, "-m", "infra.cli", "demo"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert again.stdout.startswith("demo loaded: ")
+        assert f"  read API     {read_url}\n" in again.stdout
+    finally:
+        up.send_signal(signal.SIGTERM)
+        up.wait(30)
