@@ -207,6 +207,8 @@ RULES = {
     ("GET", "/api/admin/jobs"): "SYSTEM_ADMIN",
     ("GET", "/api/admin/jobs/{job_id}"): "SYSTEM_ADMIN",
     ("POST", "/api/jobs/process"): "SYSTEM_ADMIN",
+    ("GET", "/api/status"): "PUBLIC",
+    ("GET", "/api/metrics"): "SYSTEM_ADMIN",
     ("PATCH", "/api/workspaces/{workspace_id}"): "ADMIN",
     ("DELETE", "/api/workspaces/{workspace_id}"): "ADMIN",
     ("PUT", "/api/workspaces/{workspace_id}/settings"): "ADMIN",
