@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
+import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -77,3 +80,35 @@ async def retrying(
         log.warning(event, error=f"{type(failure).__name__}: {failure}", retry_in=delay, **context)
         await asyncio.sleep(delay)
         delay = min(delay * 2, max_delay)
+
+
+def run_until_signalled(work: Callable[[], Awaitable[None]], log: Any) -> None:
+    """Runs ``work`` in a process of its own until SIGINT or SIGTERM cancels it, then leaves
+    at once.
+
+    It does not join the loop's executor threads: one of them may still wait on a lock (the
+    schema's DDL lock, a long import's hold on the event store), and joining it, as
+    asyncio.run and the interpreter's exit do, kept a process running after "stopped" for as
+    long as the lock was held, until it was killed. What such a thread does is one
+    transaction; leaving rolls it back.
+    """
+
+    async def main() -> None:
+        running = asyncio.ensure_future(work())
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, running.cancel)
+        try:
+            await running
+        except asyncio.CancelledError:
+            log.info("stopped")
+
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(main())
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()  # does not wait for the threads of its executor
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -9,9 +9,6 @@ at once in the calling thread, for ``POST /api/jobs/process``.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -25,7 +22,7 @@ from infra import database
 from infra.jobs import CHANNEL, LEASE_SECONDS, Job, JobQueue
 from infra.logs import configure_logging
 from infra.settings import Settings
-from infra.tasks import OUTAGES, first_failure, retrying, wait_until_set
+from infra.tasks import OUTAGES, first_failure, retrying, run_until_signalled, wait_until_set
 from projections.jobs.kinds import KINDS, Context, LeaseLostError, check_params, now, parse_params
 from projections.runtime import open_connection
 
@@ -187,24 +184,4 @@ def serve(settings: Settings) -> None:
     """``centsource worker``."""
     configure_logging(settings.log_level)
 
-    async def main() -> None:
-        running = asyncio.ensure_future(work(settings))
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, running.cancel)
-        try:
-            await running
-        except asyncio.CancelledError:
-            log.info("stopped")
-
-    loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(main())
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    finally:
-        loop.close()
-    # As the webhook dispatcher: a job's thread may still wait on a lock, and joining it would
-    # keep the process past "stopped". What it does is one transaction; leaving rolls it back.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    run_until_signalled(lambda: work(settings), log)

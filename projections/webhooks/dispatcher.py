@@ -23,9 +23,6 @@ policy will not change before the next. Redirects are not followed (a 3xx is a f
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,7 +42,7 @@ from domain.webhooks.application import Webhooks
 from infra import broker, database, metrics
 from infra.logs import configure_logging
 from infra.settings import Settings
-from infra.tasks import first_failure, retrying, wait_until_set
+from infra.tasks import first_failure, retrying, run_until_signalled, wait_until_set
 from infra.webhooks import (
     GuardedTransport,
     RefusedDestinationError,
@@ -498,26 +495,4 @@ def serve(settings: Settings) -> None:
     reported = metrics.WebhookMetrics()
     metrics.serve(reported, settings.host, metrics.port_of(settings.metrics_port, "webhooks"))
 
-    async def main() -> None:
-        running = asyncio.ensure_future(dispatch(settings, reported))
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, running.cancel)
-        try:
-            await running
-        except asyncio.CancelledError:
-            log.info("stopped")
-
-    loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(main())
-        loop.run_until_complete(loop.shutdown_asyncgens())
-    finally:
-        loop.close()  # does not wait for the threads of its executor
-    # One of those threads may still wait on a lock (the schema's DDL lock, a long import's
-    # hold on the event store): joining it, as asyncio.run and the interpreter's exit do, kept
-    # the process running after "stopped" for as long as the lock was held, until it was
-    # killed. What the thread does is one transaction; leaving now rolls it back.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    run_until_signalled(lambda: dispatch(settings, reported), log)
