@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 
@@ -143,10 +143,23 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+class TimeAsISO(Transcoding):
+    """A local time of day (a transaction's), without a zone."""
+
+    type = time
+    name = "time_iso"
+
+    def encode(self, obj: time) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> time:
+        return time.fromisoformat(data)
+
+
 def build_transcoder() -> JSONTranscoder:
-    """JSON with UUIDs, Decimals, datetimes and dates, as every stored event is written."""
+    """JSON with UUIDs, Decimals, datetimes, dates and times, as every stored event is written."""
     transcoder = JSONTranscoder()
-    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()):
+    for transcoding in (UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO(), TimeAsISO()):
         transcoder.register(transcoding)
     return transcoder
 

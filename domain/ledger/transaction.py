@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -11,7 +11,14 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import Actor, DomainError, NotFoundError, Tracked, check_supported_date
+from domain.base import (
+    Actor,
+    DomainError,
+    InvalidInputError,
+    NotFoundError,
+    Tracked,
+    check_supported_date,
+)
 from domain.ledger.categories import legacy_category_id
 from domain.money import IMPORTED_PLACES, check_amount, decimal_places
 
@@ -58,6 +65,7 @@ class TransactionDetails:
     category_id: UUID | None
     tags: tuple[str, ...]
     notes: str | None
+    time: time | None = None  # the local time of day, when known (no zone: the workspace's)
 
     def check(self, places: int | None = None) -> None:
         """``places``: the decimals the amount may have where the currency's minor unit does
@@ -67,6 +75,14 @@ class TransactionDetails:
         if self.amount == 0:
             raise DomainError("a transaction moves money: the amount cannot be zero", "amount")
         check_tags(self.tags)
+        check_time_of_day(self.time)
+
+
+def check_time_of_day(value: time | None) -> None:
+    """A wall-clock time to the second: a zone or a fraction would make two equal times
+    unequal, and neither is anything a statement or a person means by it."""
+    if value is not None and (value.tzinfo is not None or value.microsecond):
+        raise InvalidInputError("a local time of day, HH:MM or HH:MM:SS", "time")
 
 
 @dataclass(frozen=True)
@@ -107,7 +123,7 @@ class Transaction(Tracked):
     workspace_id: UUID  # always in one
 
     class Recorded(Tracked.Created):
-        class_version = 2
+        class_version = 3
 
         account_id: UUID
         date: date
@@ -124,6 +140,7 @@ class Transaction(Tracked):
         counter_account_id: UUID | None
         external_id: str | None
         import_id: UUID | None
+        time: time | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -135,6 +152,10 @@ class Transaction(Tracked):
                 external_id=None,
                 import_id=None,
             )
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["time"] = None  # recorded before times of day were kept
 
     @event(Recorded)
     def __init__(
@@ -155,6 +176,7 @@ class Transaction(Tracked):
         counter_account_id: UUID | None,
         external_id: str | None,
         import_id: UUID | None,
+        time: time | None,
     ) -> None:
         self.workspace_id = workspace_id
         self.details = TransactionDetails(
@@ -167,6 +189,7 @@ class Transaction(Tracked):
             category_id,
             tuple(tags),
             notes,
+            time,
         )
         self.categorized_by = categorized_by
         self.confidence = confidence
@@ -210,7 +233,7 @@ class Transaction(Tracked):
     class Amended(Tracked.Event):
         """Carries every editable field as it is after the change."""
 
-        class_version = 2
+        class_version = 3
 
         account_id: UUID
         date: date
@@ -222,10 +245,15 @@ class Transaction(Tracked):
         tags: tuple[str, ...]
         notes: str | None
         categorized_by: str | None
+        time: time | None
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             _upcast_category(state)
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["time"] = None  # amended before times of day were kept
 
     def amend(self, details: TransactionDetails, by: Actor) -> None:
         """A user's change; a changed category becomes the user's choice."""
@@ -268,6 +296,7 @@ class Transaction(Tracked):
         tags: tuple[str, ...],
         notes: str | None,
         categorized_by: str | None,
+        time: time | None,
     ) -> None:
         if category_id != self.details.category_id:
             self._note_categorization(categorized_by, None)
@@ -281,6 +310,7 @@ class Transaction(Tracked):
             category_id,
             tuple(tags),
             notes,
+            time,
         )
 
     class Categorized(Tracked.Event):

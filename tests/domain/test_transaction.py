@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, time, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 from uuid import uuid4
 
 import pytest
 
-from domain.base import Actor, DomainError
+from domain.base import Actor, DomainError, InvalidInputError, build_mapper
 from domain.ledger.transaction import Origin, SplitPart, Transaction, TransactionDetails
 
 BY = Actor(uuid4(), "correlation-1")
@@ -151,3 +152,82 @@ def test_only_a_deleted_transaction_can_be_restored() -> None:
     transaction.delete(BY)
     transaction.restore(BY)
     assert not transaction.deleted
+
+
+def test_a_time_of_day_is_recorded_amended_and_cleared_and_replays() -> None:
+    transaction = Transaction.record(uuid4(), uuid4(), details(time=time(22, 45)), BY)
+    transaction.amend(replace(transaction.details, time=time(23, 5, 10)), BY)
+    transaction.amend(replace(transaction.details, time=None), BY)
+    events = transaction.collect_events()
+    assert [getattr(e, "time", "-") for e in events] == [time(22, 45), time(23, 5, 10), None]
+    mapper = build_mapper()
+    replayed: Any = None
+    for stored in (mapper.to_stored_event(e) for e in events):
+        replayed = mapper.to_domain_event(stored).mutate(replayed)
+    assert replayed.details.time is None
+    assert replayed.version == 3
+
+
+def test_a_time_with_a_zone_or_a_fraction_of_a_second_is_refused() -> None:
+    for bad in (time(22, 45, tzinfo=UTC), time(22, 45, 0, 5)):
+        with pytest.raises(InvalidInputError) as refused:
+            Transaction.record(uuid4(), uuid4(), details(time=bad), BY)
+        assert refused.value.field == "time"
+    with pytest.raises(InvalidInputError):
+        Transaction.record(uuid4(), uuid4(), details(), BY).amend(
+            details(time=time(1, tzinfo=timezone(timedelta(hours=1)))), BY
+        )
+
+
+def _stored_as_version_2(event: Any) -> Any:
+    """The event as it was written before transactions had a time of day."""
+    mapper = build_mapper()
+    stored = mapper.to_stored_event(event)
+    state = mapper.transcoder.decode(stored.state)
+    assert state.pop("class_version") == 3
+    del state["time"]
+    state["class_version"] = 2
+    return type(stored)(
+        stored.originator_id,
+        stored.originator_version,
+        stored.topic,
+        mapper.transcoder.encode(state),
+    )
+
+
+def test_recorded_and_amended_events_stored_before_times_of_day_still_load() -> None:
+    mapper = build_mapper()
+    transaction = Transaction.record(uuid4(), uuid4(), details(), BY)
+    transaction.amend(replace(transaction.details, description="Tea"), BY)
+    recorded, amended = (
+        mapper.to_domain_event(_stored_as_version_2(e)) for e in transaction.collect_events()
+    )
+    assert isinstance(recorded, Transaction.Recorded)
+    assert isinstance(amended, Transaction.Amended)
+    assert (recorded.time, amended.time) == (None, None)
+    replayed = amended.mutate(recorded.mutate(None))
+    assert replayed is not None
+    assert (replayed.details.description, replayed.details.time) == ("Tea", None)
+
+
+def test_a_recorded_event_of_the_first_version_loads_through_both_upcasters() -> None:
+    mapper = build_mapper()
+    [event] = Transaction.record(uuid4(), uuid4(), details(), BY).collect_events()
+    stored = mapper.to_stored_event(event)
+    state = mapper.transcoder.decode(stored.state)
+    for name in ("class_version", "time", "category_id", "categorized_by", "confidence"):
+        del state[name]
+    for name in ("transfer_id", "counter_account_id", "external_id", "import_id"):
+        del state[name]
+    state["category"] = "Coffee"
+    version_1 = type(stored)(
+        stored.originator_id,
+        stored.originator_version,
+        stored.topic,
+        mapper.transcoder.encode(state),
+    )
+    loaded = mapper.to_domain_event(version_1)
+    assert isinstance(loaded, Transaction.Recorded)
+    assert loaded.time is None
+    assert loaded.category_id is not None
+    assert loaded.mutate(None) is not None

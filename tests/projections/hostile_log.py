@@ -15,7 +15,7 @@ import types
 import typing
 from collections import defaultdict
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -187,6 +187,7 @@ class World:
             bool: True,
             datetime: WHEN,
             date: DAY,
+            time: time(22, 45),
         }
         if hint not in simple:
             raise AssertionError(f"{cls.__qualname__}.{name}: no value for {hint}")
