@@ -1,0 +1,1 @@
+"""Insights: statistics and anomaly detection over the transactions and ledger read models."""

@@ -1,0 +1,152 @@
+"""Unusually large expenses: a pure function over ``Line`` rows.
+
+An expense ``x`` (its size in the base currency) dated ``D`` in category ``c`` is compared with
+the history ``h₁ … hₙ``: the sizes of ``c``'s expenses dated ``D - 180 days`` to ``D - 1 day``.
+With ``n ≥ 5``:
+
+    mean  m = Σhᵢ / n
+    sample standard deviation  s = √( Σ(hᵢ - m)² / (n - 1) )
+    z = (x - m) / s
+
+and the expense is anomalous when ``z > threshold`` (3 by default). A history whose
+expenses are all the same size (``s = 0``) has no spread to measure against: nothing in it is
+flagged. Transfers and income are never expenses; a split's parts are each an expense of
+their own category; uncategorized expenses form a category of their own.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from uuid import UUID
+
+from domain.money import money_text
+from projections.insights.model import Anomalies, Anomaly, Line
+from projections.insights.stats import CENTS, conversion_of, counted
+from projections.ledger import view as ledger_view
+
+WINDOW_DAYS = 180
+MIN_HISTORY = 5
+DEFAULT_THRESHOLD = Decimal(3)
+
+
+@dataclass(frozen=True)
+class Expense:
+    line: Line
+    size: Decimal  # in the base currency: exact if it was in it, else converted and rounded
+
+
+def expenses(lines: Iterable[Line], conversion: ledger_view.Conversion) -> list[Expense]:
+    """Every expense line's size in the base currency, each converted at the latest rate on
+    or before its date and rounded once; lines no rate converts are left out."""
+    found = []
+    for line in counted(lines, conversion):
+        if line.transfer or line.amount >= 0:
+            continue
+        rate = conversion.rate(line.currency, line.date)
+        assert rate is not None  # counted() kept only lines with one
+        size = -line.amount
+        if line.currency != conversion.base:
+            size = ledger_view.round_money(size * rate, conversion.base)
+        found.append(Expense(line, size))
+    return found
+
+
+@dataclass(frozen=True)
+class History:
+    """One category's expenses by date, with running sums so any window's ``n``, ``Σh`` and
+    ``Σh²`` are two subtractions away."""
+
+    days: list[date]
+    sums: list[Decimal]  # sums[i] = Σ sizes of the first i expenses
+    squares: list[Decimal]
+
+    @classmethod
+    def of(cls, sizes: list[Expense]) -> History:
+        sizes = sorted(sizes, key=lambda e: e.line.date)
+        sums, squares = [Decimal(0)], [Decimal(0)]
+        for expense in sizes:
+            sums.append(sums[-1] + expense.size)
+            squares.append(squares[-1] + expense.size * expense.size)
+        return cls([e.line.date for e in sizes], sums, squares)
+
+    def before(self, day: date) -> tuple[int, Decimal, Decimal]:
+        """``n``, mean and sample standard deviation of the window before ``day``, using
+        ``Σ(h - m)² = Σh² - (Σh)² / n``, exact in decimals."""
+        low = bisect_left(self.days, day - timedelta(days=WINDOW_DAYS))
+        high = bisect_left(self.days, day)
+        n = high - low
+        if n < 2:
+            return n, Decimal(0), Decimal(0)
+        total = self.sums[high] - self.sums[low]
+        squares = self.squares[high] - self.squares[low]
+        spread = max(squares - total * total / n, Decimal(0)) / (n - 1)
+        return n, total / n, spread.sqrt()
+
+
+def find_anomalies(
+    lines: list[Line],
+    conversion: ledger_view.Conversion,
+    start: date,
+    end: date,
+    threshold: Decimal,
+    names: dict[UUID, str],
+) -> Anomalies:
+    """Expenses dated ``start`` to ``end`` more than ``threshold`` sample standard deviations
+    above the mean of their category's expenses in the 180 days before them (at least 5),
+    biggest ``z`` first. ``lines`` must reach back 180 days before ``start``."""
+    base = conversion.base
+    found = expenses(lines, conversion)
+    by_category: dict[UUID | None, list[Expense]] = {}
+    for expense in found:
+        by_category.setdefault(expense.line.category_id, []).append(expense)
+    histories = {category: History.of(sizes) for category, sizes in by_category.items()}
+    anomalies: list[tuple[Decimal, Anomaly]] = []
+    for expense in found:
+        line = expense.line
+        if not start <= line.date <= end:
+            continue
+        n, mean, deviation = histories[line.category_id].before(line.date)
+        if n < MIN_HISTORY or deviation.is_zero():
+            continue
+        z = (expense.size - mean) / deviation
+        if z <= threshold:
+            continue
+        category = None if line.category_id is None else names.get(line.category_id)
+        shown = z.quantize(CENTS, ROUND_HALF_EVEN)
+        average = money_text(ledger_view.round_money(mean, base), base)
+        anomalies.append(
+            (
+                z,
+                Anomaly(
+                    transaction_id=line.transaction_id,
+                    merchant=line.merchant,
+                    description=line.description,
+                    amount=money_text(expense.size, base),
+                    category_id=line.category_id,
+                    category=category,
+                    date=line.date,
+                    average_amount=average,
+                    standard_deviation=money_text(ledger_view.round_money(deviation, base), base),
+                    standard_deviations=f"{shown:f}",
+                    history_count=n,
+                    reason=(
+                        f"{money_text(expense.size, base)} {base} is {shown:f} standard "
+                        f"deviations above the average of {average} {base} over the {n} "
+                        f"{category or 'uncategorized'} expenses in the {WINDOW_DAYS} days "
+                        f"before it (threshold {threshold:f})"
+                    ),
+                ),
+            )
+        )
+    anomalies.sort(key=lambda pair: (-pair[0], pair[1].date, str(pair[1].transaction_id)))
+    return Anomalies(
+        start=start,
+        end=end,
+        threshold=f"{threshold:f}",
+        data=[anomaly for _, anomaly in anomalies],
+        conversion=conversion_of(conversion),
+    )

@@ -1,0 +1,151 @@
+"""What the read API returns for a workspace's statistics and anomalies."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+import msgspec
+
+from projections.ledger.model import RateUsed
+
+
+class Conversion(msgspec.Struct, kw_only=True):
+    """The base currency every amount is in, the rates that converted the rest (the latest
+    on or before each transaction's date), and the currencies no rate converted (left out)."""
+
+    currency: str
+    rates_used: list[RateUsed]
+    unconverted: list[str]
+
+
+class Figures(msgspec.Struct, kw_only=True):
+    """One period's figures. ``savings_rate`` is net / income in percent, null without income."""
+
+    income: str
+    expenses: str
+    net: str
+    investments: str
+    savings_rate: str | None
+    transaction_count: int
+
+
+class Change(msgspec.Struct, kw_only=True):
+    """Current minus previous, and that as a percent of the previous (null when it was 0)."""
+
+    amount: str | None  # null when either side has no value (a savings rate without income)
+    percent: str | None
+
+
+class Changes(msgspec.Struct, kw_only=True):
+    income: Change
+    expenses: Change
+    net: Change
+    investments: Change
+    savings_rate: Change  # in percentage points; percent is null
+    transaction_count: Change
+
+
+class MonthStats(msgspec.Struct, kw_only=True):
+    month: str
+    current: Figures
+    previous_month: str
+    previous: Figures
+    change: Changes
+    conversion: Conversion
+
+
+class CategoryAmount(msgspec.Struct, kw_only=True):
+    category_id: UUID | None
+    category: str | None
+    amount: str
+
+
+class TrendRow(msgspec.Struct, kw_only=True):
+    start: date
+    end: date
+    income: str
+    expenses: str
+    net: str
+    categories: list[CategoryAmount]  # expenses per category, biggest first
+
+
+class Trends(msgspec.Struct, kw_only=True):
+    interval: str
+    start: date
+    end: date
+    data: list[TrendRow]
+    conversion: Conversion
+
+
+class TopCategory(msgspec.Struct, kw_only=True):
+    category_id: UUID | None
+    category: str | None
+    amount: str
+    percentage: str  # of all spending in the range
+    count: int
+
+
+class TopCategories(msgspec.Struct, kw_only=True):
+    start: date
+    end: date
+    total_expenses: str
+    data: list[TopCategory]
+    conversion: Conversion
+
+
+class CashFlowMonth(msgspec.Struct, kw_only=True):
+    month: str
+    income: str
+    expenses: str
+    savings: str
+
+
+class CashFlow(msgspec.Struct, kw_only=True):
+    data: list[CashFlowMonth]
+    conversion: Conversion
+
+
+class Periods(msgspec.Struct, kw_only=True):
+    years: list[int]
+    months: list[str]  # YYYY-MM, newest first
+
+
+class Anomaly(msgspec.Struct, kw_only=True):
+    transaction_id: UUID
+    merchant: str | None
+    description: str
+    amount: str
+    category_id: UUID | None
+    category: str | None
+    date: date
+    average_amount: str
+    standard_deviation: str
+    standard_deviations: str
+    history_count: int
+    reason: str
+
+
+class Anomalies(msgspec.Struct, kw_only=True):
+    start: date
+    end: date
+    threshold: str
+    data: list[Anomaly]
+    conversion: Conversion
+
+
+class Line(msgspec.Struct, kw_only=True, array_like=True):
+    """One transaction, or one part of a split one, as every insight reads it: the amount in
+    its own currency (money out negative), the part's category, and whether it is a transfer
+    leg and whether its account is an investment account."""
+
+    transaction_id: UUID
+    date: date
+    amount: Decimal
+    currency: str
+    category_id: UUID | None
+    merchant: str | None
+    description: str
+    transfer: bool
+    investment: bool

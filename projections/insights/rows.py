@@ -1,0 +1,91 @@
+"""The SQL behind insights: the lines, months, names and settings they are computed from.
+
+Lines come from the transactions read model (a split transaction gives one line per part, in
+the part's category; deleted transactions none) joined to the ledger's accounts for their type.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import psycopg
+
+from projections.dashboard import view as dashboard_view
+from projections.insights.model import Line
+
+Conn = psycopg.AsyncConnection[dict[str, Any]]
+
+
+async def lines(conn: Conn, workspace_id: UUID, start: date, end: date) -> list[Line]:
+    """Every line dated ``start`` to ``end``, both included, oldest first."""
+    rows = await (
+        await conn.execute(
+            "SELECT t.id AS transaction_id, t.date, "
+            "coalesce((s->>'amount')::numeric, t.amount) AS amount, t.currency, "
+            "CASE WHEN s IS NULL THEN t.category_id ELSE (s->>'category_id')::uuid END "
+            "AS category_id, t.merchant, t.description, t.transfer_id IS NOT NULL AS transfer, "
+            "coalesce(a.type = 'INVESTMENT', false) AS investment "
+            "FROM transactions t LEFT JOIN LATERAL jsonb_array_elements(t.splits) s ON true "
+            "LEFT JOIN ledger_accounts a ON a.id = t.account_id "
+            "WHERE t.workspace_id = %s AND NOT t.deleted AND t.date BETWEEN %s AND %s "
+            "ORDER BY t.date, t.id",
+            (workspace_id, start, end),
+        )
+    ).fetchall()
+    return [Line(**row) for row in rows]
+
+
+async def months(conn: Conn, workspace_id: UUID) -> list[date]:
+    """The first day of every month holding a transaction that is not deleted."""
+    rows = await (
+        await conn.execute(
+            "SELECT DISTINCT date_trunc('month', date)::date AS month FROM transactions "
+            "WHERE workspace_id = %s AND NOT deleted",
+            (workspace_id,),
+        )
+    ).fetchall()
+    return [row["month"] for row in rows]
+
+
+async def category_names(conn: Conn, workspace_id: UUID) -> dict[UUID, str]:
+    """Names as they are now: a rename changes no figure, so names are never cached."""
+    rows = await (
+        await conn.execute(
+            "SELECT id, name FROM ledger_categories WHERE workspace_id = %s", (workspace_id,)
+        )
+    ).fetchall()
+    return {row["id"]: row["name"] for row in rows}
+
+
+async def settings(conn: Conn, workspace_id: UUID) -> tuple[date, str]:
+    """Today in the workspace's time zone, and the weekday its weeks start on."""
+    row = await (
+        await conn.execute(
+            "SELECT timezone, week_start FROM workspaces WHERE id = %s", (workspace_id,)
+        )
+    ).fetchone()
+    zone, week_start = ("UTC", "MONDAY") if row is None else (row["timezone"], row["week_start"])
+    try:
+        today = datetime.now(ZoneInfo(zone)).date()
+    except (ZoneInfoNotFoundError, ValueError):  # a zone this machine's tz data lacks
+        today = datetime.now(ZoneInfo("UTC")).date()
+    return today, week_start
+
+
+async def cache_version(conn: Conn, workspace_id: UUID) -> tuple[int, str]:
+    """What a cached answer's key carries: the last position that changed the workspace's
+    dashboard (every recording, amendment, categorization, deletion and account change), and
+    the last change of its transactions' rows, which also moves on a split the dashboard does
+    not follow."""
+    position = await dashboard_view.workspace_position(conn, workspace_id)
+    row = await (
+        await conn.execute(
+            "SELECT max(updated_at) AS changed FROM transactions WHERE workspace_id = %s",
+            (workspace_id,),
+        )
+    ).fetchone()
+    changed = None if row is None else row["changed"]
+    return position, f"{position}:{changed.timestamp() if changed else 0}"
