@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -33,6 +33,15 @@ Amount = Annotated[
         pattern=r"^[+-]?[0-9]{1,15}(\.[0-9]{1,8})?$",
         examples=["-5.75"],
         description="decimal string",
+    ),
+]
+# The local time of day (the workspace's; no zone); answered as HH:MM:SS.
+TimeOfDay = Annotated[
+    str,
+    Meta(
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        examples=["22:45", "22:45:10"],
+        description="local time of day, HH:MM or HH:MM:SS (24-hour)",
     ),
 ]
 Text = Annotated[str, Meta(max_length=500)]
@@ -171,6 +180,7 @@ class RecordTransaction(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
 
     account_id: UUID
     date: date
+    time: TimeOfDay | None = None
     amount: Amount
     currency: Currency
     description: Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
@@ -186,6 +196,7 @@ class AmendTransaction(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
 
     account_id: UUID | UnsetType = UNSET
     date: date | UnsetType = UNSET
+    time: TimeOfDay | UnsetType | None = UNSET
     amount: Amount | UnsetType = UNSET
     currency: Currency | UnsetType = UNSET
     description: Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")] | UnsetType = (
@@ -209,6 +220,7 @@ class TransactionOut(msgspec.Struct, kw_only=True):
     workspace_id: UUID
     account_id: UUID
     date: date
+    time: time | None
     amount: str
     currency: str
     description: str
@@ -250,6 +262,7 @@ def record_transaction(
         category_id=data.category_id,
         tags=tuple(data.tags),
         notes=data.notes,
+        time=_time_of_day(data.time),
     )
     transaction, categories, position = ledger.record_transaction(
         new_id(request, principal, "transaction"), workspace_id, details, actor, data.category
@@ -277,6 +290,8 @@ def amend_transaction(
         changes["amount"] = Decimal(changes["amount"])
     if "tags" in changes:
         changes["tags"] = tuple(changes["tags"])
+    if "time" in changes:
+        changes["time"] = _time_of_day(changes["time"])
     category_name = changes.pop("category", None)
     _one_category(changes.get("category_id"), category_name)
     transaction, categories, position = ledger.amend_transaction(
@@ -386,6 +401,7 @@ def transaction_out(
         workspace_id=transaction.workspace_id,
         account_id=details.account_id,
         date=details.date,
+        time=details.time,
         amount=f"{details.amount:f}",  # as stored and as the read model says it, never 1E-8
         currency=details.currency,
         description=details.description,
@@ -409,6 +425,11 @@ def transaction_out(
         version=transaction.version,
         position=position,
     )
+
+
+def _time_of_day(value: str | None) -> time | None:
+    """``HH:MM`` or ``HH:MM:SS``, as the body's pattern let through."""
+    return None if value is None else time.fromisoformat(value)
 
 
 def _one_category(category_id: UUID | None, category: str | None) -> None:

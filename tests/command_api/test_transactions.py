@@ -211,3 +211,58 @@ def test_an_imported_sub_cent_amount_can_be_sent_back_unchanged_but_not_changed_
     changed = api.commands.patch(url, json={"amount": "0.00000004"}, headers=user.headers)
     assert changed.status_code == 422, changed.text
     assert "amount" in changed.json()["errors"]
+
+
+def test_a_time_of_day_is_recorded_amended_and_cleared(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    recorded = api.record(user, workspace, api.account(user, workspace), time="22:45")
+    assert recorded["time"] == "22:45:00"
+    url = f"/api/workspaces/{workspace}/transactions/{recorded['id']}"
+    amended = api.commands.patch(url, json={"time": "23:05:10"}, headers=user.headers)
+    assert amended.status_code == 200, amended.text
+    assert amended.json()["time"] == "23:05:10"
+    untouched = api.commands.patch(url, json={"notes": "late"}, headers=user.headers)
+    assert untouched.json()["time"] == "23:05:10"
+    cleared = api.commands.patch(url, json={"time": None}, headers=user.headers)
+    assert (cleared.json()["time"], cleared.json()["version"]) == (None, 4)
+
+
+def test_a_transaction_recorded_without_a_time_has_none(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    assert api.record(user, workspace, api.account(user, workspace))["time"] is None
+
+
+def test_a_time_that_is_no_local_24_hour_time_is_a_bad_request_naming_time(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    url = f"/api/workspaces/{workspace}/transactions"
+    base = {
+        "account_id": account,
+        "date": "2026-03-14",
+        "amount": "-1.00",
+        "currency": "EUR",
+        "description": "x",
+    }
+    for bad in (
+        "25:00",
+        "24:00",
+        "22:60",
+        "22:45:60",
+        "7:05",
+        "10 PM",
+        "22:45Z",
+        "22:45:10.5",
+        2245,
+    ):
+        response = api.commands.post(url, json={**base, "time": bad}, headers=user.headers)
+        assert response.status_code == 400, bad
+        assert "time" in response.json()["errors"], bad
+    transaction = api.record(user, workspace, account)
+    patched = api.commands.patch(
+        f"{url}/{transaction['id']}", json={"time": "25:00"}, headers=user.headers
+    )
+    assert patched.status_code == 400
+    assert "time" in patched.json()["errors"]
