@@ -14,7 +14,6 @@ import uvicorn
 from litestar import Litestar, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.openapi import OpenAPIConfig
 
 from command_api.access import authorize
 from command_api.context import (
@@ -54,7 +53,7 @@ from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.webhooks.application import Webhooks
 from domain.workspaces.application import Workspaces
-from infra import blobs, database, health, rate_limits
+from infra import blobs, database, health, openapi, rate_limits
 from infra.edge import check_request
 from infra.http import (
     EXCEPTION_HANDLERS,
@@ -104,7 +103,7 @@ def on_domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[A
     return problem(error.status, error.detail, errors=errors, headers=headers)
 
 
-@get("/health")
+@get("/health", responses=openapi.HEALTH)
 async def health_check(state: State) -> Response[dict[str, Any]]:
     checks = await health.check(state.pool, state.nats, state.cache)
     failing = await health.failing_projections(state.pool)
@@ -303,8 +302,8 @@ def create_app(settings: Settings) -> Litestar:
         cors_config=cors(settings),
         before_send=[add_security_headers],
         logging_config=None,  # logging is structlog JSON, configured by the process
-        openapi_config=OpenAPIConfig(
-            title="centsource command API", version="0.1.0", path="/schema"
+        openapi_config=openapi.config(
+            "centsource command API", openapi.Side(idempotency=idempotency_middleware)
         ),
         request_max_body_size=1_048_576,
     )

@@ -10,9 +10,8 @@ import redis.asyncio as redis
 import uvicorn
 from litestar import Litestar, Response, get
 from litestar.datastructures import MutableScopeHeaders, State
-from litestar.openapi import OpenAPIConfig
 
-from infra import blobs, database, health, rate_limits
+from infra import blobs, database, health, openapi, rate_limits
 from infra.edge import check_request
 from infra.http import (
     EXCEPTION_HANDLERS,
@@ -41,7 +40,7 @@ from read_api.routes import (
 )
 
 
-@get("/health")
+@get("/health", responses=openapi.HEALTH)
 async def health_check(state: State) -> Response[dict[str, Any]]:
     checks = await health.check(state.pool, state.nats, state.cache)
     failing = await health.failing_projections(state.pool)
@@ -150,7 +149,7 @@ def create_app(settings: Settings) -> Litestar:
         cors_config=cors(settings),
         before_send=[add_security_headers, add_projection_position],
         logging_config=None,  # logging is structlog JSON, configured by the process
-        openapi_config=OpenAPIConfig(title="centsource read API", version="0.1.0", path="/schema"),
+        openapi_config=openapi.config("centsource read API", openapi.Side(reads=True)),
     )
     # Around Litestar's own handler, so a request no route matches is logged too.
     app.asgi_handler = request_log_middleware(metrics.middleware(app.asgi_handler))

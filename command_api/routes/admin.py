@@ -10,6 +10,7 @@ from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody, QueryParameter
 
 from command_api.access import Access
@@ -33,6 +34,12 @@ class MailOut(msgspec.Struct, kw_only=True):
     sent_at: datetime
 
 
+class Mailbox(msgspec.Struct, kw_only=True):
+    """What ``read_mailbox`` answers (documentation: the route returns a plain dict)."""
+
+    data: list[MailOut]
+
+
 @post("/api/admin/system-roles", sync_to_thread=True, status_code=200, access=Access.SYSTEM_ADMIN)
 def change_system_role(
     data: JSONBody[ChangeSystemRole],
@@ -42,7 +49,11 @@ def change_system_role(
     return user_out(*identity.change_system_role(data.email, data.role, actor))
 
 
-@get("/api/admin/mailbox", access=Access.SYSTEM_ADMIN)
+@get(
+    "/api/admin/mailbox",
+    access=Access.SYSTEM_ADMIN,
+    responses={200: ResponseSpec(Mailbox, generate_examples=False, description="Mails kept")},
+)
 async def read_mailbox(
     request: Request[Any, Any, State],
     to: Annotated[str | None, QueryParameter(max_length=254)] = None,

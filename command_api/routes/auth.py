@@ -21,6 +21,7 @@ from domain.base import Actor
 from domain.identity.application import Identity, LoggedIn
 from domain.identity.session import RefreshTokenReusedError
 from domain.identity.user import User
+from infra import openapi
 from infra.mail import Mail, Mailer
 from infra.settings import Settings
 from infra.tokens import Principal, issue_access_token
@@ -125,14 +126,28 @@ def register_device(
     return _tokens(identity.register_device(data.client_id, correlation_id(request)), request)
 
 
-@post("/api/auth/login", sync_to_thread=True, status_code=200, access=Access.PUBLIC)
+@post(
+    "/api/auth/login",
+    sync_to_thread=True,
+    status_code=200,
+    access=Access.PUBLIC,
+    responses={401: openapi.problem(401, "email or password is wrong, or the email is locked")},
+)
 def log_in(
     data: JSONBody[LogIn], identity: NamedDependency[Identity], request: Request[Any, Any, State]
 ) -> Tokens:
     return _tokens(identity.log_in(data.email, data.password, correlation_id(request)), request)
 
 
-@post("/api/auth/refresh", sync_to_thread=True, status_code=200, access=Access.PUBLIC)
+@post(
+    "/api/auth/refresh",
+    sync_to_thread=True,
+    status_code=200,
+    access=Access.PUBLIC,
+    responses={
+        401: openapi.problem(401, "the refresh token is not valid, spent or its session ended")
+    },
+)
 def refresh(
     data: JSONBody[Refresh], identity: NamedDependency[Identity], request: Request[Any, Any, State]
 ) -> Tokens:
@@ -152,7 +167,13 @@ def refresh(
     return _tokens(logged_in, request)
 
 
-@post("/api/auth/logout", sync_to_thread=True, status_code=200, access=Access.SIGNED_IN)
+@post(
+    "/api/auth/logout",
+    sync_to_thread=True,
+    status_code=200,
+    access=Access.SIGNED_IN,
+    responses={200: openapi.POSITION},
+)
 def log_out(
     identity: NamedDependency[Identity],
     principal: NamedDependency[Principal],
@@ -260,7 +281,11 @@ async def request_password_reset(
 
 
 @post(
-    "/api/auth/password-reset/confirm", sync_to_thread=True, status_code=200, access=Access.PUBLIC
+    "/api/auth/password-reset/confirm",
+    sync_to_thread=True,
+    status_code=200,
+    access=Access.PUBLIC,
+    responses={200: openapi.POSITION},
 )
 def reset_password(
     data: JSONBody[ResetPassword],

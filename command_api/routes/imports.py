@@ -33,6 +33,7 @@ from domain.ledger.exchange_rates import Rate
 from domain.ledger.imports import ImportProfile, StatementLine
 from domain.ledger.reconciliation import Match
 from domain.ledger.statements import FORMATS, CsvProfile, StatementError
+from infra import openapi
 from infra.tokens import Principal
 
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
@@ -458,6 +459,7 @@ def record_rates(
     f"{WORKSPACE}/exchange-rates/csv",
     access=Access.EDITOR,
     status_code=201,
+    responses={415: openapi.problem(415, "send text/csv or a multipart form with a file")},
     request_max_body_size=MAX_FILE_BYTES + 65_536,
 )
 async def upload_rates(

@@ -323,6 +323,7 @@ def delete_transaction(
     f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/restore",
     sync_to_thread=True,
     access=Access.EDITOR,
+    status_code=200,
 )
 def restore_transaction(
     workspace_id: FromPath[UUID],

@@ -16,6 +16,7 @@ from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Response, Stream
 
+from infra import openapi
 from projections.audit_trail import view as audit_view
 from projections.transactions import export, view
 from projections.transactions.model import (
@@ -79,7 +80,17 @@ async def list_transactions(
         return await view.list_transactions(conn, workspace_id, where, sort, page, page_size)
 
 
-@get(f"{WORKSPACE}/exports/transactions")
+@get(
+    f"{WORKSPACE}/exports/transactions",
+    operation_class=openapi.content_types(
+        200,
+        {
+            "text/csv": openapi.TEXT,
+            "application/json": {"type": "array", "items": {"type": "object"}},
+            EXPORT_TYPES["xlsx"]: openapi.BINARY,
+        },
+    ),
+)
 async def export_transactions(
     request: Request[Any, Any, State],
     workspace_id: FromPath[UUID],
@@ -220,7 +231,12 @@ async def list_attachments(
         return AttachmentList(data=await view.list_attachments(conn, workspace_id, transaction_id))
 
 
-@get(f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/attachments/{{attachment_id:uuid}}")
+@get(
+    f"{WORKSPACE}/transactions/{{transaction_id:uuid}}/attachments/{{attachment_id:uuid}}",
+    operation_class=openapi.content_types(
+        200, dict.fromkeys(("image/jpeg", "image/png", "application/pdf"), openapi.BINARY)
+    ),
+)
 async def download_attachment(
     request: Request[Any, Any, State],
     workspace_id: FromPath[UUID],
