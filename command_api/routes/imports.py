@@ -170,6 +170,7 @@ class ProfileSettings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, 
     date_order: Literal["dmy", "mdy", "ymd"] | None = None
     has_header: bool = True
     date: Column | None = None
+    time: Column | None = None
     amount: Column | None = None
     debit: Column | None = None
     credit: Column | None = None

@@ -573,6 +573,7 @@ class Ledger(CentsourceApplication):
                     category_id,
                     line.tags,
                     line.notes,
+                    line.time,
                 )
                 categorization = None
                 if category_id is None:

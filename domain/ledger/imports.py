@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -30,6 +30,7 @@ class StatementLine:
     notes: str | None = None
     currency: str | None = None
     tags: tuple[str, ...] = ()
+    time: time | None = None  # the local time of day, where the file gives one
 
     def __post_init__(self) -> None:
         # Bank files carry stray control bytes (tabs in memos, a NUL, an EOF mark); text
@@ -56,7 +57,8 @@ def bank_text(text: str, multiline: bool = False) -> str:
 
 
 def content_key(line: StatementLine) -> str:
-    """What makes two lines the same when the bank gave no FITID."""
+    """What makes two lines the same when the bank gave no FITID. Not the time: a file
+    imported before times were read must still match itself read again with them."""
     text = " ".join(line.description.split()).casefold()
     return hashlib.sha256(f"{line.date}|{line.amount.normalize()}|{text}".encode()).hexdigest()[:32]
 

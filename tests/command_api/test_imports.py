@@ -319,3 +319,154 @@ def test_control_characters_in_a_statement_become_spaces_and_far_dates_are_rejec
     response = import_file(api, user, workspace, account, "s.json", json_file)
     assert response.status_code == 201, response.text
     assert [t["description"] for t in response.json()["transactions"]] == ["Tea Bar"]
+
+
+def _times(response: Any) -> list[tuple[str, str | None]]:
+    assert response.status_code == 201, response.text
+    return [(t["description"], t["time"]) for t in response.json()["transactions"]]
+
+
+def ofx(*posted: str) -> bytes:
+    """An OFX 1.x statement with one transaction per DTPOSTED."""
+    transactions = "".join(
+        f"<STMTTRN><TRNTYPE>DEBIT<DTPOSTED>{when}<TRNAMT>-{n}.00<FITID>T{n}<NAME>Shop {n}"
+        "</STMTTRN>\n"
+        for n, when in enumerate(posted, 1)
+    )
+    return (
+        "OFXHEADER:100\nDATA:OFXSGML\n\n<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>EUR\n"
+        f"<BANKTRANLIST>\n{transactions}</BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>\n"
+    ).encode()
+
+
+def test_an_ofx_transaction_gets_the_time_of_its_dtposted_and_a_date_alone_gets_none(
+    api: Api,
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    content = ofx(
+        "20260314224510.000[-5:EST]",  # the bank's wall clock, its zone not applied
+        "202603142315",
+        "20260314",
+        "20260314000000",  # midnight and noon to the second: placeholders for the day alone
+        "20260314120000.000",
+    )
+    assert _times(import_file(api, user, workspace, account, "s.ofx", content)) == [
+        ("Shop 1", "22:45:10"),
+        ("Shop 2", "23:15:00"),
+        ("Shop 3", None),
+        ("Shop 4", None),
+        ("Shop 5", None),
+    ]
+
+
+def test_a_real_ofx_file_with_times_keeps_them(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace, currency="CAD")
+    content = (FIXTURES / "ofx/bank_medium.ofx").read_bytes()
+    times = {t for _, t in _times(import_file(api, user, workspace, account, "b.ofx", content))}
+    assert "12:20:17" in times
+
+
+def test_a_csv_time_column_is_found_by_its_name_in_24_hour_or_am_pm_form(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    content = (
+        b"Date,Time,Time Zone,Description,Amount\n"
+        b"2026-03-14,22:45,CET,Kebab,-7.50\n"
+        b"2026-03-14,06:50 PM,CET,Fuel,-36.33\n"
+        b"2026-03-15,,CET,Rent,-900.00\n"
+        b"2026-03-15,00:00:00,CET,Night bus,-2.00\n"
+    )
+    assert _times(import_file(api, user, workspace, account, "s.csv", content)) == [
+        ("Kebab", "22:45:00"),
+        ("Fuel", "18:50:00"),
+        ("Rent", None),
+        ("Night bus", "00:00:00"),  # a time column's midnight is a time
+    ]
+    pc = import_file(
+        api,
+        user,
+        workspace,
+        api.account(user, workspace, currency="CAD"),
+        "pc.csv",
+        (FIXTURES / "csv/pcmastercard.csv").read_bytes(),
+    )
+    assert ("Mobil", "18:50:00") in _times(pc)
+
+
+def test_a_date_column_holding_date_and_time_gives_the_time(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    content = (
+        b"Date,Description,Amount\n"
+        b"2026-03-14 22:45,Kebab,-7.50\n"
+        b"2026-03-14T23:05:10Z,Taxi,-18.00\n"
+        b"2026-03-15 00:00:00,Rent,-900.00\n"
+        b"2026-03-15 (pending),Fee,-1.00\n"
+    )
+    assert _times(import_file(api, user, workspace, account, "s.csv", content)) == [
+        ("Kebab", "22:45:00"),
+        ("Taxi", "23:05:10"),
+        ("Rent", None),  # a date kept as a datetime reads as midnight: no time
+        ("Fee", None),
+    ]
+
+
+def test_a_profile_names_the_time_column_and_an_unreadable_time_rejects_its_line(
+    api: Api,
+) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    odd = b"Wann;Um;Was;Wieviel\n14.03.2026;22:45:10;Imbiss;-7,50\n14.03.2026;spaet;Bar;-9,00\n"
+    saved = api.commands.post(
+        f"/api/workspaces/{workspace}/import-profiles",
+        json={
+            "name": "Sparkasse",
+            "settings": {"date": "Wann", "time": "Um", "description": "Was", "amount": "Wieviel"},
+        },
+        headers=user.headers,
+    )
+    assert saved.status_code == 201, saved.text
+    assert saved.json()["settings"]["time"] == "Um"
+    response = import_file(
+        api, user, workspace, account, "b.csv", odd, profile_id=saved.json()["id"]
+    )
+    assert _times(response) == [("Imbiss", "22:45:10")]
+    [rejected] = response.json()["rejected"]
+    assert rejected["line"] == 3
+    assert rejected["reason"].startswith("time:")
+    sent = import_file(
+        api, user, workspace, account, "b.csv", odd, profile='{"time": "Nirgends"}', dry_run="true"
+    )
+    assert sent.status_code == 400
+    assert "time" in sent.json()["errors"]["file"][0]
+
+
+def test_a_file_imported_before_times_were_read_adds_nothing_when_imported_with_them(
+    api: Api,
+) -> None:
+    """The duplicate keys (FITID, or date, amount and text) leave the time out."""
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    before = b"Date,Description,Amount\n2026-03-14,Kebab,-7.50\n2026-03-14,Kebab,-7.50\n"
+    with_times = (
+        b"Date,Time,Description,Amount\n"
+        b"2026-03-14,22:45,Kebab,-7.50\n"
+        b"2026-03-14,23:10,Kebab,-7.50\n"
+    )
+    first = import_file(api, user, workspace, account, "a.csv", before).json()
+    assert first["imported"] == 2
+    again = import_file(api, user, workspace, account, "b.csv", with_times).json()
+    assert (again["imported"], again["skipped_duplicates"]) == (0, 2)
+    dated = b"Date,Description,Amount\n2026-03-14 22:45,Kebab,-7.50\n2026-03-14 23:10,Kebab,-7.50\n"
+    assert import_file(api, user, workspace, account, "c.csv", dated).json()["imported"] == 0
+    ofx_first = import_file(api, user, workspace, account, "a.ofx", ofx("20260314")).json()
+    ofx_again = import_file(api, user, workspace, account, "b.ofx", ofx("20260314224510")).json()
+    assert (ofx_first["imported"], ofx_again["imported"]) == (1, 0)

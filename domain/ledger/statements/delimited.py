@@ -19,6 +19,8 @@ from domain.ledger.statements.text import (
     decode,
     parse_amount,
     parse_date,
+    parse_time,
+    time_after_date,
 )
 
 # Header names (case-folded) banks use, in many languages; the first present wins.
@@ -35,6 +37,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "könyvelés dátuma",
         "date operation",
         "value date",
+    ),
+    # "Time Zone" is not a time: only these names, or "time (…)".
+    "time": (
+        "time",
+        "transaction time",
+        "posting time",
+        "posted time",
+        "booking time",
+        "buchungszeit",
+        "uhrzeit",
+        "hora",
+        "heure",
+        "időpont",
     ),
     "amount": ("amount", "net", "amount (eur)", "betrag", "összeg", "importe", "montant", "value"),
     "debit": ("withdrawal", "debit amount", "debit", "withdrawals", "outflow", "soll"),
@@ -85,6 +100,7 @@ class CsvProfile:
     date_order: str | None = None  # "dmy", "mdy" or "ymd"
     has_header: bool = True
     date: str | None = None
+    time: str | None = None  # else a time column found by name, else the date cell's time
     amount: str | None = None
     debit: str | None = None
     credit: str | None = None
@@ -188,6 +204,10 @@ def _line(
     except ValueError as error:
         raise ValueError(f"date: {error}") from None
     try:
+        at = parse_time(cell("time")) if cell("time") else time_after_date(cell("date"))
+    except ValueError as error:
+        raise ValueError(f"time: {error}") from None
+    try:
         if columns.get("amount") is not None and cell("amount"):
             amount = parse_amount(cell("amount"), comma)
         else:
@@ -220,6 +240,7 @@ def _line(
         notes=cell("notes") or None,
         currency=currency if currency and len(currency) == 3 and currency.isalpha() else None,
         tags=tuple(dict.fromkeys(tag.strip() for tag in cell("tags").split(",") if tag.strip())),
+        time=at,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, time
 
 from domain.ledger.imports import StatementLine
 from domain.ledger.statements.text import StatementError, decode, parse_amount
@@ -71,8 +71,9 @@ def _finish(
     lines: list[StatementLine],
     rejected: list[tuple[int, str]],
 ) -> None:
+    raw_date = fields.get("DTPOSTED") or fields.get("DTUSER") or ""
     try:
-        posted = _date(fields.get("DTPOSTED") or fields.get("DTUSER") or "")
+        posted = _date(raw_date)
     except ValueError as error:
         rejected.append((line, f"DTPOSTED: {error}"))
         return
@@ -100,6 +101,7 @@ def _finish(
             fitid=fields.get("FITID") or None,
             notes=memo if memo != description else None,
             currency=own_currency.upper() if own_currency and own_currency.isalpha() else None,
+            time=_time(raw_date),
         )
     )
 
@@ -113,6 +115,25 @@ def _date(raw: str) -> date:
         return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
     except ValueError:
         raise ValueError(f"{raw.strip()!r} is not a date") from None
+
+
+# Midnight and noon to the second are what banks and money apps write for "the day only"
+# (noon keeps the day the same in every zone); a real posting at either is rare.
+_PLACEHOLDER_TIMES = (time(0), time(12))
+
+
+def _time(raw: str) -> time | None:
+    """``20180608224510.000[-4:EDT]``: 22:45:10 as the bank's wall clock (the zone is not
+    applied: the time is the account holder's local one). A date alone, an impossible time
+    or a placeholder is no time."""
+    match = re.match(r"\d{8}(\d{2})(\d{2})(\d{2})?", raw.strip())
+    if match is None:
+        return None
+    try:
+        found = time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+    except ValueError:
+        return None
+    return None if found in _PLACEHOLDER_TIMES else found
 
 
 def _unescape(value: str) -> str:

@@ -1,9 +1,9 @@
-"""What every statement parser needs: decoding, amounts, dates and its one error."""
+"""What every statement parser needs: decoding, amounts, dates, times and its one error."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
 
@@ -99,3 +99,46 @@ def parse_date(raw: str, order: str) -> date:
         return date(year, month, day)
     except ValueError:
         raise ValueError(f"{text!r} is not a date") from None
+
+
+# 22:45, 22:45:10, 22:45:10.123, 6:50 PM, 10:46:49 PDT, 22:45:10+01:00, 22:45Z.
+_TIME = re.compile(
+    r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(?:([AaPp])\.?[Mm]\.?)?"
+    r"\s*(?:Z|[+-]\d{2}:?\d{2}|[A-Za-z]{2,5})?$"
+)
+
+
+def parse_time(raw: str) -> time:
+    """A time of day as banks write it, 24-hour or with AM/PM, to the second (a fraction is
+    dropped). A zone after it is not converted: the time is kept as the wall clock the bank
+    wrote, which is the account holder's in all but travel."""
+    text = raw.strip()
+    match = _TIME.match(text)
+    if match is None:
+        raise ValueError(f"{text!r} is not a time of day")
+    hour, minute = int(match.group(1)), int(match.group(2))
+    second = int(match.group(3) or 0)
+    meridiem = (match.group(4) or "").upper()
+    if meridiem:
+        if not 1 <= hour <= 12:
+            raise ValueError(f"{text!r} is not a time of day")
+        hour = hour % 12 + (12 if meridiem == "P" else 0)
+    try:
+        return time(hour, minute, second)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time of day") from None
+
+
+def time_after_date(raw: str) -> time | None:
+    """The time in a date cell that holds a date and time (``2026-03-14 22:45``,
+    ``2026-03-14T22:45:10Z``), if any. Midnight is no time: a date kept as a datetime (a
+    spreadsheet's, a database export's) reads as midnight, and one that means midnight is rare.
+    Other text after the date (a weekday, "pending") is no time, as it was no date."""
+    text = raw.strip()
+    match = _DATE_PARTS.match(text)
+    rest = text[match.end() :].lstrip(" T") if match else ""
+    try:
+        found = parse_time(rest) if rest else None
+    except ValueError:
+        return None
+    return None if found == time(0) else found
