@@ -31,6 +31,7 @@ from read_api.routes import (
     budgets,
     dashboard,
     goals,
+    insights,
     ledger,
     notifications,
     status,
@@ -138,6 +139,7 @@ def create_app(settings: Settings) -> Litestar:
             goals.list_goals,
             goals.get_goal,
             goals.goal_progress,
+            insights.InsightsController,
         ],
         middleware=[
             rate_limits.rate_limit_middleware(rate_limit_tier),

@@ -1,0 +1,237 @@
+"""Serves insights: month statistics, trends, top categories, cash flow, periods and anomalies.
+
+The lines each answer is computed from are cached in Redis under the workspace's last changing
+position (as the dashboard's figures are); rates, names and the statistics themselves are
+worked out at each read, so a rate or a rename shows at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+import msgspec
+import redis.asyncio as redis
+from litestar import Controller, Request, Response, get
+from litestar.datastructures import State
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, FromQuery, QueryParameter
+
+from infra.settings import Settings
+from projections.insights import anomalies, rows, stats
+from projections.insights.model import (
+    Anomalies,
+    CashFlow,
+    Line,
+    MonthStats,
+    Periods,
+    TopCategories,
+    Trends,
+)
+from projections.ledger import view as ledger_view
+from read_api.access import read_access
+from read_api.routes.dashboard import MONTH, _cache_get, _cache_set
+
+SERVING = ("transactions", "ledger", "dashboard")
+Month = Annotated[str | None, QueryParameter(pattern=MONTH, description="YYYY-MM")]
+From = Annotated[date | None, QueryParameter(name="from")]
+To = Annotated[date | None, QueryParameter(name="to")]
+Interval = Literal["day", "week", "month", "year"]
+Threshold = Annotated[
+    str,
+    QueryParameter(
+        pattern=r"^[0-9]{1,3}(\.[0-9]{1,2})?$",
+        description="standard deviations above the mean (0 to 999.99)",
+    ),
+]
+_LINES = msgspec.json.Decoder(list[Line])
+_MONTHS = msgspec.json.Decoder(list[date])
+
+
+class Reading:
+    """One request's connection, cache key version and conversion into the base currency."""
+
+    def __init__(self, request: Request[Any, Any, State], conn: Any, workspace_id: UUID) -> None:
+        self.request = request
+        self.conn = conn
+        self.workspace_id = workspace_id
+        self.hit = True
+
+    async def start(self) -> tuple[date, str, ledger_view.Conversion, dict[UUID, str]]:
+        """Today and the week start of the workspace, a fresh conversion, category names."""
+        conn, workspace_id = self.conn, self.workspace_id
+        self.position, self.version = await rows.cache_version(conn, workspace_id)
+        today, week_start = await rows.settings(conn, workspace_id)
+        base = await ledger_view.base_currency(conn, workspace_id)
+        rates = await ledger_view.Rates.load(conn, workspace_id)
+        names = await rows.category_names(conn, workspace_id)
+        return today, week_start, ledger_view.Conversion(rates, base), names
+
+    async def lines(self, start: date, end: date) -> list[Line]:
+        return _LINES.decode(
+            await self._cached(
+                f"lines:{start}:{end}", lambda: rows.lines(self.conn, self.workspace_id, start, end)
+            )
+        )
+
+    async def months(self) -> list[date]:
+        return _MONTHS.decode(
+            await self._cached("months", lambda: rows.months(self.conn, self.workspace_id))
+        )
+
+    async def _cached(self, what: str, fetch: Callable[[], Awaitable[Any]]) -> bytes:
+        request = self.request
+        settings: Settings = request.app.state.settings
+        cache: redis.Redis = request.app.state.cache
+        key = f"insights:{settings.database_schema}:{self.workspace_id}:{what}:{self.version}"
+        cached = await _cache_get(cache, key)
+        request.app.state.metrics.count_cache("insights", hit=cached is not None)
+        if cached is not None:
+            return cached
+        self.hit = False
+        value = msgspec.json.encode(await fetch())
+        # Only what every read model had reached the workspace's last change when it was read
+        # may be kept under that change's position; a lagging one's answer is served, not kept.
+        if request.scope["state"].get("projection_position", 0) >= self.position:
+            await _cache_set(cache, key, value)
+        return value
+
+    def respond(self, body: Any) -> Response[Any]:
+        return Response(body, headers={"X-Cache": "hit" if self.hit else "miss"})
+
+
+def _range(start: date | None, end: date | None, default: tuple[date, date]) -> tuple[date, date]:
+    start, end = start or default[0], end or default[1]
+    if start > end:
+        raise ValidationException(
+            "from is after to", extra=[{"key": "from", "message": "must be on or before to"}]
+        )
+    return start, end
+
+
+def _first_day(month: str | None, today: date) -> date:
+    return date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
+
+
+class InsightsController(Controller):
+    path = "/api/workspaces/{workspace_id:uuid}"
+    tags = ["insights"]
+
+    @get("/stats")
+    async def month_stats(
+        self, request: Request[Any, Any, State], workspace_id: FromPath[UUID], month: Month = None
+    ) -> Response[MonthStats]:
+        """Income, expenses, net, investments (what transfers moved into investment accounts,
+        less what they took out), savings rate (net / income, %) and transaction count of the
+        month (this month in the workspace's time zone by default) and of the month before,
+        with the change of each as an amount and a percent. In the base currency."""
+        await read_access(request, workspace_id, SERVING)
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, _, conversion, _ = await reading.start()
+            first_day = _first_day(month, today)
+            before = stats.previous_month(first_day)
+            lines = await reading.lines(before, stats.month_end(first_day))
+        return reading.respond(stats.month_stats(lines, conversion, first_day))
+
+    @get("/stats/trends")
+    async def stats_trends(
+        self,
+        request: Request[Any, Any, State],
+        workspace_id: FromPath[UUID],
+        start: From = None,
+        end: To = None,
+        interval: FromQuery[Interval] = "month",
+    ) -> Response[Trends]:
+        """One row per period from ``from`` to ``to`` (the last 12 months by default), empty
+        periods as zeros: income, expenses, net and expenses per category. At most 1,000
+        periods (else 400 naming ``interval``)."""
+        await read_access(request, workspace_id, SERVING)
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, week_start, conversion, names = await reading.start()
+            year_ago = stats.last_months(today.replace(day=1), 12)[0]
+            start, end = _range(start, end, (year_ago, today))
+            spans = stats.periods(start, end, interval, week_start)
+            if spans is None:
+                raise ValidationException(
+                    f"at most {stats.MAX_PERIODS} periods: shorten the range or widen the interval",
+                    extra=[{"key": "interval", "message": "too many periods"}],
+                )
+            lines = await reading.lines(start, end)
+        return reading.respond(stats.trends(lines, conversion, spans, interval, names))
+
+    @get("/stats/top-categories")
+    async def top_categories(
+        self,
+        request: Request[Any, Any, State],
+        workspace_id: FromPath[UUID],
+        start: From = None,
+        end: To = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 10,
+    ) -> Response[TopCategories]:
+        """The categories spent most in, from ``from`` to ``to`` (this month by default): amount,
+        percentage of all spending and count of expenses, biggest first."""
+        await read_access(request, workspace_id, SERVING)
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, _, conversion, names = await reading.start()
+            this_month = today.replace(day=1)
+            start, end = _range(start, end, (this_month, stats.month_end(this_month)))
+            lines = await reading.lines(start, end)
+        return reading.respond(stats.top_categories(lines, conversion, start, end, limit, names))
+
+    @get("/stats/cash-flow")
+    async def cash_flow(
+        self,
+        request: Request[Any, Any, State],
+        workspace_id: FromPath[UUID],
+        months: Annotated[int, QueryParameter(ge=1, le=120)] = 12,
+    ) -> Response[CashFlow]:
+        """Income, expenses and savings (income - expenses) of each of the last ``months``
+        months, this one included, oldest first."""
+        await read_access(request, workspace_id, SERVING)
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, _, conversion, _ = await reading.start()
+            firsts = stats.last_months(today.replace(day=1), months)
+            lines = await reading.lines(firsts[0], stats.month_end(firsts[-1]))
+        return reading.respond(stats.cash_flow(lines, conversion, firsts))
+
+    @get("/stats/periods")
+    async def stats_periods(
+        self, request: Request[Any, Any, State], workspace_id: FromPath[UUID]
+    ) -> Response[Periods]:
+        """The years and months (newest first) that hold transactions."""
+        await read_access(request, workspace_id, SERVING)
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            await reading.start()
+            months = await reading.months()
+        return reading.respond(stats.periods_held(months))
+
+    @get("/insights/anomalies")
+    async def find_anomalies(
+        self,
+        request: Request[Any, Any, State],
+        workspace_id: FromPath[UUID],
+        start: From = None,
+        end: To = None,
+        threshold: Threshold = "3",
+    ) -> Response[Anomalies]:
+        """Expenses from ``from`` to ``to`` (this month by default) more than ``threshold``
+        standard deviations above the mean of their category's expenses in the 180 days
+        before them (at least 5 of them), with the figures that make each one unusual."""
+        await read_access(request, workspace_id, SERVING)
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, _, conversion, names = await reading.start()
+            this_month = today.replace(day=1)
+            start, end = _range(start, end, (this_month, stats.month_end(this_month)))
+            window = start - timedelta(days=anomalies.WINDOW_DAYS)  # from is 1900 or later
+            lines = await reading.lines(window, end)
+        found = anomalies.find_anomalies(lines, conversion, start, end, Decimal(threshold), names)
+        return reading.respond(found)

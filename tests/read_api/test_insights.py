@@ -1,0 +1,308 @@
+"""Insights over HTTP: exact figures from a generated half year of history, and sane edges."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from litestar.testing import TestClient
+
+from tests.api import Api, User
+
+FEBRUARY = {"from": "2026-02-01", "to": "2026-02-28"}
+
+
+class History:
+    """Six months (September 2025 to February 2026) of one household's money."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+        self.user = api.user()
+        user = self.user
+        self.workspace = workspace = api.workspace(user)
+        self.url = f"/api/workspaces/{workspace}"
+        checking = api.account(user, workspace)
+        dollars = api.account(user, workspace, currency="USD")
+        pounds = api.account(user, workspace, currency="GBP")
+        broker = self._post(
+            "/accounts",
+            {"name": "Broker", "type": "INVESTMENT", "currency": "EUR", "opening_balance": "0"},
+        )["id"]
+        for month in ("2025-09", "2025-10", "2025-11", "2025-12", "2026-01", "2026-02"):
+            api.record(
+                user, workspace, checking, date=f"{month}-01", amount="2000.00",
+                description="Salary", category="salary",
+            )  # fmt: skip
+        for week in range(26):  # Wednesdays, 40, 50 and 60 in turn
+            day = date(2025, 9, 3) + timedelta(days=7 * week)
+            self.groceries = api.record(
+                user, workspace, checking, date=day.isoformat(),
+                amount=f"-{(40, 50, 60)[week % 3]}.00", description="Market", category="groceries",
+            )  # fmt: skip
+        self.anomaly = api.record(
+            user, workspace, checking, date="2026-02-14", amount="-400.00",
+            description="Caviar", merchant="Caviar House", category="groceries",
+        )  # fmt: skip
+        self.transfer = self._post(
+            "/transfers",
+            {
+                "from_account_id": checking,
+                "to_account_id": broker,
+                "date": "2026-02-10",
+                "amount": "500.00",
+            },
+        )
+        self.store = api.record(
+            user, workspace, checking, date="2026-02-20", amount="-100.00",
+            description="Department store", category="shopping",
+        )  # fmt: skip
+        self.categories = {
+            row["slug"]: row["id"]
+            for row in api.read(user, f"{self.url}/categories", self.store["position"])["data"]
+        }
+        self.position = self._post(
+            f"/transactions/{self.store['id']}/split",
+            {
+                "splits": [
+                    {"category_id": self.categories["groceries"], "amount": "-30.00"},
+                    {"category_id": self.categories["household"], "amount": "-70.00"},
+                ]
+            },
+        )["position"]
+        api.record(
+            user, workspace, dollars, date="2026-02-05", amount="-10.00", currency="USD",
+            description="Diner", category="restaurants",
+        )  # fmt: skip
+        self._post(
+            "/exchange-rates",
+            {"rates": [{"date": "2026-02-01", "currency": "USD", "quote": "EUR", "rate": "0.90"}]},
+        )
+        api.record(
+            user, workspace, pounds, date="2026-02-06", amount="-20.00", currency="GBP",
+            description="Pub", category="restaurants",
+        )  # fmt: skip
+        deleted = api.record(user, workspace, checking, date="2026-02-07", amount="-999.00")
+        self.position = api.commands.delete(
+            f"{self.url}/transactions/{deleted['id']}", headers=user.headers
+        ).json()["position"]
+
+    def _post(self, path: str, body: dict[str, Any]) -> Any:
+        response = self.api.commands.post(f"{self.url}{path}", json=body, headers=self.user.headers)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.api.read(self.user, f"{self.url}{path}", self.position, **params)
+
+
+@pytest.fixture(scope="module")
+def history(command_client: TestClient[Any], read_client: TestClient[Any]) -> History:
+    return History(Api(command_client, read_client))
+
+
+def test_february_counts_salary_groceries_split_and_dollars_but_no_transfer_pounds_or_deleted(
+    history: History,
+) -> None:
+    body = history.get("/stats", month="2026-02")
+    # 2000 salary; 200 weekly groceries + 400 + 100 split + 10 USD at 0.90; the transfer, the
+    # pounds (no rate) and the deleted 999 nowhere.
+    assert body["current"] == {
+        "income": "2000.00",
+        "expenses": "709.00",
+        "net": "1291.00",
+        "investments": "500.00",
+        "savings_rate": "64.55",
+        "transaction_count": 8,
+    }
+    assert body["previous_month"] == "2026-01"
+    assert body["previous"] == {
+        "income": "2000.00",
+        "expenses": "190.00",
+        "net": "1810.00",
+        "investments": "0.00",
+        "savings_rate": "90.50",
+        "transaction_count": 5,
+    }
+    assert body["change"] == {
+        "income": {"amount": "0.00", "percent": "0.00"},
+        "expenses": {"amount": "519.00", "percent": "273.16"},
+        "net": {"amount": "-519.00", "percent": "-28.67"},
+        "investments": {"amount": "500.00", "percent": None},
+        "savings_rate": {"amount": "-25.95", "percent": None},
+        "transaction_count": {"amount": "3", "percent": "60.00"},
+    }
+    assert body["conversion"]["currency"] == "EUR"
+    assert body["conversion"]["unconverted"] == ["GBP"]
+    assert body["conversion"]["rates_used"] == [
+        {"currency": "USD", "quote": "EUR", "rate": "0.90", "rate_date": "2026-02-01"}
+    ]
+
+
+def test_trends_give_each_month_with_an_empty_one_as_zeros(history: History) -> None:
+    body = history.get("/stats/trends", **{"from": "2025-08-01", "to": "2026-02-28"})
+    assert [(r["start"], r["income"], r["expenses"], r["net"]) for r in body["data"]] == [
+        ("2025-08-01", "0.00", "0.00", "0.00"),
+        ("2025-09-01", "2000.00", "190.00", "1810.00"),
+        ("2025-10-01", "2000.00", "260.00", "1740.00"),
+        ("2025-11-01", "2000.00", "190.00", "1810.00"),
+        ("2025-12-01", "2000.00", "260.00", "1740.00"),
+        ("2026-01-01", "2000.00", "190.00", "1810.00"),
+        ("2026-02-01", "2000.00", "709.00", "1291.00"),
+    ]
+    assert [(c["category"], c["amount"]) for c in body["data"][-1]["categories"]] == [
+        ("Groceries", "630.00"),
+        ("Household", "70.00"),
+        ("Restaurants", "9.00"),
+    ]
+    weeks = history.get("/stats/trends", interval="week", **FEBRUARY)["data"]
+    assert (weeks[0]["start"], weeks[0]["end"]) == ("2026-02-01", "2026-02-01")  # a Sunday
+    assert sum(len(w["categories"]) > 0 for w in weeks) == 4
+
+
+def test_top_categories_give_amount_share_and_count(history: History) -> None:
+    body = history.get("/stats/top-categories", limit=2, **FEBRUARY)
+    assert body["total_expenses"] == "709.00"
+    assert [(r["category"], r["amount"], r["percentage"], r["count"]) for r in body["data"]] == [
+        ("Groceries", "630.00", "88.86", 6),
+        ("Household", "70.00", "9.87", 1),
+    ]
+
+
+def test_the_planted_expense_is_the_only_anomaly_with_its_figures(history: History) -> None:
+    [found] = history.get("/insights/anomalies", **FEBRUARY)["data"]
+    assert found["transaction_id"] == history.anomaly["id"]
+    assert (found["merchant"], found["amount"], found["date"]) == (
+        "Caviar House",
+        "400.00",
+        "2026-02-14",
+    )
+    # 24 earlier groceries of 40, 50 and 60: mean 50, s = sqrt(1600 / 23) = 8.34,
+    # z = 350 / 8.3406 = 41.96.
+    assert (found["average_amount"], found["standard_deviation"]) == ("50.00", "8.34")
+    assert (found["standard_deviations"], found["history_count"]) == ("41.96", 24)
+    assert found["category"] == "Groceries"
+    assert "41.96 standard deviations above the average of 50.00 EUR" in found["reason"]
+    assert history.get("/insights/anomalies", threshold="50", **FEBRUARY)["data"] == []
+
+
+def test_periods_name_the_years_and_months_holding_transactions(history: History) -> None:
+    body = history.get("/stats/periods")
+    assert body["years"] == [2026, 2025]
+    assert body["months"] == ["2026-02", "2026-01", "2025-12", "2025-11", "2025-10", "2025-09"]
+
+
+def test_a_split_is_seen_at_once_though_the_answer_was_cached(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    url = f"/api/workspaces/{workspace}/stats/top-categories"
+    recorded = api.record(user, workspace, api.account(user, workspace), category="groceries")
+    params = {"from": "2026-03-01", "to": "2026-03-31", "min_position": recorded["position"]}
+    api.reads.get(url, params=params, headers=user.headers)
+    cached = api.reads.get(url, params=params, headers=user.headers)
+    assert cached.headers["x-cache"] == "hit"
+    [category] = cached.json()["data"]
+    assert category["category"] == "Groceries"
+    categories = api.read(user, f"/api/workspaces/{workspace}/categories", recorded["position"])
+    household = next(row["id"] for row in categories["data"] if row["slug"] == "household")
+    split = api.commands.post(
+        f"/api/workspaces/{workspace}/transactions/{recorded['id']}/split",
+        json={
+            "splits": [
+                {"category_id": household, "amount": "-5.00"},
+                {"category_id": None, "amount": "-0.75"},
+            ]
+        },
+        headers=user.headers,
+    )
+    assert split.status_code == 200, split.text
+    params["min_position"] = split.json()["position"]
+    fresh = api.reads.get(url, params=params, headers=user.headers)
+    assert fresh.headers["x-cache"] == "miss"
+    assert [(r["category"], r["amount"]) for r in fresh.json()["data"]] == [
+        ("Household", "5.00"),
+        (None, "0.75"),
+    ]
+
+
+def test_cash_flow_gives_the_last_months_in_the_workspaces_time_zone(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    this_month = datetime.now(ZoneInfo("UTC")).date().replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
+    api.record(user, workspace, account, date=last_month.isoformat(), amount="1000.00")
+    recorded = api.record(user, workspace, account, date=this_month.isoformat(), amount="-0.10")
+    body = api.read(
+        user, f"/api/workspaces/{workspace}/stats/cash-flow", recorded["position"], months=3
+    )
+    assert [row["month"] for row in body["data"]][1:] == [
+        last_month.strftime("%Y-%m"),
+        this_month.strftime("%Y-%m"),
+    ]
+    assert [(r["income"], r["expenses"], r["savings"]) for r in body["data"]] == [
+        ("0.00", "0.00", "0.00"),
+        ("1000.00", "0.00", "1000.00"),
+        ("0.00", "0.10", "-0.10"),
+    ]
+
+
+def test_an_empty_workspace_answers_every_route_with_zeros(api: Api) -> None:
+    user = api.user()
+    workspace, at = _workspace(api, user)
+    url = f"/api/workspaces/{workspace}"
+    stats = api.read(user, f"{url}/stats", at)
+    assert stats["current"]["net"] == "0.00"
+    assert stats["current"]["savings_rate"] is None
+    trends = api.read(user, f"{url}/stats/trends", at)["data"]
+    assert len(trends) == 12
+    assert {row["expenses"] for row in trends} == {"0.00"}
+    assert api.read(user, f"{url}/stats/top-categories", at)["data"] == []
+    assert len(api.read(user, f"{url}/stats/cash-flow", at)["data"]) == 12
+    assert api.read(user, f"{url}/stats/periods", at) == {"years": [], "months": []}
+    assert api.read(user, f"{url}/insights/anomalies", at)["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "field"),
+    [
+        (
+            "/stats/trends",
+            {"from": "2000-01-01", "to": "2026-01-01", "interval": "day"},
+            "interval",
+        ),
+        ("/stats/trends", {"interval": "hour"}, "interval"),
+        ("/stats/top-categories", {"from": "2026-03-02", "to": "2026-03-01"}, "from"),
+        ("/stats/top-categories", {"limit": "0"}, "limit"),
+        ("/stats", {"month": "2026-13"}, "month"),
+        ("/stats/cash-flow", {"months": "0"}, "months"),
+        ("/insights/anomalies", {"threshold": "-1"}, "threshold"),
+        ("/insights/anomalies", {"from": "1899-12-31"}, "from"),
+    ],
+)
+def test_bad_query_parameters_are_400_naming_the_field(
+    api: Api, user: User, path: str, params: dict[str, str], field: str
+) -> None:
+    workspace, at = _workspace(api, user)
+    response = api.reads.get(
+        f"/api/workspaces/{workspace}{path}",
+        params={**params, "min_position": at},
+        headers=user.headers,
+    )
+    assert response.status_code == 400, response.text
+    assert field in response.text
+
+
+@pytest.fixture
+def user(api: Api) -> User:
+    return api.user()
+
+
+def _workspace(api: Api, user: User) -> tuple[str, int]:
+    """A new workspace's id and the position at which it was created."""
+    response = api.commands.post(
+        "/api/workspaces", json={"name": "Home", "base_currency": "EUR"}, headers=user.headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"], response.json()["position"]
