@@ -17,8 +17,8 @@ from infra.settings import Settings
 from projections.dashboard import view
 from projections.dashboard.model import Dashboard
 from read_api.access import read_access
+from read_api.cache import cache_get, cache_put
 
-CACHE_SECONDS = 3600
 MONTH = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$"  # YYYY-MM, 1900 to 2200
 log = structlog.get_logger("read_api")
 
@@ -41,31 +41,14 @@ async def get_dashboard(
         # entry can never be served once a newer event has changed the numbers.
         position = await view.workspace_position(conn, workspace_id)
         key = f"dashboard:{settings.database_schema}:{workspace_id}:{first_day}:{position}"
-        cached = await _cache_get(cache, key)
+        cached = await cache_get(cache, key)
         request.app.state.metrics.count_cache("dashboard", hit=cached is not None)
         if cached is not None:
             dashboard = msgspec.json.decode(cached, type=Dashboard)
             hit = "hit"
         else:
             dashboard = await view.get_dashboard(conn, workspace_id, first_day)
-            await _cache_set(cache, key, msgspec.json.encode(dashboard))
+            await cache_put(cache, key, msgspec.json.encode(dashboard))
             hit = "miss"
         dashboard = await view.in_base_currency(conn, dashboard, first_day)
         return Response(await view.name_categories(conn, dashboard), headers={"X-Cache": hit})
-
-
-async def _cache_get(cache: redis.Redis, key: str) -> bytes | None:
-    """Redis is a cache: when it is down, the answer comes from PostgreSQL."""
-    try:
-        value = await cache.get(key)
-        return value.encode() if isinstance(value, str) else value
-    except redis.RedisError as error:
-        log.warning("cache unavailable", error=str(error))
-        return None
-
-
-async def _cache_set(cache: redis.Redis, key: str, value: bytes) -> None:
-    try:
-        await cache.set(key, value, ex=CACHE_SECONDS)
-    except redis.RedisError as error:
-        log.warning("cache unavailable", error=str(error))

@@ -33,7 +33,8 @@ from projections.insights.model import (
 )
 from projections.ledger import view as ledger_view
 from read_api.access import read_access
-from read_api.routes.dashboard import MONTH, _cache_get, _cache_set
+from read_api.cache import cache_get, cache_put
+from read_api.routes.dashboard import MONTH
 
 SERVING = ("transactions", "ledger", "dashboard")
 Month = Annotated[str | None, QueryParameter(pattern=MONTH, description="YYYY-MM")]
@@ -87,7 +88,7 @@ class Reading:
         settings: Settings = request.app.state.settings
         cache: redis.Redis = request.app.state.cache
         key = f"insights:{settings.database_schema}:{self.workspace_id}:{what}:{self.version}"
-        cached = await _cache_get(cache, key)
+        cached = await cache_get(cache, key)
         request.app.state.metrics.count_cache("insights", hit=cached is not None)
         if cached is not None:
             return cached
@@ -96,7 +97,7 @@ class Reading:
         # Only what every read model had reached the workspace's last change when it was read
         # may be kept under that change's position; a lagging one's answer is served, not kept.
         if request.scope["state"].get("projection_position", 0) >= self.position:
-            await _cache_set(cache, key, value)
+            await cache_put(cache, key, value)
         return value
 
     def respond(self, body: Any) -> Response[Any]:
