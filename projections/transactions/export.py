@@ -13,7 +13,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 HEADER = (
-    *("date", "amount", "currency", "description", "merchant", "category", "tags", "notes"),
+    *("date", "time", "amount", "currency", "description", "merchant", "category", "tags"),
+    "notes",
     *("account", "account_id", "id"),
 )
 # A spreadsheet runs a cell that starts like a formula; exported text never starts so.
@@ -25,6 +26,7 @@ def csv_cells(row: dict[str, Any]) -> list[str]:
     cells = {
         **row,
         "date": row["date"].isoformat(),
+        "time": None if row["time"] is None else row["time"].isoformat(),
         "tags": ", ".join(row["tags"]),
         **{name: _inert(row[name]) for name in TEXT},
     }
@@ -80,6 +82,9 @@ def _xlsx_value(name: str, row: dict[str, Any]) -> Any:
         return Decimal(value)
     if name == "tags":
         return ", ".join(value)
+    if name == "time" and value is not None:
+        # Text: a spreadsheet's time is a fraction of a day, which may not read back exact.
+        return value.isoformat()
     if name in ("account_id", "id"):
         return str(value)
     return value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -24,6 +24,7 @@ class TransactionView(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     workspace_id: UUID
     account_id: UUID
     date: date
+    time: time | None  # local, to the second; none when not known
     amount: str
     currency: str
     type: str

@@ -19,16 +19,17 @@ class TransactionsProjection(Projection):
         self, cur: Cursor, event: Transaction.Recorded, position: int
     ) -> None:
         await cur.execute(
-            "INSERT INTO transactions (id, workspace_id, account_id, date, amount, currency, "
-            "description, merchant, category_id, categorized_by, confidence, tags, notes, "
-            "transfer_id, counter_account_id, external_id, import_id, version, created_at, "
-            "updated_at) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO transactions (id, workspace_id, account_id, date, time, amount, "
+            "currency, description, merchant, category_id, categorized_by, confidence, tags, "
+            "notes, transfer_id, counter_account_id, external_id, import_id, version, "
+            "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 event.originator_id,
                 event.workspace_id,
                 event.account_id,
                 event.date,
+                event.time,
                 event.amount,
                 event.currency,
                 event.description,
@@ -54,12 +55,13 @@ class TransactionsProjection(Projection):
     ) -> None:
         await self._categorize(cur, event, event.category_id, event.categorized_by, None)
         await cur.execute(
-            "UPDATE transactions SET account_id = %s, date = %s, amount = %s, currency = %s, "
-            "description = %s, merchant = %s, tags = %s, notes = %s, version = %s, "
-            "updated_at = %s WHERE id = %s",
+            "UPDATE transactions SET account_id = %s, date = %s, time = %s, amount = %s, "
+            "currency = %s, description = %s, merchant = %s, tags = %s, notes = %s, "
+            "version = %s, updated_at = %s WHERE id = %s",
             (
                 event.account_id,
                 event.date,
+                event.time,
                 event.amount,
                 event.currency,
                 event.description,

@@ -26,6 +26,7 @@ TABLES = (
         workspace_id uuid NOT NULL,
         account_id uuid NOT NULL,
         date date NOT NULL,
+        time time,
         amount numeric NOT NULL,
         currency text NOT NULL,
         description text NOT NULL,
@@ -64,6 +65,7 @@ TABLES = (
             "import_id uuid",
             "deleted_at timestamptz",
             "reconciled boolean NOT NULL DEFAULT false",
+            "time time",
         )
     ),
     "CREATE INDEX IF NOT EXISTS transactions_by_category "
@@ -99,7 +101,7 @@ SORTS = {
 
 # Category names come from the ledger read model's categories, joined as ``c``.
 COLUMNS = (
-    "t.id, t.workspace_id, t.account_id, t.date, t.amount::text AS amount, t.currency, "
+    "t.id, t.workspace_id, t.account_id, t.date, t.time, t.amount::text AS amount, t.currency, "
     "CASE WHEN t.transfer_id IS NOT NULL THEN 'transfer' WHEN t.amount > 0 THEN 'income' "
     "ELSE 'expense' END AS type, t.description, t.merchant, t.category_id, c.name AS category, "
     "t.categorized_by, t.confidence::text AS confidence, t.user_corrected, t.tags, t.notes, "
@@ -225,7 +227,7 @@ async def get_transaction(
 
 # An export's columns are the ones an import reads back (see domain/ledger/statements).
 EXPORT_COLUMNS = (
-    "t.id, t.date, t.amount::text AS amount, t.currency, t.description, t.merchant, "
+    "t.id, t.date, t.time, t.amount::text AS amount, t.currency, t.description, t.merchant, "
     "CASE WHEN p.name IS NULL THEN c.name ELSE p.name || ' > ' || c.name END AS category, "
     "t.tags, t.notes, a.name AS account, t.account_id, t.splits"
 )

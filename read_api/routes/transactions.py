@@ -103,8 +103,9 @@ async def export_transactions(
     ] = None,
 ) -> Stream:
     """Every transaction the filters select, oldest first, as a file ``POST …/imports`` reads
-    back (CSV and XLSX: date, amount, currency, description, merchant, category as
-    ``Parent > Child``, tags, notes, account, account_id, id; JSON adds the split parts)."""
+    back (CSV and XLSX: date, time (``HH:MM:SS``, empty when not known), amount, currency,
+    description, merchant, category as ``Parent > Child``, tags, notes, account, account_id,
+    id; JSON adds the split parts)."""
     await read_access(request, workspace_id, SERVING)
     where = view.TransactionFilter(
         account_id=account, category=category, from_date=from_date, to_date=to_date

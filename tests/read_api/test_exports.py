@@ -14,9 +14,16 @@ from tests.api import Api, User
 
 RECORDED: list[dict[str, Any]] = [
     {"date": "2026-02-01", "amount": "-5.75", "description": "Coffee", "merchant": "Café Rémy"},
-    {"date": "2026-02-01", "amount": "-5.75", "description": "Coffee", "merchant": "Café Rémy"},
+    {
+        "date": "2026-02-01",
+        "time": "08:05",
+        "amount": "-5.75",
+        "description": "Coffee",
+        "merchant": "Café Rémy",
+    },
     {
         "date": "2026-02-03",
+        "time": "22:45:10",
         "amount": "-84.10",
         "description": "Weekly shop",
         "category": "Groceries",
@@ -42,8 +49,11 @@ def listed(api: Api, user: User, workspace: str, position: int, **params: Any) -
         page_size=100,
         **params,
     )
-    fields = ("date", "amount", "currency", "description", "merchant", "category", "notes")
-    return sorted((*(t[f] for f in fields), tuple(t["tags"])) for t in page["data"])
+    fields = ("amount", "currency", "description", "merchant", "category", "notes")
+    return sorted(
+        (t["date"], t["time"] or "", *(t[f] for f in fields), tuple(t["tags"]))
+        for t in page["data"]
+    )
 
 
 def export(api: Api, user: User, workspace: str, position: int, **params: Any) -> Any:
@@ -74,6 +84,7 @@ def test_an_export_imported_into_an_empty_workspace_gives_the_same_transactions(
     position = deleted.json()["position"]
     original = listed(api, user, workspace, position, account_id=account)
     assert len(original) == len(RECORDED)
+    assert sorted(t[1] for t in original) == ["", "", "", "08:05:00", "22:45:10"]
 
     response = export(api, user, workspace, position, format=format, account=account)
     assert f'filename="transactions.{format}"' in response.headers["content-disposition"]
@@ -108,12 +119,14 @@ def test_exported_text_never_runs_as_a_spreadsheet_formula(api: Api) -> None:
     rows = list(
         csv.reader(io.StringIO(export(api, user, workspace, position).content.decode("utf-8-sig")))
     )
-    assert rows[0][:6] == ["date", "amount", "currency", "description", "merchant", "category"]
-    assert rows[1][1:4] == ["-1234.56", "EUR", '\'=HYPERLINK("http://evil.example")']
+    assert rows[0][:7] == [
+        *("date", "time", "amount", "currency", "description", "merchant", "category")
+    ]
+    assert rows[1][1:5] == ["", "-1234.56", "EUR", '\'=HYPERLINK("http://evil.example")']
     workbook = load_workbook(
         io.BytesIO(export(api, user, workspace, position, format="xlsx").content)
     )
-    cell = workbook.active["D2"]
+    cell = workbook.active["E2"]
     assert (cell.value, cell.data_type) == ('=HYPERLINK("http://evil.example")', "s")
 
 
@@ -140,3 +153,25 @@ def test_an_export_keeps_to_its_dates_and_category(api: Api) -> None:
         f"/api/workspaces/{workspace}/exports/transactions", headers=stranger.headers
     )
     assert response.status_code == 404
+
+
+def test_every_export_has_a_time_column_written_as_hh_mm_ss_or_left_empty(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    account = api.account(user, workspace)
+    api.record(user, workspace, account, date="2026-02-01", description="Lunch")
+    position = api.record(user, workspace, account, time="23:59", description="Kebab")["position"]
+    rows = list(
+        csv.reader(io.StringIO(export(api, user, workspace, position).content.decode("utf-8-sig")))
+    )
+    assert [(row[0], row[1], row[4]) for row in rows] == [
+        ("date", "time", "description"),
+        ("2026-02-01", "", "Lunch"),
+        ("2026-03-14", "23:59:00", "Kebab"),
+    ]
+    objects = json.loads(export(api, user, workspace, position, format="json").content)
+    assert [t["time"] for t in objects] == [None, "23:59:00"]
+    sheet = load_workbook(
+        io.BytesIO(export(api, user, workspace, position, format="xlsx").content)
+    ).active
+    assert [sheet["B1"].value, sheet["B2"].value, sheet["B3"].value] == ["time", None, "23:59:00"]

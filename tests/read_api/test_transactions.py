@@ -198,3 +198,23 @@ def test_a_transaction_is_not_found_through_another_of_my_workspaces(api: Api) -
         f"/api/workspaces/{workspace}/transactions/{uuid4()}", headers=user.headers
     )
     assert missing.status_code == 404
+
+
+def test_the_list_and_a_transaction_answer_its_time_of_day_as_amended(api: Api) -> None:
+    user, workspace, account = _books(api)
+    late = api.record(user, workspace, account, description="Kebab", time="23:40")
+    rent = api.record(user, workspace, account, description="Rent")
+    url = f"/api/workspaces/{workspace}/transactions"
+    listed = api.read(user, url, rent["position"], sort="description")
+    assert [(t["description"], t["time"]) for t in listed["data"]] == [
+        ("Kebab", "23:40:00"),
+        ("Rent", None),
+    ]
+    amended = api.commands.patch(
+        f"{url}/{late['id']}", json={"time": "01:15:30"}, headers=user.headers
+    ).json()
+    assert api.read(user, f"{url}/{late['id']}", amended["position"])["time"] == "01:15:30"
+    cleared = api.commands.patch(
+        f"{url}/{late['id']}", json={"time": None}, headers=user.headers
+    ).json()
+    assert api.read(user, f"{url}/{late['id']}", cleared["position"])["time"] is None
