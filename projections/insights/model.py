@@ -149,3 +149,58 @@ class Line(msgspec.Struct, kw_only=True, array_like=True):
     description: str
     transfer: bool
     investment: bool
+
+
+class Occurrence(msgspec.Struct, kw_only=True, array_like=True):
+    """One transaction as recurring-series detection reads it: whole (a split one is one
+    occurrence, in no single category), with its account, in its own currency (money out
+    negative). Transfers and deleted transactions are never occurrences."""
+
+    transaction_id: UUID
+    account_id: UUID
+    date: date
+    amount: Decimal
+    currency: str
+    category_id: UUID | None
+    merchant: str | None
+    description: str
+
+
+class PriceChange(msgspec.Struct, kw_only=True):
+    """The amount stepped from ``old`` to ``new`` (sizes, the series' currency) on ``since``."""
+
+    old: str
+    new: str
+    since: date
+
+
+class RecurringSeries(msgspec.Struct, kw_only=True):
+    """A series found in the history: same merchant, account, sign and currency, amounts
+    within a tolerance, regular gaps. Amounts are sizes (no sign) in ``currency``; ``type``
+    says whether money came in or went out."""
+
+    id: UUID
+    merchant: str
+    type: str  # income | expense
+    category_id: UUID | None
+    category: str | None
+    account_id: UUID
+    currency: str
+    cadence: str  # WEEKLY | BIWEEKLY | MONTHLY | QUARTERLY | YEARLY
+    typical_amount: str
+    min_amount: str
+    max_amount: str
+    occurrences: int
+    first_date: date
+    last_date: date
+    next_expected_date: date
+    annual_cost: str
+    confidence: str
+    status: str  # ACTIVE | LATE | STOPPED
+    price_change: PriceChange | None
+
+
+class Recurring(msgspec.Struct, kw_only=True):
+    today: date
+    start: date  # the history searched: start to today
+    data: list[RecurringSeries]

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import psycopg
 
 from projections.dashboard import view as dashboard_view
-from projections.insights.model import Line
+from projections.insights.model import Line, Occurrence
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 
@@ -89,3 +89,19 @@ async def cache_version(conn: Conn, workspace_id: UUID) -> tuple[int, str]:
     ).fetchone()
     changed = None if row is None else row["changed"]
     return position, f"{position}:{changed.timestamp() if changed else 0}"
+
+
+async def occurrences(conn: Conn, workspace_id: UUID, start: date, end: date) -> list[Occurrence]:
+    """Every transaction dated ``start`` to ``end`` that is neither a transfer leg nor
+    deleted, whole (splits not expanded), oldest first."""
+    rows = await (
+        await conn.execute(
+            "SELECT id AS transaction_id, account_id, date, amount, currency, "
+            "CASE WHEN jsonb_typeof(splits) = 'array' AND jsonb_array_length(splits) > 0 "
+            "THEN NULL ELSE category_id END AS category_id, merchant, description "
+            "FROM transactions WHERE workspace_id = %s AND NOT deleted "
+            "AND transfer_id IS NULL AND date BETWEEN %s AND %s ORDER BY date, id",
+            (workspace_id, start, end),
+        )
+    ).fetchall()
+    return [Occurrence(**row) for row in rows]
