@@ -151,6 +151,55 @@ class Line(msgspec.Struct, kw_only=True, array_like=True):
     investment: bool
 
 
+class EvidenceFigure(msgspec.Struct, kw_only=True):
+    """One figure an insight rests on: what it is (``label``), and as many of a span, an
+    amount, a number of calendar days and a count of transactions as it has."""
+
+    label: str
+    start: date | None = None
+    end: date | None = None
+    amount: str | None = None
+    days: int | None = None
+    count: int | None = None
+
+
+class Evidence(msgspec.Struct, kw_only=True):
+    figures: list[EvidenceFigure]
+    transaction_ids: list[UUID]
+
+
+class PatternInsight(msgspec.Struct, kw_only=True):
+    type: str  # PATTERN (a habit within the timeframe) or TREND (a change across periods)
+    title: str
+    description: str
+    category_id: UUID | None
+    category: str | None
+    impact: str  # LOW, MODERATE or HIGH
+    recommendation: str
+    amount: str
+    evidence: Evidence
+
+
+class SpendingPatterns(msgspec.Struct, kw_only=True):
+    """Spending from ``start`` (the timeframe's first day) to ``end`` (today), per calendar
+    day of each kind, late at night and per transaction, with the insights drawn from it."""
+
+    timeframe: str
+    start: date
+    end: date
+    weekend_days: int
+    weekday_days: int
+    weekend_daily_average: str | None  # null when the range holds no weekend day
+    weekday_daily_average: str | None
+    weekend_pct: str | None  # null without a weekday average above 0
+    late_night_count: int
+    total_expenses: str
+    transaction_count: int
+    average_transaction: str | None  # null without an expense
+    insights: list[PatternInsight]
+    conversion: Conversion
+
+
 class Occurrence(msgspec.Struct, kw_only=True, array_like=True):
     """One transaction as recurring-series detection reads it: whole (a split one is one
     occurrence, in no single category), with its account, in its own currency (money out

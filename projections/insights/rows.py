@@ -6,7 +6,7 @@ the part's category; deleted transactions none) joined to the ledger's accounts 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -89,6 +89,19 @@ async def cache_version(conn: Conn, workspace_id: UUID) -> tuple[int, str]:
     ).fetchone()
     changed = None if row is None else row["changed"]
     return position, f"{position}:{changed.timestamp() if changed else 0}"
+
+
+async def times(conn: Conn, workspace_id: UUID, start: date, end: date) -> dict[UUID, time]:
+    """The local time of day of every transaction dated ``start`` to ``end``
+    that has one, by its id; one recorded without a time is absent."""
+    rows = await (
+        await conn.execute(
+            "SELECT id, time FROM transactions WHERE workspace_id = %s AND NOT deleted "
+            "AND time IS NOT NULL AND date BETWEEN %s AND %s",
+            (workspace_id, start, end),
+        )
+    ).fetchall()
+    return {row["id"]: row["time"] for row in rows}
 
 
 async def occurrences(conn: Conn, workspace_id: UUID, start: date, end: date) -> list[Occurrence]:
