@@ -1,4 +1,5 @@
-"""Serves insights: month statistics, trends, top categories, cash flow, periods and anomalies.
+"""Serves insights: month statistics, trends, top categories, cash flow, periods, anomalies and
+recurring series.
 
 The lines each answer is computed from are cached in Redis under the workspace's last changing
 position (as the dashboard's figures are); rates, names and the statistics themselves are
@@ -21,13 +22,15 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from infra.settings import Settings
-from projections.insights import anomalies, rows, stats
+from projections.insights import anomalies, recurring, rows, stats
 from projections.insights.model import (
     Anomalies,
     CashFlow,
     Line,
     MonthStats,
+    Occurrence,
     Periods,
+    Recurring,
     TopCategories,
     Trends,
 )
@@ -50,6 +53,7 @@ Threshold = Annotated[
 ]
 _LINES = msgspec.json.Decoder(list[Line])
 _MONTHS = msgspec.json.Decoder(list[date])
+_OCCURRENCES = msgspec.json.Decoder(list[Occurrence])
 
 
 class Reading:
@@ -81,6 +85,14 @@ class Reading:
     async def months(self) -> list[date]:
         return _MONTHS.decode(
             await self._cached("months", lambda: rows.months(self.conn, self.workspace_id))
+        )
+
+    async def occurrences(self, start: date, end: date) -> list[Occurrence]:
+        return _OCCURRENCES.decode(
+            await self._cached(
+                f"occurrences:{start}:{end}",
+                lambda: rows.occurrences(self.conn, self.workspace_id, start, end),
+            )
         )
 
     async def _cached(self, what: str, fetch: Callable[[], Awaitable[Any]]) -> bytes:
@@ -236,3 +248,21 @@ class InsightsController(Controller):
             lines = await reading.lines(window, end)
         found = anomalies.find_anomalies(lines, conversion, start, end, Decimal(threshold), names)
         return reading.respond(found)
+
+    @get("/insights/recurring")
+    async def find_recurring(
+        self, request: Request[Any, Any, State], workspace_id: FromPath[UUID]
+    ) -> Response[Recurring]:
+        """Recurring series (subscriptions, bills, salaries) in the last three years: same
+        merchant, account, sign and currency, amounts within 20 % (or one price step), regular
+        gaps. Each with its cadence, typical, lowest and highest amount, occurrences, first,
+        last and next expected date, annual cost, confidence, status and price change, in the
+        series' own currency; the most confident first."""
+        await read_access(request, workspace_id, SERVING)
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, _, _, names = await reading.start()
+            start = today - timedelta(days=recurring.HISTORY_DAYS)
+            found = await reading.occurrences(start, today)
+        series = recurring.find_recurring(found, workspace_id, today, names)
+        return reading.respond(Recurring(today=today, start=start, data=series))

@@ -306,3 +306,51 @@ def _workspace(api: Api, user: User) -> tuple[str, int]:
     )
     assert response.status_code == 201, response.text
     return response.json()["id"], response.json()["position"]
+
+
+def test_recurring_finds_a_weekly_subscription_with_its_price_step_but_no_one_off(
+    api: Api, user: User
+) -> None:
+    workspace, _ = _workspace(api, user)
+    account = api.account(user, workspace)
+    today = datetime.now(ZoneInfo("UTC")).date()  # a new workspace's time zone
+    days = [today - timedelta(days=7 * weeks) for weeks in (4, 3, 2, 1)]
+    for day, amount in zip(days, ("-5.00", "-5.00", "-6.00", "-6.00"), strict=True):
+        api.record(
+            user, workspace, account, date=day.isoformat(), amount=amount,
+            description="SPOTIFY P1234567", category="subscriptions",
+        )  # fmt: skip
+    api.record(user, workspace, account, date=days[0].isoformat(), description="Cinema")
+    deleted = api.record(
+        user, workspace, account, date=(today - timedelta(days=35)).isoformat(),
+        amount="-5.00", description="SPOTIFY P1234567",
+    )  # fmt: skip
+    position = api.commands.delete(
+        f"/api/workspaces/{workspace}/transactions/{deleted['id']}", headers=user.headers
+    ).json()["position"]
+    body = api.read(user, f"/api/workspaces/{workspace}/insights/recurring", position)
+    [series] = body["data"]
+    assert body["today"] == today.isoformat()
+    assert {key: series[key] for key in ("merchant", "type", "cadence", "occurrences")} == {
+        "merchant": "Spotify",
+        "type": "expense",
+        "cadence": "WEEKLY",
+        "occurrences": 4,  # the deleted one not
+    }
+    assert series["account_id"] == account
+    assert (series["typical_amount"], series["annual_cost"], series["currency"]) == (
+        "6.00",
+        "312.00",
+        "EUR",
+    )
+    assert series["price_change"] == {"old": "5.00", "new": "6.00", "since": days[2].isoformat()}
+    assert series["next_expected_date"] == today.isoformat()
+    assert series["status"] == "ACTIVE"
+    assert series["category"] is not None
+    again = api.reads.get(
+        f"/api/workspaces/{workspace}/insights/recurring",
+        params={"min_position": position},
+        headers=user.headers,
+    )
+    assert again.headers["X-Cache"] == "hit"
+    assert again.json() == body
