@@ -9,7 +9,7 @@ worked out at each read, so a rate or a rename shows at once.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -22,7 +22,7 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from infra.settings import Settings
-from projections.insights import anomalies, recurring, rows, stats
+from projections.insights import anomalies, patterns, recurring, rows, stats
 from projections.insights.model import (
     Anomalies,
     CashFlow,
@@ -31,6 +31,7 @@ from projections.insights.model import (
     Occurrence,
     Periods,
     Recurring,
+    SpendingPatterns,
     TopCategories,
     Trends,
 )
@@ -44,6 +45,7 @@ Month = Annotated[str | None, QueryParameter(pattern=MONTH, description="YYYY-MM
 From = Annotated[date | None, QueryParameter(name="from")]
 To = Annotated[date | None, QueryParameter(name="to")]
 Interval = Literal["day", "week", "month", "year"]
+Timeframe = Literal["week", "month", "quarter", "year"]
 Threshold = Annotated[
     str,
     QueryParameter(
@@ -53,6 +55,7 @@ Threshold = Annotated[
 ]
 _LINES = msgspec.json.Decoder(list[Line])
 _MONTHS = msgspec.json.Decoder(list[date])
+_TIMES = msgspec.json.Decoder(dict[UUID, time])
 _OCCURRENCES = msgspec.json.Decoder(list[Occurrence])
 
 
@@ -92,6 +95,13 @@ class Reading:
             await self._cached(
                 f"occurrences:{start}:{end}",
                 lambda: rows.occurrences(self.conn, self.workspace_id, start, end),
+            )
+        )
+
+    async def times(self, start: date, end: date) -> dict[UUID, time]:
+        return _TIMES.decode(
+            await self._cached(
+                f"times:{start}:{end}", lambda: rows.times(self.conn, self.workspace_id, start, end)
             )
         )
 
@@ -247,6 +257,30 @@ class InsightsController(Controller):
             window = start - timedelta(days=anomalies.WINDOW_DAYS)  # from is 1900 or later
             lines = await reading.lines(window, end)
         found = anomalies.find_anomalies(lines, conversion, start, end, Decimal(threshold), names)
+        return reading.respond(found)
+
+    @get("/insights/spending-patterns")
+    async def spending_patterns(
+        self,
+        request: Request[Any, Any, State],
+        workspace_id: FromPath[UUID],
+        timeframe: FromQuery[Timeframe] = "month",
+    ) -> Response[SpendingPatterns]:
+        """Spending in the current week, month, quarter or year to date (in the workspace's
+        time zone): the average per weekend day and per weekday (calendar days, a day without
+        spending as 0), ``weekend_pct``, late-night expenses (22:00 to 05:00 local), the
+        average transaction, and insights: weekend and late-night patterns, and categories
+        rising in each of the three full timeframes before this one."""
+        await read_access(request, workspace_id, SERVING)
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, week_start, conversion, names = await reading.start()
+            start = patterns.timeframe_start(today, timeframe, week_start)
+            lines = await reading.lines(patterns.full_periods(start, timeframe)[0][0], today)
+            times = await reading.times(start, today)
+        found = patterns.spending_patterns(
+            lines, times, conversion, today, timeframe, names, week_start
+        )
         return reading.respond(found)
 
     @get("/insights/recurring")

@@ -354,3 +354,63 @@ def test_recurring_finds_a_weekly_subscription_with_its_price_step_but_no_one_of
     )
     assert again.headers["X-Cache"] == "hit"
     assert again.json() == body
+
+
+def test_spending_patterns_count_late_nights_and_a_category_rising_three_months(
+    api: Api, user: User
+) -> None:
+    workspace, _ = _workspace(api, user)
+    account = api.account(user, workspace)
+    today = datetime.now(ZoneInfo("UTC")).date()  # a new workspace's time zone
+    months = [today.replace(day=1)]
+    for _ in range(3):
+        months.insert(0, (months[0] - timedelta(days=1)).replace(day=1))
+    for month, amount in zip(months, ("-10.00", "-20.00", "-30.00"), strict=False):
+        api.record(
+            user, workspace, account, date=month.replace(day=15).isoformat(), amount=amount,
+            category="groceries",
+        )  # fmt: skip
+    late = {
+        api.record(user, workspace, account, date=today.isoformat(), amount="-10.00", time=at)["id"]
+        for at in ("23:00", "01:30", "22:15:00")
+    }
+    api.record(user, workspace, account, date=today.isoformat(), amount="-10.00", time="12:00")
+    position = api.record(user, workspace, account, date=today.isoformat(), amount="-10.00")[
+        "position"
+    ]
+    url = f"/api/workspaces/{workspace}/insights/spending-patterns"
+    body = api.read(user, url, position, timeframe="month")
+    assert (body["start"], body["end"]) == (months[-1].isoformat(), today.isoformat())
+    assert body["late_night_count"] == 3
+    assert (body["total_expenses"], body["transaction_count"]) == ("50.00", 5)
+    assert body["average_transaction"] == "10.00"
+    found = {insight["title"]: insight for insight in body["insights"]}
+    night = found["You often spend late at night"]
+    assert (night["type"], night["amount"], night["impact"]) == ("PATTERN", "30.00", "HIGH")
+    assert set(night["evidence"]["transaction_ids"]) == late
+    trend = found["Spending on Groceries keeps rising"]
+    assert (trend["type"], trend["amount"], trend["impact"]) == ("TREND", "20.00", "HIGH")
+    assert [(f["start"], f["amount"], f["count"]) for f in trend["evidence"]["figures"]] == [
+        (m.isoformat(), a, 1) for m, a in zip(months, ("10.00", "20.00", "30.00"), strict=False)
+    ]
+    again = api.reads.get(
+        url, params={"timeframe": "month", "min_position": position}, headers=user.headers
+    )
+    assert again.headers["X-Cache"] == "hit"
+    assert again.json() == body
+
+
+def test_spending_patterns_of_an_empty_workspace_are_zeros_and_a_bad_timeframe_is_400(
+    api: Api, user: User
+) -> None:
+    workspace, at = _workspace(api, user)
+    url = f"/api/workspaces/{workspace}/insights/spending-patterns"
+    body = api.read(user, url, at, timeframe="year")
+    assert (body["total_expenses"], body["transaction_count"]) == ("0.00", 0)
+    assert (body["weekend_pct"], body["average_transaction"]) == (None, None)
+    assert (body["late_night_count"], body["insights"]) == (0, [])
+    response = api.reads.get(
+        url, params={"timeframe": "hour", "min_position": at}, headers=user.headers
+    )
+    assert response.status_code == 400, response.text
+    assert "timeframe" in response.text
