@@ -253,3 +253,103 @@ class Recurring(msgspec.Struct, kw_only=True):
     today: date
     start: date  # the history searched: start to today
     data: list[RecurringSeries]
+
+
+class KnownItem(msgspec.Struct, kw_only=True):
+    """An amount the forecast knows of (+ in, - out, base currency), on its date."""
+
+    date: date
+    amount: str
+    label: str  # the series' merchant, or "purchase"
+    source: str  # RECURRING | PURCHASE
+
+
+class ForecastPoint(msgspec.Struct, kw_only=True):
+    date: date
+    balance: str
+    low: str
+    high: str
+
+
+class BalanceForecast(msgspec.Struct, kw_only=True):
+    """The liquid accounts' balance (CHECKING, SAVINGS, CASH) day by day, in ``currency``."""
+
+    currency: str
+    today: date
+    days: int
+    current_balance: str
+    predicted_balance: str
+    daily_variable_spending: str
+    daily_standard_deviation: str
+    band_k: str
+    history_days: int
+    confidence: str
+    known_items: list[KnownItem]
+    points: list[ForecastPoint]
+
+
+class ScenarioMonth(msgspec.Struct, kw_only=True):
+    month: str
+    date: date  # the month's last day
+    conservative: str
+    expected: str
+    optimistic: str
+
+
+class Scenarios(msgspec.Struct, kw_only=True):
+    currency: str
+    today: date
+    current_balance: str
+    confidence: str
+    assumptions: list[str]
+    data: list[ScenarioMonth]
+
+
+class FutureMonth(msgspec.Struct, kw_only=True):
+    month: str
+    income: str
+    known_expenses: str
+    variable_expenses: str
+    net: str
+    balance: str  # expected, at the month's end
+
+
+class FutureProjection(msgspec.Struct, kw_only=True):
+    currency: str
+    today: date
+    current_balance: str
+    confidence: str
+    data: list[FutureMonth]
+
+
+class BudgetImpact(msgspec.Struct, kw_only=True):
+    budget_id: UUID
+    name: str
+    limit: str
+    spent: str
+    percent_after: str
+
+
+class GoalImpact(msgspec.Struct, kw_only=True):
+    goal_id: UUID
+    name: str
+    days: int  # extra days at the current monthly contribution
+
+
+class PurchaseSimulation(msgspec.Struct, kw_only=True):
+    currency: str
+    today: date
+    amount: str
+    purchase_date: date
+    installments: list[KnownItem]
+    balance_today_without: str
+    balance_today_with: str
+    projected_without: str  # 30 days on
+    projected_with: str
+    lowest_balance: str  # with it, over the 30 days
+    lowest_balance_date: date
+    budgets_exceeded: list[BudgetImpact]
+    goals_delayed: list[GoalImpact]
+    verdict: str  # AFFORDABLE | TIGHT | NOT_ADVISED
+    reasons: list[str]
+    confidence: str
