@@ -30,6 +30,7 @@ from read_api.routes import (
     audit_trail,
     budgets,
     dashboard,
+    forecasts,
     goals,
     insights,
     ledger,
@@ -140,6 +141,7 @@ def create_app(settings: Settings) -> Litestar:
             goals.get_goal,
             goals.goal_progress,
             insights.InsightsController,
+            forecasts.ForecastsController,
         ],
         middleware=[
             rate_limits.rate_limit_middleware(rate_limit_tier),
