@@ -353,3 +353,62 @@ class PurchaseSimulation(msgspec.Struct, kw_only=True):
     verdict: str  # AFFORDABLE | TIGHT | NOT_ADVISED
     reasons: list[str]
     confidence: str
+
+
+class AccountBalance(msgspec.Struct, kw_only=True, array_like=True):
+    """One account's balance on a day, in its own currency (a liability's negative while
+    something is owed), as the health score reads it."""
+
+    account_id: UUID
+    type: str  # the ledger's AccountType
+    currency: str
+    day: date
+    balance: Decimal
+
+
+class BudgetPeriod(msgspec.Struct, kw_only=True, array_like=True):
+    """One finished period of a budget: its limit (rollover included) and what was spent,
+    both in the budget's currency."""
+
+    budget_id: UUID
+    name: str
+    start: date
+    end: date
+    limit: Decimal
+    spent: Decimal
+
+
+class HealthDimension(msgspec.Struct, kw_only=True):
+    """One part of the health score: ``score`` of ``max`` (two decimals), the figures it was
+    worked out from (``inputs``, amounts in the base currency), and why, in one sentence."""
+
+    name: str
+    score: str
+    max: int
+    inputs: dict[str, str]
+    reason: str
+
+
+class HealthScore(msgspec.Struct, kw_only=True):
+    """The financial health score (0 to 100, the sum of the six dimensions) as of a day."""
+
+    as_of: date
+    score: str
+    dimensions: list[HealthDimension]
+    explanation: str
+    improvements: list[str]  # the weakest dimensions first
+    conversion: Conversion
+
+
+class HealthPoint(msgspec.Struct, kw_only=True):
+    """The score as of one month's last day, with each dimension's score by name."""
+
+    month: str
+    as_of: date
+    score: str
+    dimensions: dict[str, str]
+
+
+class HealthHistory(msgspec.Struct, kw_only=True):
+    data: list[HealthPoint]  # oldest first
+    conversion: Conversion
