@@ -1,5 +1,5 @@
-"""Serves insights: month statistics, trends, top categories, cash flow, periods, anomalies and
-recurring series.
+"""Serves insights: month statistics, trends, top categories, cash flow, periods, anomalies,
+recurring series and the health score.
 
 The lines each answer is computed from are cached in Redis under the workspace's last changing
 position (as the dashboard's figures are); rates, names and the statistics themselves are
@@ -22,10 +22,12 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from infra.settings import Settings
-from projections.insights import anomalies, patterns, recurring, rows, stats
+from projections.insights import anomalies, health, health_rows, patterns, recurring, rows, stats
 from projections.insights.model import (
     Anomalies,
     CashFlow,
+    HealthHistory,
+    HealthScore,
     Line,
     MonthStats,
     Occurrence,
@@ -137,6 +139,32 @@ def _range(start: date | None, end: date | None, default: tuple[date, date]) -> 
 
 def _first_day(month: str | None, today: date) -> date:
     return date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
+
+
+async def _health_data(
+    reading: Reading,
+    conversion: ledger_view.Conversion,
+    names: dict[UUID, str],
+    days: list[date],
+) -> health.HealthData:
+    """What the health score as of each of ``days`` (oldest first) is worked out from."""
+    conn, workspace_id = reading.conn, reading.workspace_id
+    first, last = days[0], days[-1]
+    lines = await reading.lines(health.complete_months(first, health.WINDOW_MONTHS)[0], last)
+    found = await reading.occurrences(first - timedelta(days=recurring.HISTORY_DAYS), last)
+    # Balances and budgets are read fresh: the cache key follows neither valuations nor budgets.
+    balances = await health_rows.balances(conn, workspace_id, days)
+    budget_start = health.complete_months(first, health.BUDGET_MONTHS)[0]
+    periods = await health_rows.budget_periods(conn, workspace_id, budget_start, last)
+    return health.HealthData(
+        lines=lines,
+        occurrences=found,
+        balances=balances,
+        budget_periods=periods,
+        conversion=conversion,
+        workspace_id=workspace_id,
+        names=names,
+    )
 
 
 class InsightsController(Controller):
@@ -300,3 +328,35 @@ class InsightsController(Controller):
             found = await reading.occurrences(start, today)
         series = recurring.find_recurring(found, workspace_id, today, names)
         return reading.respond(Recurring(today=today, start=start, data=series))
+
+    @get("/insights/health-score")
+    async def health_score(
+        self, request: Request[Any, Any, State], workspace_id: FromPath[UUID]
+    ) -> Response[HealthScore]:
+        """The financial health score today (0 to 100): savings consistency, debt ratio,
+        spending discipline (budgets kept), emergency funds, investments and subscription
+        management, each with its score, maximum, inputs and reason, then an explanation and
+        improvements (the weakest first). docs/insights.md gives each formula."""
+        await read_access(request, workspace_id, (*SERVING, "budgets"))
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, _, conversion, names = await reading.start()
+            data = await _health_data(reading, conversion, names, [today])
+        return reading.respond(health.health_score(data, today))
+
+    @get("/insights/health-score/history")
+    async def health_score_history(
+        self,
+        request: Request[Any, Any, State],
+        workspace_id: FromPath[UUID],
+        months: Annotated[int, QueryParameter(ge=1, le=24)] = 12,
+    ) -> Response[HealthHistory]:
+        """The health score as of the last day of each of the last ``months`` complete
+        months (1 to 24), oldest first, each from what was dated up to that day."""
+        await read_access(request, workspace_id, (*SERVING, "budgets"))
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, _, conversion, names = await reading.start()
+            ends = [stats.month_end(m) for m in health.complete_months(today, months)]
+            data = await _health_data(reading, conversion, names, ends)
+        return reading.respond(health.health_history(data, ends))

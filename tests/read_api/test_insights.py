@@ -414,3 +414,47 @@ def test_spending_patterns_of_an_empty_workspace_are_zeros_and_a_bad_timeframe_i
     )
     assert response.status_code == 400, response.text
     assert "timeframe" in response.text
+
+
+def test_health_score_and_its_history_from_two_complete_months_and_a_loan(
+    api: Api, user: User
+) -> None:
+    workspace, empty_at = _workspace(api, user)
+    url = f"/api/workspaces/{workspace}/insights/health-score"
+    empty = api.read(user, url, empty_at)
+    assert empty["score"] == "0.00"
+    assert {d["reason"][:11] for d in empty["dimensions"]} == {"No data yet"}
+    checking = api.account(user, workspace)
+    loan = api.commands.post(
+        f"/api/workspaces/{workspace}/accounts",
+        json={"name": "Car", "type": "LOAN", "currency": "EUR", "opening_balance": "-1000"},
+        headers=user.headers,
+    )
+    assert loan.status_code == 201, loan.text
+    this_month = datetime.now(ZoneInfo("UTC")).date().replace(day=1)  # a new workspace's zone
+    second = (this_month - timedelta(days=1)).replace(day=1)
+    first = (second - timedelta(days=1)).replace(day=1)
+    for month in (first, second):
+        api.record(user, workspace, checking, date=month.isoformat(), amount="2000.00")
+        last = api.record(
+            user, workspace, checking, date=month.replace(day=2).isoformat(), amount="-1000.00"
+        )
+    body = api.read(user, url, last["position"])
+    assert {d["name"]: d["score"] for d in body["dimensions"]} == {
+        "savings_consistency": "20.00",  # 2 of 2 months saved, 50 %
+        "debt_ratio": "10.00",  # 20 * (1 - 1000 / 2000)
+        "spending_discipline": "10.00",  # no budget: neutral
+        "emergency_funds": "6.67",  # 20 * 2000 / (6 * 1000)
+        "investments": "0.00",
+        "subscription_management": "10.00",
+    }
+    assert body["score"] == "56.67"
+    assert body["improvements"][0].startswith("Add")  # investments, 0 of 10
+    history = api.read(user, f"{url}/history", last["position"], months=2)["data"]
+    assert [(p["month"], p["score"]) for p in history] == [
+        (first.strftime("%Y-%m"), "43.33"),  # debt 1000 / 1000: 0; 1000 liquid: 3.33
+        (second.strftime("%Y-%m"), "56.67"),
+    ]
+    too_long = api.reads.get(f"{url}/history", params={"months": "25"}, headers=user.headers)
+    assert too_long.status_code == 400
+    assert "months" in too_long.text
