@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from litestar.types import ASGIApp
@@ -40,7 +41,8 @@ def idempotency_middleware(app: ASGIApp) -> ASGIApp:
             f"{_caller(headers, litestar_app.state.settings.secret)}:{key.decode(errors='replace')}"
         )
         fingerprint = hashlib.sha256(
-            b"%s %s\n%s" % (scope["method"].encode(), scope["path"].encode(), body)
+            b"%s %s\n%s"
+            % (scope["method"].encode(), scope["path"].encode(), _without_boundary(headers, body))
         ).hexdigest()
         claim, stored = await store.claim(claim_scope, fingerprint)
         if claim is Claim.MISMATCH:
@@ -108,3 +110,14 @@ async def _replay(send: Any, stored: Stored) -> None:
     headers.append((b"idempotent-replayed", b"true"))
     await send({"type": "http.response.start", "status": stored.status, "headers": headers})
     await send({"type": "http.response.body", "body": stored.body})
+
+
+_BOUNDARY = re.compile(rb'boundary="?([^";,]+)"?', re.IGNORECASE)
+
+
+def _without_boundary(headers: dict[bytes, bytes], body: bytes) -> bytes:
+    """A multipart body with its boundary taken out: clients draw a new one for every request,
+    so a retry of the same form would otherwise look like another request."""
+    content_type = headers.get(b"content-type", b"")
+    match = _BOUNDARY.search(content_type) if content_type.startswith(b"multipart/") else None
+    return body.replace(match.group(1), b"") if match else body

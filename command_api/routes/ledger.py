@@ -361,7 +361,7 @@ def _version(if_match: str | None) -> int | None:
     if if_match is None:
         return None
     value = if_match.strip().removeprefix("W/").strip('"')
-    if not (value.isascii() and value.isdigit()):
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):  # a bigint at most
         raise ValidationException(
             "If-Match must be the version you read",
             extra=[{"key": "If-Match", "message": 'expected a version such as "3"'}],

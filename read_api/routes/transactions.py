@@ -212,9 +212,12 @@ def _decimal(name: str, raw: str | None) -> Decimal | None:
         value = Decimal(raw)
     except InvalidOperation:
         value = Decimal("NaN")
-    if not value.is_finite():
+    # No amount reaches 10^15 (the domain refuses them): a bigger bound filters nothing, and
+    # one past PostgreSQL's numeric range would fail the query.
+    if not value.is_finite() or abs(value) >= Decimal(10) ** 15:
         raise ValidationException(
-            f"{name} must be a decimal number", extra=[{"key": name, "message": "not a number"}]
+            f"{name} must be a decimal number under 10^15 in size",
+            extra=[{"key": name, "message": "not a number under 10^15 in size"}],
         )
     return value
 

@@ -154,7 +154,12 @@ def parse_csv(
     if "\x00" in text:
         raise StatementError(1, "binary data: not a CSV file")
     delimiter = profile.delimiter or _delimiter(text)
-    return parse_table(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), profile)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as error:  # a cell over the csv module's 128 KB, an unclosed quote
+        raise StatementError(reader.line_num, f"not a readable CSV ({error})") from None
+    return parse_table(rows, profile)
 
 
 def parse_table(
@@ -283,7 +288,7 @@ def _cell(row: list[str], index: int | None) -> str:
 
 
 def _delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:20])
+    sample = "\n".join(line[:4096] for line in text[:1_000_000].splitlines()[:20])
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:

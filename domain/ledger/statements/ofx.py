@@ -31,9 +31,13 @@ def parse_ofx(content: bytes) -> tuple[list[StatementLine], list[tuple[int, str]
     transaction: dict[str, str] | None = None
     transaction_line = 0
     seen_statement = False
+    line_number, counted_to = offset_line, start
     for match in _TAG.finditer(text, start):
         closing, name, value = match.group(1), match.group(2).upper(), match.group(3).strip()
-        line_number = offset_line + text.count("\n", start, match.start())
+        # Counted on from the tag before: counting from the start each time took minutes
+        # for a file of many tags.
+        line_number += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
         if closing:
             if name == "STMTTRN" and transaction is not None:
                 _finish(transaction, transaction_line, currency, lines, rejected)

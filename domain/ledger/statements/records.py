@@ -19,6 +19,8 @@ def parse_json(
         data = json.loads(decode(content).lstrip("\ufeff"))
     except ValueError as error:
         raise StatementError(getattr(error, "lineno", 1), f"not JSON: {error}") from None
+    except RecursionError:
+        raise StatementError(1, "not JSON: it is nested too deeply") from None
     records = data.get("data") if isinstance(data, dict) else data
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise StatementError(1, 'expected a list of transaction objects (or {"data": [...]})')

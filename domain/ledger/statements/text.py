@@ -89,11 +89,14 @@ def parse_date(raw: str, order: str) -> date:
     a, b, c = (int(part) for part in match.groups())
     if len(match.group(1)) == 4 or order == "ymd":
         year, month, day = a, b, c
+        year_digits = len(match.group(1))
     elif order == "dmy":
         day, month, year = a, b, c
+        year_digits = len(match.group(3))
     else:
         month, day, year = a, b, c
-    if year < 100:
+        year_digits = len(match.group(3))
+    if year_digits <= 2:  # 26 is 2026, 99 is 1999; a year written 0001 is the year 1
         year += 2000 if year < 70 else 1900
     try:
         return date(year, month, day)
