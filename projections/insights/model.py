@@ -412,3 +412,53 @@ class HealthPoint(msgspec.Struct, kw_only=True):
 class HealthHistory(msgspec.Struct, kw_only=True):
     data: list[HealthPoint]  # oldest first
     conversion: Conversion
+
+
+class CategoryNode(msgspec.Struct, kw_only=True, array_like=True):
+    """A category's place in the tree: its parent, and its system slug (None for one a user
+    made)."""
+
+    id: UUID
+    parent_id: UUID | None
+    slug: str | None
+
+
+class BudgetScope(msgspec.Struct, kw_only=True, array_like=True):
+    """An active budget whose period holds today, and the categories it names (none: every
+    category)."""
+
+    id: UUID
+    name: str
+    category_ids: list[UUID]
+
+
+class OpportunityEvidence(msgspec.Struct, kw_only=True):
+    """What a savings opportunity rests on: figures, and the recurring series, transactions
+    and budgets it names."""
+
+    figures: list[EvidenceFigure]
+    series_ids: list[UUID]
+    transaction_ids: list[UUID]
+    budget_ids: list[UUID]
+
+
+class SavingsOpportunity(msgspec.Struct, kw_only=True):
+    type: str  # PRICE_INCREASE | DUPLICATE_SUBSCRIPTIONS | CATEGORY_ABOVE_AVERAGE | FEES
+    # | STOPPED_SERIES_BUDGETED
+    title: str
+    description: str
+    category_id: UUID | None
+    category: str | None
+    potential_monthly_savings: str  # in the base currency
+    recommendation: str
+    confidence: str  # 0 to 1, two decimals
+    evidence: OpportunityEvidence
+
+
+class SavingsOpportunities(msgspec.Struct, kw_only=True):
+    """Ways to spend less, the biggest potential monthly saving first, amounts in the base
+    currency (``conversion``)."""
+
+    today: date
+    data: list[SavingsOpportunity]
+    conversion: Conversion
