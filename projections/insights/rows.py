@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import psycopg
 
 from projections.dashboard import view as dashboard_view
-from projections.insights.model import Line, Occurrence
+from projections.insights.model import BudgetScope, CategoryNode, Line, Occurrence
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 
@@ -118,3 +118,28 @@ async def occurrences(conn: Conn, workspace_id: UUID, start: date, end: date) ->
         )
     ).fetchall()
     return [Occurrence(**row) for row in rows]
+
+
+async def category_tree(conn: Conn, workspace_id: UUID) -> list[CategoryNode]:
+    """Every category's parent and system slug, as they are now."""
+    rows = await (
+        await conn.execute(
+            "SELECT id, parent_id, slug FROM ledger_categories WHERE workspace_id = %s",
+            (workspace_id,),
+        )
+    ).fetchall()
+    return [CategoryNode(**row) for row in rows]
+
+
+async def active_budgets(conn: Conn, workspace_id: UUID, today: date) -> list[BudgetScope]:
+    """The budgets that are active, not deleted, and whose periods hold ``today``."""
+    rows = await (
+        await conn.execute(
+            "SELECT id, name, category_ids FROM budgets WHERE workspace_id = %s AND active "
+            "AND NOT deleted AND start_date <= %s AND (end_date IS NULL OR end_date >= %s) "
+            "ORDER BY lower(name), id",
+            (workspace_id, today, today),
+        )
+    ).fetchall()
+    return [BudgetScope(**row) for row in rows]
+

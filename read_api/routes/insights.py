@@ -22,7 +22,16 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from infra.settings import Settings
-from projections.insights import anomalies, health, health_rows, patterns, recurring, rows, stats
+from projections.insights import (
+    anomalies,
+    health,
+    health_rows,
+    opportunities,
+    patterns,
+    recurring,
+    rows,
+    stats,
+)
 from projections.insights.model import (
     Anomalies,
     CashFlow,
@@ -33,6 +42,7 @@ from projections.insights.model import (
     Occurrence,
     Periods,
     Recurring,
+    SavingsOpportunities,
     SpendingPatterns,
     TopCategories,
     Trends,
@@ -328,6 +338,31 @@ class InsightsController(Controller):
             found = await reading.occurrences(start, today)
         series = recurring.find_recurring(found, workspace_id, today, names)
         return reading.respond(Recurring(today=today, start=start, data=series))
+
+    @get("/insights/savings-opportunities")
+    async def savings_opportunities(
+        self, request: Request[Any, Any, State], workspace_id: FromPath[UUID]
+    ) -> Response[SavingsOpportunities]:
+        """Ways to spend less, each with its type, title, description, potential saving per
+        month (in the base currency), recommendation, confidence and evidence: price
+        increases, two or more subscriptions in one category, a category's last full month
+        above its 3-month average, fees in the last 90 days, and stopped series still
+        budgeted. The biggest saving first; docs/insights.md gives each rule's threshold."""
+        await read_access(request, workspace_id, (*SERVING, "budgets"))
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, _, conversion, names = await reading.start()
+            start = today - timedelta(days=recurring.HISTORY_DAYS)
+            found = await reading.occurrences(start, today)
+            lines = await reading.lines(opportunities.lines_start(today), today)
+            # Budgets and the category tree are read fresh: the cache key does not follow them.
+            categories = await rows.category_tree(conn, workspace_id)
+            budgets = await rows.active_budgets(conn, workspace_id, today)
+        series = recurring.find_recurring(found, workspace_id, today, names)
+        answer = opportunities.savings_opportunities(
+            series, lines, conversion, today, names, categories, budgets
+        )
+        return reading.respond(answer)
 
     @get("/insights/health-score")
     async def health_score(

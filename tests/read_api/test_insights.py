@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 from litestar.testing import TestClient
 
+from domain.ledger.categories import system_category_id
 from tests.api import Api, User
 
 FEBRUARY = {"from": "2026-02-01", "to": "2026-02-28"}
@@ -414,6 +416,63 @@ def test_spending_patterns_of_an_empty_workspace_are_zeros_and_a_bad_timeframe_i
     )
     assert response.status_code == 400, response.text
     assert "timeframe" in response.text
+
+
+def _months_before(day: date, months: int) -> date:
+    """``day`` less ``months`` calendar months, its day kept (1 to 28 are in every month)."""
+    month = day.year * 12 + day.month - 1 - months
+    return date(month // 12, month % 12 + 1, min(day.day, 28))
+
+
+def test_savings_opportunities_name_a_price_step_fees_and_a_stopped_series_still_budgeted(
+    api: Api, user: User
+) -> None:
+    workspace, at = _workspace(api, user)
+    url = f"/api/workspaces/{workspace}/insights/savings-opportunities"
+    assert api.read(user, url, at)["data"] == []  # an empty workspace
+    account = api.account(user, workspace)
+    today = datetime.now(ZoneInfo("UTC")).date()  # a new workspace's time zone
+    for months, amount in zip((4, 3, 2, 1, 0), ("10", "10", "10", "12", "12"), strict=True):
+        api.record(
+            user, workspace, account, date=_months_before(today, months).isoformat(),
+            amount=f"-{amount}.00", description="Netflix", merchant="Netflix",
+            category="streaming",
+        )  # fmt: skip
+    for months in (7, 6, 5):
+        api.record(
+            user, workspace, account, date=_months_before(today, months).isoformat(),
+            amount="-8.00", description="Hulu", merchant="Hulu", category="streaming",
+        )  # fmt: skip
+    fee = api.record(
+        user, workspace, account, date=today.isoformat(), amount="-3.00",
+        description="ATM fee", category="bank_fees",
+    )  # fmt: skip
+    response = api.commands.post(
+        f"/api/workspaces/{workspace}/budgets",
+        json={
+            "name": "Fun",
+            "amount": "50.00",
+            "period": today.strftime("%Y-%m"),
+            "category_ids": [str(system_category_id(UUID(workspace), "entertainment"))],
+        },
+        headers=user.headers,
+    )
+    assert response.status_code == 201, response.text
+    budget = response.json()
+    body = api.read(user, url, budget["position"])
+    assert body["today"] == today.isoformat()
+    assert [(o["type"], o["potential_monthly_savings"], o["confidence"]) for o in body["data"]] == [
+        ("STOPPED_SERIES_BUDGETED", "8.00", "0.67"),  # 3 payments: history 2/3
+        ("PRICE_INCREASE", "2.00", "1.00"),
+        ("FEES", "1.00", "1.00"),
+    ]
+    stopped, price, fees = body["data"]
+    assert stopped["evidence"]["budget_ids"] == [budget["id"]]
+    assert price["evidence"]["figures"][1]["amount"] == "12.00"
+    assert fees["evidence"]["transaction_ids"] == [fee["id"]]
+    again = api.reads.get(url, params={"min_position": budget["position"]}, headers=user.headers)
+    assert again.headers["X-Cache"] == "hit"
+    assert again.json() == body
 
 
 def test_health_score_and_its_history_from_two_complete_months_and_a_loan(
