@@ -98,6 +98,7 @@ def _fuzz(seeded: Seeded, base_url: str) -> list[str]:
             if hash(repr(case.body)) % 3 == 0:
                 case.body = _poisoned(case.body, hostile)
                 case.query = _poisoned(case.query, hostile)
+            _reached(case)
             response = case.call(base_url=base_url, headers=seeded.headers)
             assert response.status_code < 500, (
                 f"{case.method} {case.formatted_path}: {response.status_code} {response.text}"
@@ -106,6 +107,15 @@ def _fuzz(seeded: Seeded, base_url: str) -> list[str]:
         send()
         exercised.append(f"{operation.method.upper()} {operation.path}")
     return exercised
+
+
+def _reached(case: Any) -> None:
+    """A well-formed ``min_position`` the log has not reached waits (1 s here), then is a
+    documented 503: such positions become 0, so the fuzz spends its time on other input."""
+    for values in (case.query, case.headers):
+        for name, value in (values or {}).items():
+            if name.lower() in ("min_position", "x-min-position") and str(value).isdigit():
+                values[name] = "0"
 
 
 # NUL stopped every projection once; the rest are C0, DEL and C1 controls, and a line break
