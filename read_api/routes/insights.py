@@ -364,7 +364,7 @@ class InsightsController(Controller):
         )
         return reading.respond(answer)
 
-    @get("/insights/health-score")
+    @get("/health-score")
     async def health_score(
         self, request: Request[Any, Any, State], workspace_id: FromPath[UUID]
     ) -> Response[HealthScore]:
@@ -379,7 +379,7 @@ class InsightsController(Controller):
             data = await _health_data(reading, conversion, names, [today])
         return reading.respond(health.health_score(data, today))
 
-    @get("/insights/health-score/history")
+    @get("/health-score/history")
     async def health_score_history(
         self,
         request: Request[Any, Any, State],

@@ -479,7 +479,7 @@ def test_health_score_and_its_history_from_two_complete_months_and_a_loan(
     api: Api, user: User
 ) -> None:
     workspace, empty_at = _workspace(api, user)
-    url = f"/api/workspaces/{workspace}/insights/health-score"
+    url = f"/api/workspaces/{workspace}/health-score"
     empty = api.read(user, url, empty_at)
     assert empty["score"] == "0.00"
     assert {d["reason"][:11] for d in empty["dimensions"]} == {"No data yet"}
