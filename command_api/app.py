@@ -25,6 +25,7 @@ from command_api.context import (
     provide_ledger,
     provide_mailer,
     provide_principal,
+    provide_scheduling,
     provide_webhooks,
     provide_workspaces,
 )
@@ -41,6 +42,7 @@ from command_api.routes import (
     ledger,
     notifications,
     rules,
+    schedules,
     status,
     webhooks,
     workspaces,
@@ -51,6 +53,7 @@ from domain.engagement.application import Engagement
 from domain.goals.application import Goals
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
+from domain.ledger.scheduling import Scheduling
 from domain.webhooks.application import Webhooks
 from domain.workspaces.application import Workspaces
 from infra import blobs, database, health, openapi, rate_limits
@@ -137,6 +140,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.webhooks = Webhooks(env)
         app.state.engagement = Engagement(env)
         app.state.goals = Goals(env)
+        app.state.scheduling = Scheduling(env)
         app.state.pool = database.async_pool(settings)
         await app.state.pool.open()
         app.state.blobs = blobs.blobs_for(settings, app.state.pool)
@@ -169,6 +173,7 @@ def create_app(settings: Settings) -> Litestar:
                 app.state.webhooks,
                 app.state.engagement,
                 app.state.goals,
+                app.state.scheduling,
             ):
                 application.close()
 
@@ -278,6 +283,9 @@ def create_app(settings: Settings) -> Litestar:
                     goals.change_goal,
                     goals.delete_goal,
                     goals.contribute,
+                    schedules.create_schedule,
+                    schedules.change_schedule,
+                    schedules.delete_schedule,
                 ],
             ),
         ],
@@ -294,6 +302,7 @@ def create_app(settings: Settings) -> Litestar:
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
             "engagement": Provide(provide_engagement, sync_to_thread=False),
             "goals": Provide(provide_goals, sync_to_thread=False),
+            "scheduling": Provide(provide_scheduling, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},

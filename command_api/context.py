@@ -16,6 +16,7 @@ from domain.engagement.application import Engagement
 from domain.goals.application import Goals
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
+from domain.ledger.scheduling import Scheduling
 from domain.webhooks.application import Webhooks
 from domain.workspaces.application import Workspaces
 from infra.mail import Mailer
@@ -77,6 +78,11 @@ def provide_engagement(request: Request[Any, Any, State]) -> Engagement:
 def provide_goals(request: Request[Any, Any, State]) -> Goals:
     goals: Goals = request.app.state.goals
     return goals
+
+
+def provide_scheduling(request: Request[Any, Any, State]) -> Scheduling:
+    scheduling: Scheduling = request.app.state.scheduling
+    return scheduling
 
 
 def provide_mailer(request: Request[Any, Any, State]) -> Mailer:

@@ -271,6 +271,9 @@ RULES = {
     ("PATCH", "/api/workspaces/{workspace_id}/goals/{goal_id}"): "EDITOR",
     ("DELETE", "/api/workspaces/{workspace_id}/goals/{goal_id}"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/goals/{goal_id}/contributions"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/schedules"): "EDITOR",
+    ("PATCH", "/api/workspaces/{workspace_id}/schedules/{schedule_id}"): "EDITOR",
+    ("DELETE", "/api/workspaces/{workspace_id}/schedules/{schedule_id}"): "EDITOR",
     ("POST", "/api/notifications/read"): "SIGNED_IN",
     ("POST", "/api/notifications/read-all"): "SIGNED_IN",
     ("POST", "/api/notifications/dismiss"): "SIGNED_IN",
@@ -327,6 +330,7 @@ def test_every_workspace_route_answers_each_role_as_its_rule_says(
             subscription_id=uuid4(),
             delivery_id=uuid4(),
             goal_id=uuid4(),
+            schedule_id=uuid4(),
         )
         # An empty body: a route that lets the caller in then refuses the body (400) or the
         # made-up id (404 "no such …"); one that does not answers 403 or, to a stranger, 404.
