@@ -142,4 +142,3 @@ async def active_budgets(conn: Conn, workspace_id: UUID, today: date) -> list[Bu
         )
     ).fetchall()
     return [BudgetScope(**row) for row in rows]
-
