@@ -41,6 +41,7 @@ from command_api.routes import (
     jobs,
     ledger,
     notifications,
+    risk,
     rules,
     schedules,
     status,
@@ -54,6 +55,7 @@ from domain.goals.application import Goals
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.ledger.scheduling import Scheduling
+from domain.risk.application import Risk
 from domain.webhooks.application import Webhooks
 from domain.workspaces.application import Workspaces
 from infra import blobs, database, health, openapi, rate_limits
@@ -140,6 +142,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.webhooks = Webhooks(env)
         app.state.engagement = Engagement(env)
         app.state.goals = Goals(env)
+        app.state.risk = Risk(env)
         app.state.scheduling = Scheduling(env)
         app.state.pool = database.async_pool(settings)
         await app.state.pool.open()
@@ -173,6 +176,7 @@ def create_app(settings: Settings) -> Litestar:
                 app.state.webhooks,
                 app.state.engagement,
                 app.state.goals,
+                app.state.risk,
                 app.state.scheduling,
             ):
                 application.close()
@@ -283,6 +287,7 @@ def create_app(settings: Settings) -> Litestar:
                     goals.change_goal,
                     goals.delete_goal,
                     goals.contribute,
+                    risk.review_risk,
                     schedules.create_schedule,
                     schedules.change_schedule,
                     schedules.delete_schedule,
@@ -302,6 +307,7 @@ def create_app(settings: Settings) -> Litestar:
             "webhooks": Provide(provide_webhooks, sync_to_thread=False),
             "engagement": Provide(provide_engagement, sync_to_thread=False),
             "goals": Provide(provide_goals, sync_to_thread=False),
+            "risk": Provide(risk.provide_risk, sync_to_thread=False),
             "scheduling": Provide(provide_scheduling, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },

@@ -23,6 +23,7 @@ from projections.notifications.projector import NotificationsProjection
 from projections.notifier.projector import Notifier
 from projections.relay.projector import RelayProjection
 from projections.runtime import Projection
+from projections.schedules.projector import SchedulesProjection
 from projections.transactions.projector import TransactionsProjection
 from projections.users.projector import UsersProjection
 from projections.webhooks.projector import WebhooksProjection
@@ -40,6 +41,7 @@ READ_MODELS = (
     "webhooks",
     "notifications",
     "goals",
+    "schedules",
 )
 # They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
 # act again. `centsource project` runs them beside the read models.
@@ -61,6 +63,7 @@ def build(settings: Settings) -> dict[str, Projection]:
         BudgetWatch(settings),
         NotificationsProjection(),
         GoalsProjection(),
+        SchedulesProjection(),
         Notifier(settings),
         RelayProjection(settings.nats, settings.nats_stream),
     ]

@@ -21,6 +21,7 @@ PUBLIC_EVENT_TYPES = (
     "goal.completed",
     "account.balance_updated",
     "member.invited",
+    "transaction.flagged",
 )
 
 

@@ -18,6 +18,7 @@ from domain.engagement.inbox import Inbox
 from domain.goals.goal import Goal
 from domain.identity.user import user_id_for
 from domain.ledger.transaction import Transaction
+from domain.risk.review import RiskReview
 from domain.workspaces.workspace import Workspace
 from projections.ledger.view import round_money
 from projections.notifications.view import (
@@ -167,6 +168,26 @@ class NotificationsProjection(Projection):
             "A goal is reached",
             f"{event.amount} of {event.target_amount} reached.",
             {"goal_id": str(event.originator_id), "amount": str(event.amount)},
+        )
+
+    @handles(RiskReview.Flagged)
+    async def on_transaction_flagged(
+        self, cur: Cursor, event: RiskReview.Flagged, position: int
+    ) -> None:
+        reasons = [r.get("code") for r in event.reasons if isinstance(r, dict)]
+        await self._tell(
+            cur,
+            event,
+            position,
+            await self._members(cur, event.workspace_id),
+            "RISK_FLAG",
+            f"A transaction is flagged as risky (score {event.score})",
+            "Reasons: " + ", ".join(str(code) for code in reasons) + ". Confirm or dismiss it.",
+            {
+                "transaction_id": str(event.transaction_id),
+                "score": event.score,
+                "reasons": list(event.reasons),
+            },
         )
 
     @handles(Transaction.Recorded)

@@ -22,6 +22,7 @@ PUBLIC_TYPES = {
     "AlertRuleTriggered": "alert.triggered",
     "GoalCompleted": "goal.completed",
     "WorkspaceMemberInvited": "member.invited",
+    "RiskReviewFlagged": "transaction.flagged",  # TransactionFlagged, by the risk watch
 }
 # Events that may move accounts' balances: each account one moved also goes out as an
 # account.balance_updated of its own.

@@ -271,6 +271,7 @@ RULES = {
     ("PATCH", "/api/workspaces/{workspace_id}/goals/{goal_id}"): "EDITOR",
     ("DELETE", "/api/workspaces/{workspace_id}/goals/{goal_id}"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/goals/{goal_id}/contributions"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/transactions/{transaction_id}/risk-review"): "EDITOR",
     ("POST", "/api/workspaces/{workspace_id}/schedules"): "EDITOR",
     ("PATCH", "/api/workspaces/{workspace_id}/schedules/{schedule_id}"): "EDITOR",
     ("DELETE", "/api/workspaces/{workspace_id}/schedules/{schedule_id}"): "EDITOR",

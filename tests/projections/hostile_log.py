@@ -59,6 +59,7 @@ CLOSED: dict[str, str | tuple[str, ...]] = {
     "format": "csv",
     "week_start": "MONDAY",
     "timezone": "UTC",
+    "status": "CONFIRMED",  # a risk review's
 }
 SMALL_INTS = {"threshold": 80, "level": 80, "size": 1024, "imported": 1}
 # Aggregates whose events the others refer to come first.
@@ -240,6 +241,8 @@ class World:
             return [{"line": 2, "reason": text}]
         if key == "ImportProfile.settings":
             return {"delimiter": text, "columns": {text: text}, text: [text]}
+        if key == "RiskReview.reasons":
+            return [{"code": "NEW_MERCHANT", "weight": 20, "detail": text}]
         raise AssertionError(f"{key}: add a sample of what the domain writes there")
 
 

@@ -1,0 +1,1 @@
+"""Risk: scores new expenses, flags the risky ones once, and keeps their review."""

@@ -1,0 +1,152 @@
+"""The risk score of a new expense: pure arithmetic over what came before it.
+
+The score is the sum of the weights of the reasons that hold, capped at 100; a transaction is
+flagged when it reaches ``THRESHOLD`` (50). The reasons and their weights:
+
+- ``LARGE_FOR_CATEGORY``: ``min(40, floor(10 * z))`` where
+  ``z = (|amount| - mean) / sd`` over the absolute amounts of the category's live expenses in
+  the transaction's currency dated in the 180 days before its date (the sample standard
+  deviation); only with at least 5 of them, ``sd > 0`` and ``z ≥ 1``.
+- ``NEW_MERCHANT``: 20, when it names a merchant (compared lower-cased, trimmed) that no
+  live transaction of the workspace recorded before it named.
+- ``LATE_NIGHT``: 15, when its time of day is known and falls in 22:00-05:00 (22:00 included,
+  05:00 not).
+- ``MERCHANT_BURST``: 25, when with it at least 3 expenses at the same merchant fall on its
+  date with times of day within 10 minutes of its own (both ends included).
+- ``UNUSUAL_CURRENCY``: 15, when the account's transactions dated in the 90 days before have a
+  most used currency and its currency is none of those tied for most used.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+THRESHOLD = 50
+CATEGORY_DAYS = 180
+CATEGORY_MINIMUM = 5
+SIZE_CAP = 40
+NEW_MERCHANT = 20
+LATE_NIGHT = 15
+LATE_FROM, LATE_UNTIL = time(22), time(5)
+BURST = 25
+BURST_COUNT = 3
+BURST_WINDOW = timedelta(minutes=10)
+CURRENCY = 15
+CURRENCY_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Expense:
+    """The transaction scored: an expense (negative amount) that is not a transfer."""
+
+    amount: Decimal
+    currency: str
+    date: date
+    time: time | None
+    merchant: str | None
+
+
+@dataclass(frozen=True)
+class History:
+    """What came before it, as the watch read it from the read models."""
+
+    category_amounts: tuple[Decimal, ...] = ()  # |amount| of the category's expenses, 180 days
+    merchant_seen: bool = True  # the merchant was named before (or there is none)
+    merchant_times: tuple[time, ...] = ()  # other expenses at its merchant on its date
+    account_currencies: tuple[str, ...] = field(default=())  # one per transaction, 90 days
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    weight: int
+    detail: str
+
+
+def merchant_key(merchant: str | None) -> str | None:
+    """How merchants compare: lower-cased and trimmed, like SQL lower(btrim()); blank is none."""
+    key = (merchant or "").strip().lower()
+    return key or None
+
+
+def score(expense: Expense, history: History) -> tuple[int, tuple[Reason, ...]]:
+    """The score (0-100) and each reason that holds with its weight."""
+    reasons = [
+        reason
+        for reason in (
+            _size(expense, history),
+            _new_merchant(expense, history),
+            _late_night(expense),
+            _burst(expense, history),
+            _currency(expense, history),
+        )
+        if reason is not None
+    ]
+    return min(100, sum(r.weight for r in reasons)), tuple(reasons)
+
+
+def _size(expense: Expense, history: History) -> Reason | None:
+    amounts = history.category_amounts
+    if len(amounts) < CATEGORY_MINIMUM:
+        return None
+    mean = statistics.mean(amounts)
+    sd = statistics.stdev(amounts)
+    if sd == 0:
+        return None
+    z = (abs(expense.amount) - mean) / sd
+    if z < 1:
+        return None
+    weight = min(SIZE_CAP, math.floor(10 * z))
+    return Reason(
+        "LARGE_FOR_CATEGORY",
+        weight,
+        f"{abs(expense.amount)} is {z:.1f} standard deviations above the category's mean "
+        f"{mean:.2f} over {len(amounts)} expenses",
+    )
+
+
+def _new_merchant(expense: Expense, history: History) -> Reason | None:
+    if merchant_key(expense.merchant) is None or history.merchant_seen:
+        return None
+    return Reason("NEW_MERCHANT", NEW_MERCHANT, f"first charge at {expense.merchant.strip()}")  # type: ignore[union-attr]
+
+
+def _late_night(expense: Expense) -> Reason | None:
+    at = expense.time
+    if at is None or LATE_UNTIL <= at < LATE_FROM:
+        return None
+    return Reason("LATE_NIGHT", LATE_NIGHT, f"at {at.isoformat()}, between 22:00 and 05:00")
+
+
+def _burst(expense: Expense, history: History) -> Reason | None:
+    if expense.time is None or merchant_key(expense.merchant) is None:
+        return None
+    at = datetime.combine(expense.date, expense.time)
+    near = [
+        t
+        for t in history.merchant_times
+        if abs(datetime.combine(expense.date, t) - at) <= BURST_WINDOW
+    ]
+    if len(near) + 1 < BURST_COUNT:
+        return None
+    return Reason(
+        "MERCHANT_BURST", BURST, f"{len(near) + 1} charges at {expense.merchant} within 10 minutes"
+    )
+
+
+def _currency(expense: Expense, history: History) -> Reason | None:
+    counts = Counter(history.account_currencies)
+    if not counts:
+        return None
+    most = max(counts.values())
+    usual = sorted(c for c, n in counts.items() if n == most)
+    if expense.currency in usual:
+        return None
+    return Reason(
+        "UNUSUAL_CURRENCY", CURRENCY, f"{expense.currency}, the account usually sees {usual[0]}"
+    )

@@ -1,0 +1,1 @@
+"""Risk flags: each flagged transaction, its score, reasons and review."""
