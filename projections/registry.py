@@ -22,6 +22,8 @@ from projections.ledger.projector import LedgerProjection
 from projections.notifications.projector import NotificationsProjection
 from projections.notifier.projector import Notifier
 from projections.relay.projector import RelayProjection
+from projections.risk_flags.projector import RiskFlagsProjection
+from projections.risk_watch.projector import RiskWatch
 from projections.runtime import Projection
 from projections.schedules.projector import SchedulesProjection
 from projections.transactions.projector import TransactionsProjection
@@ -42,10 +44,11 @@ READ_MODELS = (
     "notifications",
     "goals",
     "schedules",
+    "risk_flags",
 )
 # They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
 # act again. `centsource project` runs them beside the read models.
-PROCESS_MANAGERS = ("budget_watch", "notifier")
+PROCESS_MANAGERS = ("budget_watch", "notifier", "risk_watch")
 log = structlog.get_logger("projections")
 
 
@@ -61,6 +64,8 @@ def build(settings: Settings) -> dict[str, Projection]:
         BudgetsProjection(),
         WebhooksProjection(),
         BudgetWatch(settings),
+        RiskWatch(settings),
+        RiskFlagsProjection(),
         NotificationsProjection(),
         GoalsProjection(),
         SchedulesProjection(),

@@ -35,6 +35,7 @@ from read_api.routes import (
     insights,
     ledger,
     notifications,
+    risk_flags,
     schedules,
     status,
     transactions,
@@ -144,6 +145,7 @@ def create_app(settings: Settings) -> Litestar:
             schedules.list_schedules,
             insights.InsightsController,
             forecasts.ForecastsController,
+            risk_flags.list_risk_flags,
         ],
         middleware=[
             rate_limits.rate_limit_middleware(rate_limit_tier),
