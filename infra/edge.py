@@ -198,16 +198,14 @@ def _query_errors(scope: Any, handler: Any) -> dict[str, list[str]]:
 
 
 def _date_parameters(handler: Any) -> frozenset[str]:
-    cached: frozenset[str] | None = getattr(handler, "_edge_date_parameters", None)
-    if cached is None:
-        names = set()
-        for name, field in handler.parsed_fn_signature.parameters.items():
-            if _is_date_type(field.annotation):
-                kwarg = field.kwarg_definition
-                names.add(getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or name)
-        cached = frozenset(names)
-        handler._edge_date_parameters = cached
-    return cached
+    """The query names of the route's date parameters (a handful: looked up each time, as
+    Litestar's own OPTIONS handlers take no attribute to keep them on)."""
+    names = set()
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        if _is_date_type(field.annotation):
+            kwarg = field.kwarg_definition
+            names.add(getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or name)
+    return frozenset(names)
 
 
 def _is_date_type(annotation: Any) -> bool:

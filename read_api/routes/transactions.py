@@ -32,7 +32,7 @@ WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
 # Category names come from the ledger read model.
 SERVING = ("transactions", "ledger")
 EXPORT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # Litestar adds the charset to text types
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }

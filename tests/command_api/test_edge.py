@@ -230,3 +230,12 @@ def test_a_multipart_body_over_the_limit_is_a_413(
         headers=user.headers,
     )
     assert answer.status_code == 413, answer.text
+
+
+def test_an_options_request_with_a_date_query_is_answered(
+    api: Api, owner: tuple[User, str]
+) -> None:
+    user, workspace_id = owner
+    for path in ("dashboard?month=2026-03", "budgets?date=2026-03-01", "net-worth?from=2026-01-01"):
+        answer = api.reads.options(f"/api/workspaces/{workspace_id}/{path}", headers=user.headers)
+        assert answer.status_code < 500, (path, answer.text)

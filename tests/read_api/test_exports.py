@@ -116,9 +116,9 @@ def test_exported_text_never_runs_as_a_spreadsheet_formula(api: Api) -> None:
     workspace = api.workspace(user)
     account = api.account(user, workspace)
     position = api.record(user, workspace, account, **RECORDED[3])["position"]
-    rows = list(
-        csv.reader(io.StringIO(export(api, user, workspace, position).content.decode("utf-8-sig")))
-    )
+    exported = export(api, user, workspace, position)
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows[0][:7] == [
         *("date", "time", "amount", "currency", "description", "merchant", "category")
     ]
