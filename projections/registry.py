@@ -25,6 +25,7 @@ from projections.relay.projector import RelayProjection
 from projections.risk_flags.projector import RiskFlagsProjection
 from projections.risk_watch.projector import RiskWatch
 from projections.runtime import Projection
+from projections.schedule_watch.projector import ScheduleWatch
 from projections.schedules.projector import SchedulesProjection
 from projections.transactions.projector import TransactionsProjection
 from projections.users.projector import UsersProjection
@@ -48,7 +49,7 @@ READ_MODELS = (
 )
 # They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
 # act again. `centsource project` runs them beside the read models.
-PROCESS_MANAGERS = ("budget_watch", "notifier", "risk_watch")
+PROCESS_MANAGERS = ("budget_watch", "notifier", "risk_watch", "schedule_watch")
 log = structlog.get_logger("projections")
 
 
@@ -69,6 +70,7 @@ def build(settings: Settings) -> dict[str, Projection]:
         NotificationsProjection(),
         GoalsProjection(),
         SchedulesProjection(),
+        ScheduleWatch(settings),
         Notifier(settings),
         RelayProjection(settings.nats, settings.nats_stream),
     ]

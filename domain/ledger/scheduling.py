@@ -39,16 +39,20 @@ class Scheduling(CentsourceApplication):
     def save_schedule(self, schedule: Schedule) -> tuple[Schedule, int]:
         return schedule, self.save_all(schedule)
 
-    def post_due(self, schedule_id: UUID, today: date, ledger: Ledger, by: Actor) -> list[UUID]:
-        """Records each occurrence up to ``today`` (the workspace's date, from the caller's
-        clock) as a transaction whose id derives from the schedule and the date: one already
-        recorded is left alone, so a restart or a replay posts nothing twice. Returns the
-        transactions recorded now."""
+    def post_due(
+        self, schedule_id: UUID, after: date | None, today: date, ledger: Ledger, by: Actor
+    ) -> list[UUID]:
+        """Records each occurrence after ``after`` (the last day a caller looked; None: from
+        the first) up to ``today`` (the workspace's date, by the caller's clock) as a
+        transaction whose id derives from the schedule and the date: one already recorded is
+        left alone, so a restart or a replay posts nothing twice. Returns those recorded now."""
         schedule = self.find(Schedule, schedule_id)
         if schedule is None or schedule.deleted or not schedule.auto_post:
             return []
         posted = []
         for day in schedule.occurrences(today):
+            if after is not None and day <= after:
+                continue
             transaction_id = occurrence_transaction_id(schedule.id, day)
             details = TransactionDetails(
                 account_id=schedule.account_id,

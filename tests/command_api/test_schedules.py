@@ -16,6 +16,7 @@ from tests.api import Api, User
 
 
 def rent(account_id: str, **changes: Any) -> dict[str, Any]:
+    # Years ahead: the schedule watch the test session runs posts none of these dates.
     return {
         "name": "Rent",
         "account_id": account_id,
@@ -23,7 +24,7 @@ def rent(account_id: str, **changes: Any) -> dict[str, Any]:
         "category": "Housing",
         "merchant": "Landlord",
         "cadence": "MONTHLY",
-        "next_date": "2026-01-31",
+        "next_date": "2036-01-31",
         **changes,
     }
 
@@ -48,11 +49,11 @@ def test_a_schedule_is_created_changed_and_deleted_softly(api: Api) -> None:
     assert schedule["position"] > 0
     path = f"/api/workspaces/{workspace}/schedules/{schedule['id']}"
     changed = api.commands.patch(
-        path, json={"cadence": "QUARTERLY", "end_date": "2026-12-31"}, headers=user.headers
+        path, json={"cadence": "QUARTERLY", "end_date": "2036-12-31"}, headers=user.headers
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["cadence"] == "QUARTERLY"
-    assert changed.json()["end_date"] == "2026-12-31"
+    assert changed.json()["end_date"] == "2036-12-31"
     assert changed.json()["amount"] == "-900.00"  # not sent: unchanged
     assert changed.json()["version"] == schedule["version"] + 1
     cleared = api.commands.patch(path, json={"end_date": None}, headers=user.headers)
@@ -81,7 +82,7 @@ def test_bad_input_is_a_400_naming_its_field_and_a_broken_rule_a_422(api: Api) -
     assert unknown.status_code == 400
     for changes, field in [
         ({"amount": "0"}, "amount"),
-        ({"end_date": "2026-01-01"}, "end_date"),
+        ({"end_date": "2036-01-01"}, "end_date"),
         ({"currency": "USD"}, "currency"),
     ]:
         response = create(api, user, workspace, rent(account, **changes))
@@ -117,17 +118,22 @@ def test_auto_post_records_each_due_occurrence_once_whatever_runs_again(
     by = Actor(UUID(user.id), "test")
     try:
         schedule_id = UUID(schedule["id"])
-        posted = scheduling.post_due(schedule_id, date(2026, 3, 30), ledger, by)
+        posted = scheduling.post_due(schedule_id, None, date(2036, 3, 30), ledger, by)
         assert posted == [
             occurrence_transaction_id(schedule_id, day)
-            for day in (date(2026, 1, 31), date(2026, 2, 28))
+            for day in (date(2036, 1, 31), date(2036, 2, 29))
         ]
-        again = scheduling.post_due(schedule_id, date(2026, 3, 31), ledger, by)
-        assert again == [occurrence_transaction_id(schedule_id, date(2026, 3, 31))]
-        assert scheduling.post_due(schedule_id, date(2026, 3, 31), ledger, by) == []
-        assert scheduling.post_due(UUID(manual["id"]), date(2026, 3, 31), ledger, by) == []
+        again = scheduling.post_due(schedule_id, None, date(2036, 3, 31), ledger, by)
+        assert again == [occurrence_transaction_id(schedule_id, date(2036, 3, 31))]
+        assert scheduling.post_due(schedule_id, None, date(2036, 3, 31), ledger, by) == []
+        assert scheduling.post_due(UUID(manual["id"]), None, date(2036, 3, 31), ledger, by) == []
+        later = create(api, user, workspace, rent(account, name="Later", auto_post=True)).json()
+        later_id = UUID(later["id"])  # looked at through 28 February already: March only
+        assert scheduling.post_due(later_id, date(2036, 2, 29), date(2036, 3, 31), ledger, by) == [
+            occurrence_transaction_id(later_id, date(2036, 3, 31))
+        ]
         recorded = ledger.get_transaction(UUID(workspace), posted[1]).details
-        assert (recorded.date, str(recorded.amount)) == (date(2026, 2, 28), "-900.00")
+        assert (recorded.date, str(recorded.amount)) == (date(2036, 2, 29), "-900.00")
         assert (recorded.description, recorded.merchant) == ("Rent", "Landlord")
     finally:
         scheduling.close()
