@@ -17,7 +17,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from command_api.access import Access
 from command_api.context import new_id
-from command_api.routes.ledger import Amount, CategoryName, Text
+from command_api.routes.ledger import Amount, CategoryName, IfMatch, Text, _version
 from command_api.routes.workspaces import Currency
 from domain.base import Actor, DomainError
 from domain.ledger.application import Ledger
@@ -121,8 +121,10 @@ def change_schedule(
     data: JSONBody[ChangeSchedule],
     scheduling: NamedDependency[Scheduling],
     actor: NamedDependency[Actor],
+    if_match: IfMatch = None,
 ) -> ScheduleOut:
-    schedule = scheduling.get_schedule(workspace_id, schedule_id)
+    """``If-Match: <version>``: a schedule changed since is not changed (412)."""
+    schedule = scheduling.get_schedule(workspace_id, schedule_id, _version(if_match))
     sent = {
         name: value for name, value in msgspec.structs.asdict(data).items() if value is not UNSET
     }
@@ -143,9 +145,10 @@ def delete_schedule(
     schedule_id: FromPath[UUID],
     scheduling: NamedDependency[Scheduling],
     actor: NamedDependency[Actor],
+    if_match: IfMatch = None,
 ) -> Removed:
     """Soft: the schedule's events stay in the log; it posts and is listed no more."""
-    schedule = scheduling.get_schedule(workspace_id, schedule_id)
+    schedule = scheduling.get_schedule(workspace_id, schedule_id, _version(if_match))
     schedule.delete(actor)
     _, position = scheduling.save_schedule(schedule)
     return Removed(id=schedule_id, position=position)

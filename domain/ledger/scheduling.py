@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from domain.base import Actor, CentsourceApplication, DomainError, NotFoundError
+from domain.base import (
+    Actor,
+    CentsourceApplication,
+    DomainError,
+    NotFoundError,
+    check_version,
+)
 from domain.ledger.application import Ledger
 from domain.ledger.schedules import Schedule, ScheduleTerms, occurrence_transaction_id
 from domain.ledger.transaction import TransactionDetails
@@ -30,10 +36,13 @@ class Scheduling(CentsourceApplication):
         )
         return schedule, self.save_all(schedule)
 
-    def get_schedule(self, workspace_id: UUID, schedule_id: UUID) -> Schedule:
+    def get_schedule(
+        self, workspace_id: UUID, schedule_id: UUID, expected_version: int | None = None
+    ) -> Schedule:
         schedule = self.find(Schedule, schedule_id)
         if schedule is None or schedule.workspace_id != workspace_id or schedule.deleted:
             raise NotFoundError("no such schedule")
+        check_version(schedule, expected_version)
         return schedule
 
     def save_schedule(self, schedule: Schedule) -> tuple[Schedule, int]:

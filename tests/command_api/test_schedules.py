@@ -56,6 +56,10 @@ def test_a_schedule_is_created_changed_and_deleted_softly(api: Api) -> None:
     assert changed.json()["end_date"] == "2036-12-31"
     assert changed.json()["amount"] == "-900.00"  # not sent: unchanged
     assert changed.json()["version"] == schedule["version"] + 1
+    stale = api.commands.patch(
+        path, json={"name": "Rent"}, headers={**user.headers, "If-Match": str(schedule["version"])}
+    )
+    assert stale.status_code == 412, stale.text
     cleared = api.commands.patch(path, json={"end_date": None}, headers=user.headers)
     assert cleared.json()["end_date"] is None
     deleted = api.commands.delete(path, headers=user.headers)
