@@ -3,9 +3,15 @@
 All amounts are in the workspace's base currency (``Conversion``, today's rates). With
 ``B₀`` the balance of the liquid accounts (CHECKING, SAVINGS, CASH, not closed) today:
 
-    known items    each ACTIVE recurring series placed on its next expected date and every
-                   cadence after it up to the horizon, for its typical amount (+ income,
-                   - expense); a date on or before today (due, not yet seen) counts tomorrow
+    known items    schedules first: each live schedule on its dates in today+1 … the horizon
+                   (and its end date), for its amount (signed: + income, - bill); then each
+                   ACTIVE recurring series no schedule covers, on its next expected date and
+                   every cadence after it up to the horizon, for its typical amount; a
+                   series' date on or before today (due, not yet seen) counts tomorrow.
+                   A schedule covers a series made from it (``from_recurring`` = the
+                   series' id) and one on the same account, currency, sign and cadence
+                   whose typical amount is within 5 % of the schedule's amount, so a bill
+                   is counted once whether or not it was scheduled from its series
     variable       v = the expenses of the last n = min(90, days since the first transaction)
                    days, transfers and every recurring series' transactions left out, / n;
                    s = the population standard deviation of those n daily totals
@@ -39,6 +45,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from uuid import UUID
 
 from domain.base import natural_id
+from domain.ledger.schedules import Cadence, nth_occurrence
 from domain.money import money_text
 from projections.insights.model import (
     BalanceForecast,
@@ -57,6 +64,7 @@ from projections.insights.model import (
 )
 from projections.insights.recurring import CADENCES, add_periods, key_of
 from projections.ledger import view as ledger_view
+from projections.schedules.model import ScheduleView
 
 VARIABLE_DAYS = 90  # variable spending is averaged over this many days at most
 K = Decimal("1.28")  # the band: ± k s √t, 80 % of a normal distribution
@@ -64,6 +72,7 @@ CONSERVATIVE_SPENDING = Decimal("1.2")
 CONSERVATIVE_INCOME = Decimal("0.9")
 OPTIMISTIC_SPENDING = Decimal("0.8")
 SIMULATION_DAYS = 30
+COVERED = Decimal("0.05")  # a series within 5 % of a schedule's amount is that schedule
 DAYS_A_MONTH = Decimal("30.436875")  # as goals count a month
 LIQUID = ("CHECKING", "SAVINGS", "CASH")
 _CADENCES = {cadence.name: cadence for cadence in CADENCES}
@@ -76,7 +85,7 @@ class Item:
     date: date
     amount: Decimal
     label: str
-    source: str  # RECURRING or PURCHASE
+    source: str  # SCHEDULE, RECURRING or PURCHASE
     income: bool
 
 
@@ -132,17 +141,58 @@ def variable_spending(
     return Variable(mean, variance.sqrt(), n)
 
 
+def covers(schedule: ScheduleView, series: RecurringSeries) -> bool:
+    """Whether ``schedule`` already stands for ``series`` (see the module)."""
+    if schedule.from_recurring == series.id:
+        return True
+    amount = Decimal(schedule.amount)
+    if amount == 0 or (amount > 0) != (series.type == "income"):
+        return False
+    return (
+        schedule.account_id == series.account_id
+        and schedule.currency == series.currency
+        and schedule.cadence == series.cadence
+        and abs(Decimal(series.typical_amount) - abs(amount)) <= COVERED * abs(amount)
+    )
+
+
+def placed_series(
+    series: Iterable[RecurringSeries], schedules: Sequence[ScheduleView]
+) -> list[RecurringSeries]:
+    """The ACTIVE series no schedule covers: the ones placed after the schedules."""
+    return [s for s in series if s.status == "ACTIVE" and not any(covers(x, s) for x in schedules)]
+
+
+def schedule_items(
+    schedules: Iterable[ScheduleView], conversion: ledger_view.Conversion, today: date, end: date
+) -> list[Item]:
+    """Each schedule on its dates in today+1 … end (and its end date), for its amount."""
+    items = []
+    for x in schedules:
+        rate = conversion.rate(x.currency, today)
+        if rate is None:
+            continue
+        amount = ledger_view.round_money(Decimal(x.amount) * rate, conversion.base)
+        last = end if x.end_date is None else min(end, x.end_date)
+        cadence, n = Cadence(x.cadence), 0
+        while (day := nth_occurrence(x.next_date, cadence, n)) <= last:
+            if day > today:
+                items.append(Item(day, amount, x.name, "SCHEDULE", amount > 0))
+            n += 1
+    return items
+
+
 def known_items(
     series: Iterable[RecurringSeries],
     conversion: ledger_view.Conversion,
     today: date,
     end: date,
+    schedules: Sequence[ScheduleView] = (),
 ) -> list[Item]:
-    """Each ACTIVE series on its dates in today+1 … end, oldest first (see the module)."""
-    items = []
-    for s in series:
-        if s.status != "ACTIVE":
-            continue
+    """The schedules, then each ACTIVE series no schedule covers, on their dates in
+    today+1 … end, oldest first (see the module)."""
+    items = schedule_items(schedules, conversion, today, end)
+    for s in placed_series(series, schedules):
         rate = conversion.rate(s.currency, today)
         if rate is None:
             continue
@@ -196,11 +246,12 @@ def balance_forecast(
     conversion: ledger_view.Conversion,
     today: date,
     days: int,
+    schedules: Sequence[ScheduleView] = (),
 ) -> BalanceForecast:
     """One point a day for ``days`` days, with its band, and the known items placed."""
     base = conversion.base
     end = today + timedelta(days=days)
-    items = known_items(series, conversion, today, end)
+    items = known_items(series, conversion, today, end, schedules)
     path = _path(balance, items, variable.daily, today, days)
     points = []
     for t in range(1, days + 1):
@@ -261,10 +312,11 @@ def scenarios(
     conversion: ledger_view.Conversion,
     today: date,
     months: int,
+    schedules: Sequence[ScheduleView] = (),
 ) -> Scenarios:
     """Conservative, expected and optimistic balances at each month end (see the module)."""
     base, ends = conversion.base, month_ends(today, months)
-    items = known_items(series, conversion, today, ends[-1])
+    items = known_items(series, conversion, today, ends[-1], schedules)
     v = variable.daily
     data = [
         ScenarioMonth(
@@ -284,8 +336,9 @@ def scenarios(
         for end in ends
     ]
     assumptions = [
-        f"known items: {len({s.id for s in series if s.status == 'ACTIVE'})} active recurring "
-        "series on their expected dates",
+        f"known items: {len(schedules)} schedules on their dates, then "
+        f"{len(placed_series(series, schedules))} active recurring series no schedule covers "
+        "on their expected dates",
         f"variable spending {_money(v, base)} {base} a day (the last {variable.days} days, "
         "transfers and recurring series left out)",
         "conservative: variable spending x 1.2 and recurring income x 0.9",
@@ -309,11 +362,12 @@ def future(
     conversion: ledger_view.Conversion,
     today: date,
     months: int,
+    schedules: Sequence[ScheduleView] = (),
 ) -> FutureProjection:
     """Each month to its end (the current one from tomorrow): known income, known and
     variable expenses, net, and the expected balance at its end."""
     base, ends = conversion.base, month_ends(today, months)
-    items = known_items(series, conversion, today, ends[-1])
+    items = known_items(series, conversion, today, ends[-1], schedules)
     data, start, running = [], today, balance
     for end in ends:
         inside = [i for i in items if start < i.date <= end]
@@ -388,12 +442,13 @@ def simulate_purchase(
     count: int,
     budgets: Sequence[BudgetState],
     goals: Sequence[GoalState],
+    schedules: Sequence[ScheduleView] = (),
 ) -> PurchaseSimulation:
     """Thirty days with and without the purchase, what it does to budgets and goals, and the
     verdict with its reasons (see the module)."""
     base = conversion.base
     end = today + timedelta(days=SIMULATION_DAYS)
-    items = known_items(series, conversion, today, end)
+    items = known_items(series, conversion, today, end, schedules)
     paid = installments(amount, max(day, today), count, base)
     # A payment dated today leaves today's balance: the path's point 0 is today after it.
     now = sum((p.amount for p in paid if p.date == today), Decimal(0))

@@ -2,8 +2,8 @@
 purchase simulation (a POST that saves nothing).
 
 Lines and occurrences are read through the insights' cache (keyed by the workspace's last
-change); balances, budgets and goals are read fresh. Formulas: ``projections/insights/forecasts.py``
-and docs/insights.md.
+change); balances, schedules, budgets and goals are read fresh. Formulas:
+``projections/insights/forecasts.py`` and docs/insights.md.
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ from projections.insights.model import (
     Scenarios,
 )
 from projections.ledger import view as ledger_view
+from projections.schedules import view as schedules_view
+from projections.schedules.model import ScheduleView
 from read_api.access import read_access
 from read_api.routes.insights import Reading
 
-SERVING = ("transactions", "ledger", "dashboard", "budgets", "goals")
+SERVING = ("transactions", "ledger", "dashboard", "budgets", "goals", "schedules")
 
 
 class SimulatePurchase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -51,11 +53,13 @@ class SimulatePurchase(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
 
 
 class Basis:
-    """What every forecast starts from: today, the liquid balance, the series, ``v``."""
+    """What every forecast starts from: today, the liquid balance, the schedules, the
+    series, ``v``."""
 
     today: date
     conversion: ledger_view.Conversion
     balance: Decimal
+    schedules: list[ScheduleView]
     series: list[RecurringSeries]
     variable: Variable
     liquid: list[UUID]
@@ -90,6 +94,7 @@ async def _basis(reading: Reading, account_id: UUID | None = None) -> Basis:
         total.total,
         series,
     )
+    basis.schedules = await _schedules(conn, workspace_id)
     basis.variable = forecasts.variable_spending(lines, members, conversion, today, first)
     basis.liquid = [a.id for a in accounts if account_id is None or a.id == account_id]
     return basis
@@ -107,14 +112,15 @@ class ForecastsController(Controller):
         days: Annotated[int, QueryParameter(ge=1, le=365)] = 30,
     ) -> Response[BalanceForecast]:
         """The liquid accounts' balance (CHECKING, SAVINGS, CASH; base currency) today and each
-        of the next ``days`` days (1 to 365): active recurring series on their dates, average
-        variable spending spread over every day, an 80 % band and a confidence."""
+        of the next ``days`` days (1 to 365): schedules, then the active recurring series no
+        schedule covers, on their dates; average variable spending spread over every day, an
+        80 % band and a confidence."""
         await read_access(request, workspace_id, SERVING)
         async with request.app.state.pool.connection() as conn:
             reading = Reading(request, conn, workspace_id)
             b = await _basis(reading)
         found = forecasts.balance_forecast(
-            b.balance, b.series, b.variable, b.conversion, b.today, days
+            b.balance, b.series, b.variable, b.conversion, b.today, days, b.schedules
         )
         return reading.respond(found)
 
@@ -131,7 +137,9 @@ class ForecastsController(Controller):
         async with request.app.state.pool.connection() as conn:
             reading = Reading(request, conn, workspace_id)
             b = await _basis(reading)
-        found = forecasts.scenarios(b.balance, b.series, b.variable, b.conversion, b.today, months)
+        found = forecasts.scenarios(
+            b.balance, b.series, b.variable, b.conversion, b.today, months, b.schedules
+        )
         return reading.respond(found)
 
     @get("/forecasts/future")
@@ -147,7 +155,9 @@ class ForecastsController(Controller):
         async with request.app.state.pool.connection() as conn:
             reading = Reading(request, conn, workspace_id)
             b = await _basis(reading)
-        found = forecasts.future(b.balance, b.series, b.variable, b.conversion, b.today, months)
+        found = forecasts.future(
+            b.balance, b.series, b.variable, b.conversion, b.today, months, b.schedules
+        )
         return reading.respond(found)
 
     @post("/simulate/purchase", status_code=200)
@@ -183,8 +193,21 @@ class ForecastsController(Controller):
             data.installments,
             budgets,
             goals,
+            b.schedules,
         )
         return reading.respond(found)
+
+
+async def _schedules(conn: Any, workspace_id: UUID) -> list[ScheduleView]:
+    """The workspace's live (not deleted) schedules, oldest first."""
+    rows = await (
+        await conn.execute(
+            f"SELECT {schedules_view.COLUMNS} FROM schedules "  # noqa: S608
+            "WHERE workspace_id = %s AND NOT deleted ORDER BY created_at, id",
+            (workspace_id,),
+        )
+    ).fetchall()
+    return [msgspec.convert(row, ScheduleView) for row in rows]
 
 
 async def _budgets(

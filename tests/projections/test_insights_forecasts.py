@@ -3,14 +3,18 @@ their dates, variable spending spread over every day, scenarios and a purchase's
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID, uuid4
+
+import msgspec
 
 from projections.insights import forecasts, recurring
 from projections.insights.forecasts import BudgetState, GoalState, Variable
-from projections.insights.model import Line, Occurrence
+from projections.insights.model import Line, Occurrence, RecurringSeries
 from projections.ledger import view as ledger_view
+from projections.schedules.model import ScheduleView
 
 WORKSPACE, CHECKING = uuid4(), uuid4()
 TODAY = date(2026, 3, 10)
@@ -239,3 +243,63 @@ def test_a_purchase_pushing_a_budget_over_is_tight_and_a_goal_is_delayed() -> No
         "it pushes the budget Fun to 110.0 %",
         "it delays the goal Car by 46 days",
     ]
+
+
+def _schedule(amount: str, next_date: date, **fields: Any) -> ScheduleView:
+    values: dict[str, Any] = {
+        "id": uuid4(),
+        "workspace_id": WORKSPACE,
+        "name": "Rent",
+        "account_id": CHECKING,
+        "amount": amount,
+        "currency": "EUR",
+        "category": None,
+        "merchant": None,
+        "cadence": "MONTHLY",
+        "next_date": next_date,
+        "end_date": None,
+        "auto_post": False,
+        "from_recurring": None,
+        "version": 1,
+        "created_at": datetime(2026, 1, 1, tzinfo=UTC),
+    }
+    values.update(fields)
+    return ScheduleView(**values)
+
+
+def _rent() -> RecurringSeries:
+    return next(s for s in SERIES if s.merchant == "Landlord")
+
+
+def test_a_schedule_made_from_a_series_is_placed_once_for_the_schedule() -> None:
+    rent = _schedule("-810.00", date(2026, 2, 15), from_recurring=_rent().id)
+    items = forecasts.known_items(SERIES, _conversion(), TODAY, date(2026, 4, 20), [rent])
+    assert [(i.date, i.amount, i.label, i.source) for i in items] == [
+        (date(2026, 3, 15), Decimal("-810.00"), "Rent", "SCHEDULE"),
+        (date(2026, 4, 1), Decimal("2000.00"), "Acme Payroll", "RECURRING"),
+        (date(2026, 4, 15), Decimal("-810.00"), "Rent", "SCHEDULE"),
+    ]
+
+
+def test_a_schedule_matching_a_series_within_5_percent_covers_it_and_one_beyond_does_not() -> None:
+    near = _schedule("-840.00", date(2026, 3, 14))  # 800 is within 5 % of 840
+    far = _schedule("-845.00", date(2026, 3, 14))  # 800 is 5.3 % off 845
+    weekly = _schedule("-800.00", date(2026, 3, 14), cadence="WEEKLY")
+    assert forecasts.covers(near, _rent())
+    assert not forecasts.covers(far, _rent())
+    assert not forecasts.covers(weekly, _rent())
+    assert not forecasts.covers(_schedule("800.00", date(2026, 3, 14)), _rent())  # an income
+    other_account = msgspec.structs.replace(_rent(), account_id=uuid4())
+    assert not forecasts.covers(near, other_account)
+
+
+def test_a_schedule_without_a_series_is_placed_on_its_dates_up_to_its_end() -> None:
+    gym = _schedule("-30.00", date(2026, 1, 20), name="Gym", end_date=date(2026, 4, 20))
+    found = forecasts.balance_forecast(
+        Decimal("1000.00"), [], VARIABLE, _conversion(), TODAY, 60, [gym]
+    )
+    assert [(i.date, i.amount, i.source) for i in found.known_items] == [
+        (date(2026, 3, 20), "-30.00", "SCHEDULE"),
+        (date(2026, 4, 20), "-30.00", "SCHEDULE"),
+    ]
+    assert found.predicted_balance == "340.00"  # 1000 - 60 - 60 * 10

@@ -213,3 +213,34 @@ def test_a_stranger_gets_404(api: Api, user: User) -> None:
         headers=stranger.headers,
     )
     assert response.status_code == 404, response.text
+
+
+def test_a_schedule_and_its_series_count_once_and_a_schedule_without_one_is_placed(
+    api: Api, user: User
+) -> None:
+    home = Household(api, user)
+    position = home.position
+    # The rent's series scheduled (same account, amount and cadence), and a gym with no history.
+    for name, amount, day in (
+        ("Rent", "-800.00", home.rent_due),
+        ("Gym", "-30.00", home.today + timedelta(days=10)),
+    ):
+        response = api.commands.post(
+            f"{home.url}/schedules",
+            json={
+                "name": name,
+                "account_id": home.account,
+                "amount": amount,
+                "cadence": "MONTHLY",
+                "next_date": day.isoformat(),
+            },
+            headers=user.headers,
+        )
+        assert response.status_code == 201, response.text
+        position = response.json()["position"]
+    body = api.read(user, f"{home.url}/forecasts/balance", position, days=30)
+    assert sorted((i["label"], i["amount"], i["source"]) for i in body["known_items"]) == [
+        ("Gym", "-30.00", "SCHEDULE"),
+        ("Rent", "-800.00", "SCHEDULE"),
+    ]
+    assert body["predicted_balance"] == "1660.00"  # 2520 - 800 - 30 - 30 * 1
