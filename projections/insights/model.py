@@ -462,3 +462,79 @@ class SavingsOpportunities(msgspec.Struct, kw_only=True):
     today: date
     data: list[SavingsOpportunity]
     conversion: Conversion
+
+
+class NetWorthCard(msgspec.Struct, kw_only=True):
+    """Net worth (assets less what liabilities owe, in the base currency) at the end of the
+    day before the timeframe and today, the change, its percent of the former and its trend."""
+
+    current: str
+    previous: str
+    change: str
+    percent: str | None
+    trend: str  # UP | DOWN | FLAT (|change| < 1 % of |previous|)
+
+
+class SpendingCard(msgspec.Struct, kw_only=True):
+    """What was spent in the active budgets' current periods against their limits."""
+
+    amount: str
+    budgeted: str
+    percent_used: str | None
+    days_remaining: int | None  # to the end of the current period ending first
+
+
+class IncomeCard(msgspec.Struct, kw_only=True):
+    """Income in the timeframe against the average of the three complete months before this one."""
+
+    amount: str
+    three_month_average: str
+    change: str
+    percent: str | None
+
+
+class RecentTransaction(msgspec.Struct, kw_only=True):
+    transaction_id: UUID
+    date: date
+    amount: str
+    currency: str
+    merchant: str | None
+    description: str
+
+
+class Overview(msgspec.Struct, kw_only=True):
+    """The summary cards of a timeframe (``start`` to ``end``, in the workspace's time zone)."""
+
+    timeframe: str
+    start: date
+    end: date
+    net_worth: NetWorthCard
+    spending: SpendingCard
+    income: IncomeCard
+    cash_flow: str  # income - expenses in the timeframe
+    savings_rate: str | None  # cash_flow / income * 100
+    health_score: str
+    open_risk_flags: int
+    recent_transactions: list[RecentTransaction]
+    conversion: Conversion
+
+
+class BriefingMetrics(msgspec.Struct, kw_only=True):
+    liquid_balance: str
+    month_to_date_spending: str
+    month_budget: str
+    budget_used_percent: str | None
+    upcoming_bills: int
+    upcoming_bills_amount: str
+    open_risk_flags: int
+    anomalies: int
+
+
+class Briefing(msgspec.Struct, kw_only=True):
+    """A few sentences built from ``metrics`` by the templates in docs/insights.md."""
+
+    date: date
+    text: str
+    sentences: list[str]
+    metrics: BriefingMetrics
+    conversion: Conversion
