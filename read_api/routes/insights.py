@@ -21,12 +21,17 @@ from litestar.datastructures import State
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from domain.budgeting.application import spent_under
+from domain.budgeting.budget import rollover
 from infra.settings import Settings
+from projections.budgets import view as budgets_view
 from projections.insights import (
     anomalies,
+    briefing,
     health,
     health_rows,
     opportunities,
+    overview,
     patterns,
     recurring,
     rows,
@@ -34,12 +39,15 @@ from projections.insights import (
 )
 from projections.insights.model import (
     Anomalies,
+    Briefing,
+    BudgetPeriod,
     CashFlow,
     HealthHistory,
     HealthScore,
     Line,
     MonthStats,
     Occurrence,
+    Overview,
     Periods,
     Recurring,
     SavingsOpportunities,
@@ -48,6 +56,8 @@ from projections.insights.model import (
     Trends,
 )
 from projections.ledger import view as ledger_view
+from projections.risk_flags import view as risk_flags_view
+from projections.risk_flags.model import ReviewStatus
 from read_api.access import read_access
 from read_api.cache import cache_get, cache_put
 from read_api.routes.dashboard import MONTH
@@ -58,6 +68,7 @@ From = Annotated[date | None, QueryParameter(name="from")]
 To = Annotated[date | None, QueryParameter(name="to")]
 Interval = Literal["day", "week", "month", "year"]
 Timeframe = Literal["week", "month", "quarter", "year"]
+OverviewTimeframe = Literal["today", "this-week", "this-month", "this-year", "all-time"]
 Threshold = Annotated[
     str,
     QueryParameter(
@@ -175,6 +186,39 @@ async def _health_data(
         workspace_id=workspace_id,
         names=names,
     )
+
+
+async def _current_budgets(
+    conn: Any, workspace_id: UUID, day: date
+) -> list[overview.CurrentBudget]:
+    """The period holding ``day`` of each active budget running then, with its limit (rollover
+    included) and what was spent, as budget progress counts them (the health score's rules)."""
+    parents, _ = await budgets_view.categories(conn, workspace_id)
+    found = []
+    for budget in await budgets_view.workspace_budgets(conn, workspace_id):
+        view = budget.view
+        if not view.active or view.start_date > day or (view.end_date or day) < day:
+            continue
+        period = budget.period_of(day)
+        now, before = await budgets_view.period_spending(conn, budget, period)
+        scope = tuple(view.category_ids)
+        previous = None if before is None else spent_under(before, parents, scope)
+        current = BudgetPeriod(
+            budget_id=view.id,
+            name=view.name,
+            start=period.start,
+            end=period.end,
+            limit=budget.amount + rollover(budget.amount, previous),
+            spent=spent_under(now, parents, scope),
+        )
+        found.append(overview.CurrentBudget(period=current, currency=view.currency))
+    return found
+
+
+async def _open_risk_flags(conn: Any, workspace_id: UUID) -> int:
+    """How many flags still wait for a review."""
+    page = await risk_flags_view.flags(conn, workspace_id, ReviewStatus.PENDING, 1, 1)
+    return page.totals.PENDING
 
 
 class InsightsController(Controller):
@@ -395,3 +439,72 @@ class InsightsController(Controller):
             ends = [stats.month_end(m) for m in health.complete_months(today, months)]
             data = await _health_data(reading, conversion, names, ends)
         return reading.respond(health.health_history(data, ends))
+
+    @get("/overview")
+    async def overview_cards(
+        self,
+        request: Request[Any, Any, State],
+        workspace_id: FromPath[UUID],
+        timeframe: FromQuery[OverviewTimeframe] = "this-month",
+    ) -> Response[Overview]:
+        """Summary cards of the timeframe (to today, in the workspace's time zone): net worth
+        (current, change, percent, trend UP, DOWN or FLAT under 1 %), spending against the
+        active budgets, income against its 3-month average, cash flow, savings rate, health
+        score, open risk flags and the last 5 transactions. docs/insights.md gives each rule."""
+        await read_access(request, workspace_id, (*SERVING, "budgets", "risk_flags"))
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, week_start, conversion, names = await reading.start()
+            first = await health_rows.first_date(conn, workspace_id)
+            start = overview.timeframe_start(today, timeframe, week_start, first)
+            lines = await reading.lines(min(start, overview.income_start(today)), today)
+            # Balances, budgets and flags are read fresh: the cache key follows none of them.
+            days = [start - timedelta(days=1), today]
+            balances = await health_rows.balances(conn, workspace_id, days)
+            budgets = await _current_budgets(conn, workspace_id, today)
+            flags = await _open_risk_flags(conn, workspace_id)
+            data = await _health_data(reading, conversion, names, [today])
+        score = health.health_score(data, today).score
+        cards = overview.OverviewData(
+            lines=lines,
+            balances=balances,
+            budgets=budgets,
+            health_score=score,
+            open_risk_flags=flags,
+            conversion=conversion,
+        )
+        return reading.respond(overview.overview(cards, timeframe, start, today))
+
+    @get("/briefing")
+    async def daily_briefing(
+        self,
+        request: Request[Any, Any, State],
+        workspace_id: FromPath[UUID],
+        day: Annotated[date | None, QueryParameter(name="date")] = None,
+    ) -> Response[Briefing]:
+        """A few sentences on the day (today in the workspace's time zone by default): liquid
+        balance, month-to-date spending against the budgets, bills due in the next 7 days, and
+        flags awaiting review or unusual expenses, with the metrics they were filled from.
+        docs/insights.md lists each sentence and when it appears."""
+        await read_access(request, workspace_id, (*SERVING, "budgets", "risk_flags"))
+        async with request.app.state.pool.connection() as conn:
+            reading = Reading(request, conn, workspace_id)
+            today, _, conversion, names = await reading.start()
+            day = day or today
+            month = day.replace(day=1)
+            lines = await reading.lines(month - timedelta(days=anomalies.WINDOW_DAYS), day)
+            found = await reading.occurrences(day - timedelta(days=recurring.HISTORY_DAYS), day)
+            balances = await health_rows.balances(conn, workspace_id, [day])
+            budgets = await _current_budgets(conn, workspace_id, day)
+            flags = await _open_risk_flags(conn, workspace_id)
+        unusual = anomalies.find_anomalies(lines, conversion, month, day, Decimal(3), names)
+        data = briefing.BriefingData(
+            lines=lines,
+            balances=balances,
+            budgets=budgets,
+            series=recurring.find_recurring(found, workspace_id, day, names),
+            open_risk_flags=flags,
+            anomalies=len(unusual.data),
+            conversion=conversion,
+        )
+        return reading.respond(briefing.briefing(data, day))

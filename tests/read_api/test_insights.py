@@ -517,3 +517,95 @@ def test_health_score_and_its_history_from_two_complete_months_and_a_loan(
     too_long = api.reads.get(f"{url}/history", params={"months": "25"}, headers=user.headers)
     assert too_long.status_code == 400
     assert "months" in too_long.text
+
+
+def _spent_on_groceries(api: Api, user: User, workspace: str) -> tuple[date, int]:
+    """1000 opening, 2000 earned and 300 spent on groceries on this month's first day, under a
+    500 groceries budget for this month: today (UTC, a new workspace's zone) and the position."""
+    today = datetime.now(ZoneInfo("UTC")).date()
+    first = today.replace(day=1).isoformat()
+    checking = api.account(user, workspace, opening_balance="1000.00")
+    api.record(user, workspace, checking, date=first, amount="2000.00", category="salary")
+    api.record(user, workspace, checking, date=first, amount="-300.00", category="groceries")
+    budget = api.commands.post(
+        f"/api/workspaces/{workspace}/budgets",
+        json={
+            "name": "Groceries",
+            "amount": "500.00",
+            "period": today.strftime("%Y-%m"),
+            "category_ids": [str(system_category_id(UUID(workspace), "groceries"))],
+        },
+        headers=user.headers,
+    )
+    assert budget.status_code == 201, budget.text
+    return today, budget.json()["position"]
+
+
+def test_the_overview_gives_the_months_cards_and_an_empty_workspace_zeros(
+    api: Api, user: User
+) -> None:
+    workspace, empty_at = _workspace(api, user)
+    url = f"/api/workspaces/{workspace}"
+    empty = api.read(user, f"{url}/overview", empty_at, timeframe="all-time")
+    assert (empty["net_worth"]["current"], empty["net_worth"]["trend"]) == ("0.00", "FLAT")
+    assert (empty["spending"]["percent_used"], empty["recent_transactions"]) == (None, [])
+    today, at = _spent_on_groceries(api, user, workspace)
+    body = api.read(user, f"{url}/overview", at, timeframe="this-month")
+    assert (body["start"], body["end"]) == (today.replace(day=1).isoformat(), today.isoformat())
+    assert body["net_worth"] == {
+        "current": "2700.00",
+        "previous": "1000.00",
+        "change": "1700.00",
+        "percent": "170.00",
+        "trend": "UP",
+    }
+    month_end = (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    assert body["spending"] == {
+        "amount": "300.00",
+        "budgeted": "500.00",
+        "percent_used": "60.00",
+        "days_remaining": (month_end - today).days,
+    }
+    assert body["income"] == {
+        "amount": "2000.00",
+        "three_month_average": "0.00",
+        "change": "2000.00",
+        "percent": None,
+    }
+    assert (body["cash_flow"], body["savings_rate"]) == ("1700.00", "85.00")
+    assert body["health_score"] == api.read(user, f"{url}/health-score", at)["score"]
+    assert body["open_risk_flags"] == 0
+    assert sorted(t["amount"] for t in body["recent_transactions"]) == ["-300.00", "2000.00"]
+    bad = api.reads.get(f"{url}/overview", params={"timeframe": "week"}, headers=user.headers)
+    assert bad.status_code == 400
+    assert "timeframe" in bad.text
+
+
+def test_the_briefing_says_the_balance_the_budget_and_no_bills(api: Api, user: User) -> None:
+    workspace, empty_at = _workspace(api, user)
+    url = f"/api/workspaces/{workspace}/briefing"
+    assert api.read(user, url, empty_at)["sentences"] == [
+        "You have 0.00 EUR across your checking, savings and cash accounts.",
+        "You have spent 0.00 EUR this month.",
+        "No bills due in the next 7 days.",
+    ]
+    today, at = _spent_on_groceries(api, user, workspace)
+    body = api.read(user, url, at, date=today.isoformat())
+    assert body["metrics"] == {
+        "liquid_balance": "2700.00",
+        "month_to_date_spending": "300.00",
+        "month_budget": "500.00",
+        "budget_used_percent": "60.00",
+        "upcoming_bills": 0,
+        "upcoming_bills_amount": "0.00",
+        "open_risk_flags": 0,
+        "anomalies": 0,
+    }
+    assert body["text"] == (
+        "You have 2700.00 EUR across your checking, savings and cash accounts. "
+        "You have spent 300.00 EUR this month, 60.00 % of your 500.00 EUR budget. "
+        "No bills due in the next 7 days."
+    )
+    too_early = api.reads.get(url, params={"date": "1899-12-31"}, headers=user.headers)
+    assert too_early.status_code == 400
+    assert "date" in too_early.text
