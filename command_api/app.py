@@ -36,6 +36,7 @@ from command_api.routes import (
     auth,
     budgets,
     categories,
+    forecasts,
     goals,
     imports,
     jobs,
@@ -51,6 +52,7 @@ from command_api.routes import (
 from domain.base import DomainError
 from domain.budgeting.application import Budgeting
 from domain.engagement.application import Engagement
+from domain.forecasting.application import Forecasting
 from domain.goals.application import Goals
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
@@ -144,6 +146,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.goals = Goals(env)
         app.state.risk = Risk(env)
         app.state.scheduling = Scheduling(env)
+        app.state.forecasting = Forecasting(env)
         app.state.pool = database.async_pool(settings)
         await app.state.pool.open()
         app.state.blobs = blobs.blobs_for(settings, app.state.pool)
@@ -178,6 +181,7 @@ def create_app(settings: Settings) -> Litestar:
                 app.state.goals,
                 app.state.risk,
                 app.state.scheduling,
+                app.state.forecasting,
             ):
                 application.close()
 
@@ -291,6 +295,7 @@ def create_app(settings: Settings) -> Litestar:
                     schedules.create_schedule,
                     schedules.change_schedule,
                     schedules.delete_schedule,
+                    forecasts.make_forecast,
                 ],
             ),
         ],
@@ -309,6 +314,7 @@ def create_app(settings: Settings) -> Litestar:
             "goals": Provide(provide_goals, sync_to_thread=False),
             "risk": Provide(risk.provide_risk, sync_to_thread=False),
             "scheduling": Provide(provide_scheduling, sync_to_thread=False),
+            "forecasting": Provide(forecasts.provide_forecasting, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},

@@ -40,21 +40,24 @@ async def unreconciled_transactions(
 
 async def _ids(pool: Pool, query: str, params: tuple[Any, ...]) -> list[UUID]:
     async with pool.connection() as conn:
-        last = await _one(
-            conn, "SELECT coalesce(max(notification_id), 0) AS n FROM centsource_events"
-        )
-        deadline = time.monotonic() + CATCH_UP_SECONDS
-        while (
-            await _one(
-                conn, "SELECT position AS n FROM projection_positions WHERE name = 'transactions'"
-            )
-            < last
-        ):
-            if time.monotonic() > deadline:
-                raise ConflictError("the transactions read model is behind; retry shortly")
-            await asyncio.sleep(0.05)
+        await caught_up(conn)
         rows = await (await conn.execute(query, params)).fetchall()
     return [row["id"] for row in rows]
+
+
+async def caught_up(conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
+    """Waits until the transactions read model holds every event logged so far."""
+    last = await _one(conn, "SELECT coalesce(max(notification_id), 0) AS n FROM centsource_events")
+    deadline = time.monotonic() + CATCH_UP_SECONDS
+    while (
+        await _one(
+            conn, "SELECT position AS n FROM projection_positions WHERE name = 'transactions'"
+        )
+        < last
+    ):
+        if time.monotonic() > deadline:
+            raise ConflictError("the transactions read model is behind; retry shortly")
+        await asyncio.sleep(0.05)
 
 
 async def _one(conn: psycopg.AsyncConnection[dict[str, Any]], query: str) -> int:

@@ -17,6 +17,7 @@ from projections.audit_trail.projector import AuditTrailProjection
 from projections.budget_watch.projector import BudgetWatch
 from projections.budgets.projector import BudgetsProjection
 from projections.dashboard.projector import DashboardProjection
+from projections.forecasts.projector import ForecastsProjection
 from projections.goals.projector import GoalsProjection
 from projections.ledger.projector import LedgerProjection
 from projections.notifications.projector import NotificationsProjection
@@ -46,6 +47,7 @@ READ_MODELS = (
     "goals",
     "schedules",
     "risk_flags",
+    "forecasts",
 )
 # They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
 # act again. `centsource project` runs them beside the read models.
@@ -70,6 +72,7 @@ def build(settings: Settings) -> dict[str, Projection]:
         NotificationsProjection(),
         GoalsProjection(),
         SchedulesProjection(),
+        ForecastsProjection(),
         ScheduleWatch(settings),
         Notifier(settings),
         RelayProjection(settings.nats, settings.nats_stream),

@@ -20,8 +20,10 @@ from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from projections.budgets import view as budgets_view
+from projections.forecasts import view as forecasts_view
+from projections.forecasts.model import ForecastList
 from projections.goals import view as goals_view
-from projections.insights import forecasts, recurring
+from projections.insights import forecasts, recurring, rows
 from projections.insights.forecasts import BudgetState, GoalState, Variable
 from projections.insights.model import (
     BalanceForecast,
@@ -159,6 +161,22 @@ class ForecastsController(Controller):
             b.balance, b.series, b.variable, b.conversion, b.today, months, b.schedules
         )
         return reading.respond(found)
+
+    @get("/forecasts")
+    async def list_forecasts(
+        self,
+        request: Request[Any, Any, State],
+        workspace_id: FromPath[UUID],
+        page: Annotated[int, QueryParameter(ge=1, le=10_000_000)] = 1,
+        page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+    ) -> ForecastList:
+        """The spending forecasts made (``POST …/forecasts``), newest first; once a period is
+        over (before today, the workspace's) each shows its ``accuracy``: what was spent in
+        it, counted as the history was, and the median's error in percent."""
+        await read_access(request, workspace_id, ("forecasts", "transactions"))
+        async with request.app.state.pool.connection() as conn:
+            today, _ = await rows.settings(conn, workspace_id)
+            return await forecasts_view.list_forecasts(conn, workspace_id, today, page, page_size)
 
     @post("/simulate/purchase", status_code=200)
     async def simulate_purchase(

@@ -275,6 +275,7 @@ RULES = {
     ("POST", "/api/workspaces/{workspace_id}/schedules"): "EDITOR",
     ("PATCH", "/api/workspaces/{workspace_id}/schedules/{schedule_id}"): "EDITOR",
     ("DELETE", "/api/workspaces/{workspace_id}/schedules/{schedule_id}"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/forecasts"): "EDITOR",
     ("POST", "/api/notifications/read"): "SIGNED_IN",
     ("POST", "/api/notifications/read-all"): "SIGNED_IN",
     ("POST", "/api/notifications/dismiss"): "SIGNED_IN",

@@ -243,6 +243,18 @@ class World:
             return {"delimiter": text, "columns": {text: text}, text: [text]}
         if key == "RiskReview.reasons":
             return [{"code": "NEW_MERCHANT", "weight": 20, "detail": text}]
+        if key == "SpendingForecast.categories":
+            return [
+                {
+                    "category_id": str(ids["category_id"]),
+                    "amount": "12.34",
+                    "average": "10.00",
+                    "growth_rate": "2.5",
+                    "trend": "UP",
+                }
+            ]
+        if key == "SpendingForecast.history":
+            return {"days": 90, "periods_analysed": 3, "average": "10.00", "first_month": text}
         raise AssertionError(f"{key}: add a sample of what the domain writes there")
 
 

@@ -1,0 +1,1 @@
+"""Spending forecasts: a period's spending forecast from the monthly history, recorded."""

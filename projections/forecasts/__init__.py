@@ -1,0 +1,1 @@
+"""The spending forecasts made, and how accurate each turned out."""
