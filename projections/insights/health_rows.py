@@ -1,4 +1,5 @@
-"""The SQL behind the health score: account balances on given days and budgets' finished periods.
+"""The SQL behind the health score and the overview: account balances on given days and
+budgets' periods.
 
 Kept apart from ``rows.py`` (the lines every insight reads) because only the health score reads
 the ledger's balances and the budgets' tables.
@@ -14,7 +15,7 @@ import psycopg
 
 from domain.budgeting.application import spent_under
 from domain.budgeting.budget import rollover
-from domain.budgeting.periods import period_of
+from domain.budgeting.periods import Period, period_of
 from projections.budgets import view as budgets_view
 from projections.insights.model import AccountBalance, BudgetPeriod
 
@@ -58,21 +59,43 @@ async def budget_periods(
             if period is None or period.end > end:
                 break
             if period.end >= start:
-                now, before = await budgets_view.period_spending(conn, budget, period)
-                scope = tuple(view.category_ids)
-                previous = None if before is None else spent_under(before, parents, scope)
-                found.append(
-                    BudgetPeriod(
-                        budget_id=view.id,
-                        name=view.name,
-                        start=period.start,
-                        end=period.end,
-                        limit=budget.amount + rollover(budget.amount, previous),
-                        spent=spent_under(now, parents, scope),
-                    )
-                )
+                found.append(await _budget_period(conn, budget, period, parents))
             day = period.end + timedelta(days=1)
     return found
+
+
+async def current_budget_periods(
+    conn: Conn, workspace_id: UUID, day: date
+) -> list[tuple[BudgetPeriod, str]]:
+    """The period holding ``day`` of each active budget running then, counted as
+    ``budget_periods`` counts them, with the currency of the budget."""
+    parents, _ = await budgets_view.categories(conn, workspace_id)
+    found = []
+    for budget in await budgets_view.workspace_budgets(conn, workspace_id):
+        view = budget.view
+        if not view.active or view.start_date > day or (view.end_date or day) < day:
+            continue
+        period = budget.period_of(day)
+        found.append((await _budget_period(conn, budget, period, parents), view.currency))
+    return found
+
+
+async def _budget_period(
+    conn: Conn, budget: budgets_view.Budget, period: Period, parents: dict[UUID, UUID]
+) -> BudgetPeriod:
+    """A budget's limit in the period (rollover included) and what was spent under it."""
+    view = budget.view
+    now, before = await budgets_view.period_spending(conn, budget, period)
+    scope = tuple(view.category_ids)
+    previous = None if before is None else spent_under(before, parents, scope)
+    return BudgetPeriod(
+        budget_id=view.id,
+        name=view.name,
+        start=period.start,
+        end=period.end,
+        limit=budget.amount + rollover(budget.amount, previous),
+        spent=spent_under(now, parents, scope),
+    )
 
 
 async def first_date(conn: Conn, workspace_id: UUID) -> date | None:

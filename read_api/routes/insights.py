@@ -21,10 +21,7 @@ from litestar.datastructures import State
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from domain.budgeting.application import spent_under
-from domain.budgeting.budget import rollover
 from infra.settings import Settings
-from projections.budgets import view as budgets_view
 from projections.insights import (
     anomalies,
     briefing,
@@ -40,7 +37,6 @@ from projections.insights import (
 from projections.insights.model import (
     Anomalies,
     Briefing,
-    BudgetPeriod,
     CashFlow,
     HealthHistory,
     HealthScore,
@@ -191,28 +187,8 @@ async def _health_data(
 async def _current_budgets(
     conn: Any, workspace_id: UUID, day: date
 ) -> list[overview.CurrentBudget]:
-    """The period holding ``day`` of each active budget running then, with its limit (rollover
-    included) and what was spent, as budget progress counts them (the health score's rules)."""
-    parents, _ = await budgets_view.categories(conn, workspace_id)
-    found = []
-    for budget in await budgets_view.workspace_budgets(conn, workspace_id):
-        view = budget.view
-        if not view.active or view.start_date > day or (view.end_date or day) < day:
-            continue
-        period = budget.period_of(day)
-        now, before = await budgets_view.period_spending(conn, budget, period)
-        scope = tuple(view.category_ids)
-        previous = None if before is None else spent_under(before, parents, scope)
-        current = BudgetPeriod(
-            budget_id=view.id,
-            name=view.name,
-            start=period.start,
-            end=period.end,
-            limit=budget.amount + rollover(budget.amount, previous),
-            spent=spent_under(now, parents, scope),
-        )
-        found.append(overview.CurrentBudget(period=current, currency=view.currency))
-    return found
+    found = await health_rows.current_budget_periods(conn, workspace_id, day)
+    return [overview.CurrentBudget(period=period, currency=currency) for period, currency in found]
 
 
 async def _open_risk_flags(conn: Any, workspace_id: UUID) -> int:
