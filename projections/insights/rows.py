@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 
-from projections.dashboard import view as dashboard_view
 from projections.insights.model import BudgetScope, CategoryNode, Line, Occurrence
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
@@ -60,6 +59,21 @@ async def category_names(conn: Conn, workspace_id: UUID) -> dict[UUID, str]:
     return {row["id"]: row["name"] for row in rows}
 
 
+async def version(conn: Conn, workspace_id: UUID) -> tuple[date, str, int]:
+    """Today in the workspace's time zone, the weekday its weeks start on, and the workspace's
+    last position in the log (every event of a workspace is in its audit trail)."""
+    row = await (
+        await conn.execute(
+            "SELECT w.timezone, w.week_start, (SELECT max(position) FROM audit_trail "
+            "WHERE workspace_id = %s) AS position FROM workspaces w WHERE w.id = %s",
+            (workspace_id, workspace_id),
+        )
+    ).fetchone()
+    if row is None:
+        return _today("UTC"), "MONDAY", 0
+    return _today(row["timezone"]), row["week_start"], row["position"] or 0
+
+
 async def settings(conn: Conn, workspace_id: UUID) -> tuple[date, str]:
     """Today in the workspace's time zone, and the weekday its weeks start on."""
     row = await (
@@ -67,28 +81,16 @@ async def settings(conn: Conn, workspace_id: UUID) -> tuple[date, str]:
             "SELECT timezone, week_start FROM workspaces WHERE id = %s", (workspace_id,)
         )
     ).fetchone()
-    zone, week_start = ("UTC", "MONDAY") if row is None else (row["timezone"], row["week_start"])
+    if row is None:
+        return _today("UTC"), "MONDAY"
+    return _today(row["timezone"]), row["week_start"]
+
+
+def _today(zone: str) -> date:
     try:
-        today = datetime.now(ZoneInfo(zone)).date()
+        return datetime.now(ZoneInfo(zone)).date()
     except (ZoneInfoNotFoundError, ValueError):  # a zone this machine's tz data lacks
-        today = datetime.now(ZoneInfo("UTC")).date()
-    return today, week_start
-
-
-async def cache_version(conn: Conn, workspace_id: UUID) -> tuple[int, str]:
-    """What a cached answer's key carries: the last position that changed the workspace's
-    dashboard (every recording, amendment, categorization, deletion and account change), and
-    the last change of its transactions' rows, which also moves on a split the dashboard does
-    not follow."""
-    position = await dashboard_view.workspace_position(conn, workspace_id)
-    row = await (
-        await conn.execute(
-            "SELECT max(updated_at) AS changed FROM transactions WHERE workspace_id = %s",
-            (workspace_id,),
-        )
-    ).fetchone()
-    changed = None if row is None else row["changed"]
-    return position, f"{position}:{changed.timestamp() if changed else 0}"
+        return datetime.now(ZoneInfo("UTC")).date()
 
 
 async def times(conn: Conn, workspace_id: UUID, start: date, end: date) -> dict[UUID, time]:

@@ -36,7 +36,7 @@ from projections.ledger import view as ledger_view
 from projections.schedules import view as schedules_view
 from projections.schedules.model import ScheduleView
 from read_api.access import read_access
-from read_api.routes.insights import Reading
+from read_api.routes.insights import Reading, answer
 
 SERVING = ("transactions", "ledger", "dashboard", "budgets", "goals", "schedules")
 
@@ -117,14 +117,14 @@ class ForecastsController(Controller):
         of the next ``days`` days (1 to 365): schedules, then the active recurring series no
         schedule covers, on their dates; average variable spending spread over every day, an
         80 % band and a confidence."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> BalanceForecast:
             b = await _basis(reading)
-        found = forecasts.balance_forecast(
-            b.balance, b.series, b.variable, b.conversion, b.today, days, b.schedules
-        )
-        return reading.respond(found)
+            return forecasts.balance_forecast(
+                b.balance, b.series, b.variable, b.conversion, b.today, days, b.schedules
+            )
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/forecasts/scenarios")
     async def forecast_scenarios(
@@ -135,14 +135,14 @@ class ForecastsController(Controller):
     ) -> Response[Scenarios]:
         """Conservative, expected and optimistic balances at each of ``months`` month ends
         (1 to 24, this month's first), with the assumptions stated."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> Scenarios:
             b = await _basis(reading)
-        found = forecasts.scenarios(
-            b.balance, b.series, b.variable, b.conversion, b.today, months, b.schedules
-        )
-        return reading.respond(found)
+            return forecasts.scenarios(
+                b.balance, b.series, b.variable, b.conversion, b.today, months, b.schedules
+            )
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/forecasts/future")
     async def forecast_future(
@@ -153,14 +153,14 @@ class ForecastsController(Controller):
     ) -> Response[FutureProjection]:
         """Each of ``months`` months (1 to 60, this one from tomorrow): known income, known and
         variable expenses, net and the expected balance at its end."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> FutureProjection:
             b = await _basis(reading)
-        found = forecasts.future(
-            b.balance, b.series, b.variable, b.conversion, b.today, months, b.schedules
-        )
-        return reading.respond(found)
+            return forecasts.future(
+                b.balance, b.series, b.variable, b.conversion, b.today, months, b.schedules
+            )
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/forecasts")
     async def list_forecasts(
@@ -196,6 +196,7 @@ class ForecastsController(Controller):
         await read_access(request, workspace_id, SERVING)
         async with request.app.state.pool.connection() as conn:
             reading = Reading(request, conn, workspace_id)
+            await reading.open()
             b = await _basis(reading, data.account_id)
             day = max(data.date or b.today, b.today)
             budgets = await _budgets(conn, workspace_id, b, day, data.category)
@@ -213,7 +214,7 @@ class ForecastsController(Controller):
             goals,
             b.schedules,
         )
-        return reading.respond(found)
+        return Response(found)
 
 
 async def _schedules(conn: Any, workspace_id: UUID) -> list[ScheduleView]:

@@ -1,25 +1,26 @@
 """Serves insights: month statistics, trends, top categories, cash flow, periods, anomalies,
 recurring series and the health score.
 
-The lines each answer is computed from are cached in Redis under the workspace's last changing
-position (as the dashboard's figures are); rates, names and the statistics themselves are
-worked out at each read, so a rate or a rename shows at once.
+Each answer is cached in Redis under its route and query, the workspace's today and the last
+position of the workspace in the log, so any change (a transaction, a rate, a rename, a budget,
+a flag) or a new day is seen at once.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-import msgspec
 import redis.asyncio as redis
-from litestar import Controller, Request, Response, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.serialization import encode_json
 
 from infra.settings import Settings
 from projections.insights import (
@@ -72,77 +73,85 @@ Threshold = Annotated[
         description="standard deviations above the mean (0 to 999.99)",
     ),
 ]
-_LINES = msgspec.json.Decoder(list[Line])
-_MONTHS = msgspec.json.Decoder(list[date])
-_TIMES = msgspec.json.Decoder(dict[UUID, time])
-_OCCURRENCES = msgspec.json.Decoder(list[Occurrence])
+# Every event of a workspace is in the audit trail, so its last position there moves on any
+# change an answer could depend on.
+KEYED_BY = "audit_trail"
+ONE_DAY = timedelta(days=1)
 
 
 class Reading:
-    """One request's connection, cache key version and conversion into the base currency."""
+    """One request's connection, the workspace's day and version, and what answers are worked
+    out from: rows of the read models, conversion into the base currency, category names."""
 
     def __init__(self, request: Request[Any, Any, State], conn: Any, workspace_id: UUID) -> None:
         self.request = request
         self.conn = conn
         self.workspace_id = workspace_id
-        self.hit = True
+
+    async def open(self) -> None:
+        """Today and the week start in the workspace's time zone, and its last position."""
+        self.today, self.week_start, self.position = await rows.version(
+            self.conn, self.workspace_id
+        )
 
     async def start(self) -> tuple[date, str, ledger_view.Conversion, dict[UUID, str]]:
-        """Today and the week start of the workspace, a fresh conversion, category names."""
+        """Today and the week start of the workspace (once opened), a conversion into its
+        base currency, category names."""
         conn, workspace_id = self.conn, self.workspace_id
-        self.position, self.version = await rows.cache_version(conn, workspace_id)
-        today, week_start = await rows.settings(conn, workspace_id)
         base = await ledger_view.base_currency(conn, workspace_id)
         rates = await ledger_view.Rates.load(conn, workspace_id)
         names = await rows.category_names(conn, workspace_id)
-        return today, week_start, ledger_view.Conversion(rates, base), names
+        return self.today, self.week_start, ledger_view.Conversion(rates, base), names
 
     async def lines(self, start: date, end: date) -> list[Line]:
-        return _LINES.decode(
-            await self._cached(
-                f"lines:{start}:{end}", lambda: rows.lines(self.conn, self.workspace_id, start, end)
-            )
-        )
+        return await rows.lines(self.conn, self.workspace_id, start, end)
 
     async def months(self) -> list[date]:
-        return _MONTHS.decode(
-            await self._cached("months", lambda: rows.months(self.conn, self.workspace_id))
-        )
+        return await rows.months(self.conn, self.workspace_id)
 
     async def occurrences(self, start: date, end: date) -> list[Occurrence]:
-        return _OCCURRENCES.decode(
-            await self._cached(
-                f"occurrences:{start}:{end}",
-                lambda: rows.occurrences(self.conn, self.workspace_id, start, end),
-            )
-        )
+        return await rows.occurrences(self.conn, self.workspace_id, start, end)
 
     async def times(self, start: date, end: date) -> dict[UUID, time]:
-        return _TIMES.decode(
-            await self._cached(
-                f"times:{start}:{end}", lambda: rows.times(self.conn, self.workspace_id, start, end)
-            )
-        )
+        return await rows.times(self.conn, self.workspace_id, start, end)
 
-    async def _cached(self, what: str, fetch: Callable[[], Awaitable[Any]]) -> bytes:
-        request = self.request
-        settings: Settings = request.app.state.settings
-        cache: redis.Redis = request.app.state.cache
-        key = f"insights:{settings.database_schema}:{self.workspace_id}:{what}:{self.version}"
+
+async def answer(
+    request: Request[Any, Any, State],
+    workspace_id: UUID,
+    serving: tuple[str, ...],
+    compute: Callable[[Reading], Awaitable[Any]],
+) -> Response[Any]:
+    """The answer ``compute`` works out, kept in Redis under the route, its query, the
+    workspace's today and its last position in the log: any change of the workspace (a
+    transaction, a rate, a budget, a flag, a setting) or a new day makes a new key, so a hit
+    answers from one Redis read and two indexed lookups."""
+    await read_access(request, workspace_id, (*serving, KEYED_BY))
+    settings: Settings = request.app.state.settings
+    cache: redis.Redis = request.app.state.cache
+    async with request.app.state.pool.connection() as conn:
+        reading = Reading(request, conn, workspace_id)
+        await reading.open()
+        query = sorted(
+            (name, value)
+            for name, value in request.query_params.multi_items()
+            if name != "min_position"
+        )
+        asked = hashlib.blake2b(f"{request.url.path}?{query}".encode(), digest_size=16)
+        key = (
+            f"insights:{settings.database_schema}:{workspace_id}:{asked.hexdigest()}:"
+            f"{reading.today}:{reading.position}"
+        )
         cached = await cache_get(cache, key)
         request.app.state.metrics.count_cache("insights", hit=cached is not None)
         if cached is not None:
-            return cached
-        self.hit = False
-        value = msgspec.json.encode(await fetch())
-        # Only what every read model had reached the workspace's last change when it was read
-        # may be kept under that change's position; a lagging one's answer is served, not kept.
-        if request.scope["state"].get("projection_position", 0) >= self.position:
-            await cache_put(cache, key, value)
-        return value
-
-    def respond(self, body: Any) -> Response[Any]:
-        return Response(body, headers={"X-Cache": "hit" if self.hit else "miss"})
+            return Response(cached, media_type=MediaType.JSON, headers={"X-Cache": "hit"})
+        body = encode_json(await compute(reading))
+    # Only what every read model had reached the workspace's last change when it was read
+    # may be kept under that change's position; a lagging one's answer is served, not kept.
+    if request.scope["state"].get("projection_position", 0) >= reading.position:
+        await cache_put(cache, key, body)
+    return Response(body, media_type=MediaType.JSON, headers={"X-Cache": "miss"})
 
 
 def _range(start: date | None, end: date | None, default: tuple[date, date]) -> tuple[date, date]:
@@ -169,7 +178,6 @@ async def _health_data(
     first, last = days[0], days[-1]
     lines = await reading.lines(health.complete_months(first, health.WINDOW_MONTHS)[0], last)
     found = await reading.occurrences(first - timedelta(days=recurring.HISTORY_DAYS), last)
-    # Balances and budgets are read fresh: the cache key follows neither valuations nor budgets.
     balances = await health_rows.balances(conn, workspace_id, days)
     budget_start = health.complete_months(first, health.BUDGET_MONTHS)[0]
     periods = await health_rows.budget_periods(conn, workspace_id, budget_start, last)
@@ -209,14 +217,15 @@ class InsightsController(Controller):
         less what they took out), savings rate (net / income, %) and transaction count of the
         month (this month in the workspace's time zone by default) and of the month before,
         with the change of each as an amount and a percent. In the base currency."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> MonthStats:
             today, _, conversion, _ = await reading.start()
             first_day = _first_day(month, today)
             before = stats.previous_month(first_day)
             lines = await reading.lines(before, stats.month_end(first_day))
-        return reading.respond(stats.month_stats(lines, conversion, first_day))
+            return stats.month_stats(lines, conversion, first_day)
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/stats/trends")
     async def stats_trends(
@@ -230,20 +239,21 @@ class InsightsController(Controller):
         """One row per period from ``from`` to ``to`` (the last 12 months by default), empty
         periods as zeros: income, expenses, net and expenses per category. At most 1,000
         periods (else 400 naming ``interval``)."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> Trends:
             today, week_start, conversion, names = await reading.start()
             year_ago = stats.last_months(today.replace(day=1), 12)[0]
-            start, end = _range(start, end, (year_ago, today))
-            spans = stats.periods(start, end, interval, week_start)
+            first, last = _range(start, end, (year_ago, today))
+            spans = stats.periods(first, last, interval, week_start)
             if spans is None:
                 raise ValidationException(
                     f"at most {stats.MAX_PERIODS} periods: shorten the range or widen the interval",
                     extra=[{"key": "interval", "message": "too many periods"}],
                 )
-            lines = await reading.lines(start, end)
-        return reading.respond(stats.trends(lines, conversion, spans, interval, names))
+            lines = await reading.lines(first, last)
+            return stats.trends(lines, conversion, spans, interval, names)
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/stats/top-categories")
     async def top_categories(
@@ -256,14 +266,15 @@ class InsightsController(Controller):
     ) -> Response[TopCategories]:
         """The categories spent most in, from ``from`` to ``to`` (this month by default): amount,
         percentage of all spending and count of expenses, biggest first."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> TopCategories:
             today, _, conversion, names = await reading.start()
             this_month = today.replace(day=1)
-            start, end = _range(start, end, (this_month, stats.month_end(this_month)))
-            lines = await reading.lines(start, end)
-        return reading.respond(stats.top_categories(lines, conversion, start, end, limit, names))
+            first, last = _range(start, end, (this_month, stats.month_end(this_month)))
+            lines = await reading.lines(first, last)
+            return stats.top_categories(lines, conversion, first, last, limit, names)
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/stats/cash-flow")
     async def cash_flow(
@@ -274,25 +285,25 @@ class InsightsController(Controller):
     ) -> Response[CashFlow]:
         """Income, expenses and savings (income - expenses) of each of the last ``months``
         months, this one included, oldest first."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> CashFlow:
             today, _, conversion, _ = await reading.start()
             firsts = stats.last_months(today.replace(day=1), months)
             lines = await reading.lines(firsts[0], stats.month_end(firsts[-1]))
-        return reading.respond(stats.cash_flow(lines, conversion, firsts))
+            return stats.cash_flow(lines, conversion, firsts)
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/stats/periods")
     async def stats_periods(
         self, request: Request[Any, Any, State], workspace_id: FromPath[UUID]
     ) -> Response[Periods]:
         """The years and months (newest first) that hold transactions."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
-            await reading.start()
-            months = await reading.months()
-        return reading.respond(stats.periods_held(months))
+
+        async def compute(reading: Reading) -> Periods:
+            return stats.periods_held(await reading.months())
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/insights/anomalies")
     async def find_anomalies(
@@ -306,16 +317,18 @@ class InsightsController(Controller):
         """Expenses from ``from`` to ``to`` (this month by default) more than ``threshold``
         standard deviations above the mean of their category's expenses in the 180 days
         before them (at least 5 of them), with the figures that make each one unusual."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> Anomalies:
             today, _, conversion, names = await reading.start()
             this_month = today.replace(day=1)
-            start, end = _range(start, end, (this_month, stats.month_end(this_month)))
-            window = start - timedelta(days=anomalies.WINDOW_DAYS)  # from is 1900 or later
-            lines = await reading.lines(window, end)
-        found = anomalies.find_anomalies(lines, conversion, start, end, Decimal(threshold), names)
-        return reading.respond(found)
+            first, last = _range(start, end, (this_month, stats.month_end(this_month)))
+            window = first - timedelta(days=anomalies.WINDOW_DAYS)  # from is 1900 or later
+            lines = await reading.lines(window, last)
+            return anomalies.find_anomalies(
+                lines, conversion, first, last, Decimal(threshold), names
+            )
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/insights/spending-patterns")
     async def spending_patterns(
@@ -329,17 +342,17 @@ class InsightsController(Controller):
         spending as 0), ``weekend_pct``, late-night expenses (22:00 to 05:00 local), the
         average transaction, and insights: weekend and late-night patterns, and categories
         rising in each of the three full timeframes before this one."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> SpendingPatterns:
             today, week_start, conversion, names = await reading.start()
             start = patterns.timeframe_start(today, timeframe, week_start)
             lines = await reading.lines(patterns.full_periods(start, timeframe)[0][0], today)
             times = await reading.times(start, today)
-        found = patterns.spending_patterns(
-            lines, times, conversion, today, timeframe, names, week_start
-        )
-        return reading.respond(found)
+            return patterns.spending_patterns(
+                lines, times, conversion, today, timeframe, names, week_start
+            )
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/insights/recurring")
     async def find_recurring(
@@ -350,14 +363,15 @@ class InsightsController(Controller):
         gaps. Each with its cadence, typical, lowest and highest amount, occurrences, first,
         last and next expected date, annual cost, confidence, status and price change, in the
         series' own currency; the most confident first."""
-        await read_access(request, workspace_id, SERVING)
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> Recurring:
             today, _, _, names = await reading.start()
             start = today - timedelta(days=recurring.HISTORY_DAYS)
             found = await reading.occurrences(start, today)
-        series = recurring.find_recurring(found, workspace_id, today, names)
-        return reading.respond(Recurring(today=today, start=start, data=series))
+            series = recurring.find_recurring(found, workspace_id, today, names)
+            return Recurring(today=today, start=start, data=series)
+
+        return await answer(request, workspace_id, SERVING, compute)
 
     @get("/insights/savings-opportunities")
     async def savings_opportunities(
@@ -368,21 +382,19 @@ class InsightsController(Controller):
         increases, two or more subscriptions in one category, a category's last full month
         above its 3-month average, fees in the last 90 days, and stopped series still
         budgeted. The biggest saving first; docs/insights.md gives each rule's threshold."""
-        await read_access(request, workspace_id, (*SERVING, "budgets"))
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> SavingsOpportunities:
             today, _, conversion, names = await reading.start()
-            start = today - timedelta(days=recurring.HISTORY_DAYS)
-            found = await reading.occurrences(start, today)
+            found = await reading.occurrences(today - timedelta(days=recurring.HISTORY_DAYS), today)
             lines = await reading.lines(opportunities.lines_start(today), today)
-            # Budgets and the category tree are read fresh: the cache key does not follow them.
-            categories = await rows.category_tree(conn, workspace_id)
-            budgets = await rows.active_budgets(conn, workspace_id, today)
-        series = recurring.find_recurring(found, workspace_id, today, names)
-        answer = opportunities.savings_opportunities(
-            series, lines, conversion, today, names, categories, budgets
-        )
-        return reading.respond(answer)
+            categories = await rows.category_tree(reading.conn, workspace_id)
+            budgets = await rows.active_budgets(reading.conn, workspace_id, today)
+            series = recurring.find_recurring(found, workspace_id, today, names)
+            return opportunities.savings_opportunities(
+                series, lines, conversion, today, names, categories, budgets
+            )
+
+        return await answer(request, workspace_id, (*SERVING, "budgets"), compute)
 
     @get("/health-score")
     async def health_score(
@@ -392,12 +404,13 @@ class InsightsController(Controller):
         spending discipline (budgets kept), emergency funds, investments and subscription
         management, each with its score, maximum, inputs and reason, then an explanation and
         improvements (the weakest first). docs/insights.md gives each formula."""
-        await read_access(request, workspace_id, (*SERVING, "budgets"))
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> HealthScore:
             today, _, conversion, names = await reading.start()
             data = await _health_data(reading, conversion, names, [today])
-        return reading.respond(health.health_score(data, today))
+            return health.health_score(data, today)
+
+        return await answer(request, workspace_id, (*SERVING, "budgets"), compute)
 
     @get("/health-score/history")
     async def health_score_history(
@@ -408,13 +421,14 @@ class InsightsController(Controller):
     ) -> Response[HealthHistory]:
         """The health score as of the last day of each of the last ``months`` complete
         months (1 to 24), oldest first, each from what was dated up to that day."""
-        await read_access(request, workspace_id, (*SERVING, "budgets"))
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> HealthHistory:
             today, _, conversion, names = await reading.start()
             ends = [stats.month_end(m) for m in health.complete_months(today, months)]
             data = await _health_data(reading, conversion, names, ends)
-        return reading.respond(health.health_history(data, ends))
+            return health.health_history(data, ends)
+
+        return await answer(request, workspace_id, (*SERVING, "budgets"), compute)
 
     @get("/overview")
     async def overview_cards(
@@ -427,29 +441,29 @@ class InsightsController(Controller):
         (current, change, percent, trend UP, DOWN or FLAT under 1 %), spending against the
         active budgets, income against its 3-month average, cash flow, savings rate, health
         score, open risk flags and the last 5 transactions. docs/insights.md gives each rule."""
-        await read_access(request, workspace_id, (*SERVING, "budgets", "risk_flags"))
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> Overview:
+            conn = reading.conn
             today, week_start, conversion, names = await reading.start()
             first = await health_rows.first_date(conn, workspace_id)
             start = overview.timeframe_start(today, timeframe, week_start, first)
             lines = await reading.lines(min(start, overview.income_start(today)), today)
-            # Balances, budgets and flags are read fresh: the cache key follows none of them.
-            days = [start - timedelta(days=1), today]
-            balances = await health_rows.balances(conn, workspace_id, days)
+            balances = await health_rows.balances(conn, workspace_id, [start - ONE_DAY, today])
             budgets = await _current_budgets(conn, workspace_id, today)
             flags = await _open_risk_flags(conn, workspace_id)
             data = await _health_data(reading, conversion, names, [today])
-        score = health.health_score(data, today).score
-        cards = overview.OverviewData(
-            lines=lines,
-            balances=balances,
-            budgets=budgets,
-            health_score=score,
-            open_risk_flags=flags,
-            conversion=conversion,
-        )
-        return reading.respond(overview.overview(cards, timeframe, start, today))
+            cards = overview.OverviewData(
+                lines=lines,
+                balances=balances,
+                budgets=budgets,
+                health_score=health.health_score(data, today).score,
+                open_risk_flags=flags,
+                conversion=conversion,
+            )
+            return overview.overview(cards, timeframe, start, today)
+
+        serving = (*SERVING, "budgets", "risk_flags")
+        return await answer(request, workspace_id, serving, compute)
 
     @get("/briefing")
     async def daily_briefing(
@@ -462,25 +476,25 @@ class InsightsController(Controller):
         balance, month-to-date spending against the budgets, bills due in the next 7 days, and
         flags awaiting review or unusual expenses, with the metrics they were filled from.
         docs/insights.md lists each sentence and when it appears."""
-        await read_access(request, workspace_id, (*SERVING, "budgets", "risk_flags"))
-        async with request.app.state.pool.connection() as conn:
-            reading = Reading(request, conn, workspace_id)
+
+        async def compute(reading: Reading) -> Briefing:
+            conn = reading.conn
             today, _, conversion, names = await reading.start()
-            day = day or today
-            month = day.replace(day=1)
-            lines = await reading.lines(month - timedelta(days=anomalies.WINDOW_DAYS), day)
-            found = await reading.occurrences(day - timedelta(days=recurring.HISTORY_DAYS), day)
-            balances = await health_rows.balances(conn, workspace_id, [day])
-            budgets = await _current_budgets(conn, workspace_id, day)
-            flags = await _open_risk_flags(conn, workspace_id)
-        unusual = anomalies.find_anomalies(lines, conversion, month, day, Decimal(3), names)
-        data = briefing.BriefingData(
-            lines=lines,
-            balances=balances,
-            budgets=budgets,
-            series=recurring.find_recurring(found, workspace_id, day, names),
-            open_risk_flags=flags,
-            anomalies=len(unusual.data),
-            conversion=conversion,
-        )
-        return reading.respond(briefing.briefing(data, day))
+            on = day or today
+            month = on.replace(day=1)
+            lines = await reading.lines(month - timedelta(days=anomalies.WINDOW_DAYS), on)
+            found = await reading.occurrences(on - timedelta(days=recurring.HISTORY_DAYS), on)
+            unusual = anomalies.find_anomalies(lines, conversion, month, on, Decimal(3), names)
+            data = briefing.BriefingData(
+                lines=lines,
+                balances=await health_rows.balances(conn, workspace_id, [on]),
+                budgets=await _current_budgets(conn, workspace_id, on),
+                series=recurring.find_recurring(found, workspace_id, on, names),
+                open_risk_flags=await _open_risk_flags(conn, workspace_id),
+                anomalies=len(unusual.data),
+                conversion=conversion,
+            )
+            return briefing.briefing(data, on)
+
+        serving = (*SERVING, "budgets", "risk_flags")
+        return await answer(request, workspace_id, serving, compute)

@@ -609,3 +609,53 @@ def test_the_briefing_says_the_balance_the_budget_and_no_bills(api: Api, user: U
     too_early = api.reads.get(url, params={"date": "1899-12-31"}, headers=user.headers)
     assert too_early.status_code == 400
     assert "date" in too_early.text
+
+
+def test_a_cached_answer_gives_way_to_a_rename_and_a_new_rate_though_no_transaction_changed(
+    api: Api, user: User
+) -> None:
+    workspace, _ = _workspace(api, user)
+    account = api.account(user, workspace)
+    created = api.commands.post(
+        f"/api/workspaces/{workspace}/categories", json={"name": "Pets"}, headers=user.headers
+    )
+    assert created.status_code == 201, created.text
+    category = created.json()["id"]
+    today = datetime.now(ZoneInfo("UTC")).date()
+    api.record(
+        user, workspace, account, date=today.isoformat(), amount="-10.00", category_id=category
+    )
+    dollars = api.account(user, workspace, currency="USD")
+    at = api.record(
+        user, workspace, dollars, date=today.isoformat(), amount="-20.00", currency="USD"
+    )["position"]
+    url = f"/api/workspaces/{workspace}/stats/top-categories"
+    first = api.reads.get(url, params={"min_position": at}, headers=user.headers)
+    assert (first.headers["X-Cache"], first.json()["total_expenses"]) == ("miss", "10.00")
+    assert [r["category"] for r in first.json()["data"]] == ["Pets"]
+    again = api.reads.get(url, params={"min_position": at}, headers=user.headers)
+    assert (again.headers["X-Cache"], again.content) == ("hit", first.content)
+    renamed = api.commands.patch(
+        f"/api/workspaces/{workspace}/categories/{category}",
+        json={"name": "Animals"},
+        headers=user.headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    after = api.reads.get(
+        url, params={"min_position": renamed.json()["position"]}, headers=user.headers
+    )
+    assert after.headers["X-Cache"] == "miss"
+    assert [r["category"] for r in after.json()["data"]] == ["Animals"]
+    rate = api.commands.post(
+        f"/api/workspaces/{workspace}/exchange-rates",
+        json={
+            "rates": [{"date": today.isoformat(), "currency": "USD", "quote": "EUR", "rate": "0.5"}]
+        },
+        headers=user.headers,
+    )
+    assert rate.status_code in (200, 201), rate.text
+    converted = api.reads.get(
+        url, params={"min_position": rate.json()["position"]}, headers=user.headers
+    )
+    assert converted.headers["X-Cache"] == "miss"
+    assert converted.json()["total_expenses"] == "20.00"  # 10 EUR + 20 USD at 0.5
