@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -58,7 +58,8 @@ class History:
     category_amounts: tuple[Decimal, ...] = ()  # |amount| of the category's expenses, 180 days
     merchant_seen: bool = True  # the merchant was named before (or there is none)
     merchant_times: tuple[time, ...] = ()  # other expenses at its merchant on its date
-    account_currencies: tuple[str, ...] = field(default=())  # one per transaction, 90 days
+    # how many of the account's transactions were in each currency, 90 days
+    account_currencies: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def _burst(expense: Expense, history: History) -> Reason | None:
 
 
 def _currency(expense: Expense, history: History) -> Reason | None:
-    counts = Counter(history.account_currencies)
+    counts = history.account_currencies
     if not counts:
         return None
     most = max(counts.values())

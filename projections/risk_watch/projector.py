@@ -4,15 +4,14 @@ whose risk score (``domain/risk/scoring.py``) reaches the threshold.
 This is a process manager, not a read model: it is never rebuilt. Only ``Transaction.Recorded``
 counts (typed or imported), and only expenses that are not transfers; an edit later scores
 nothing. After a batch it waits until the transactions projection has reached the batch, reads
-each new expense's history there, and reports the flag to the Risk application, whose review id
-is derived from the transaction: a batch handled twice (a crash before the position commits, a
-restart) records nothing new.
+every new expense's history there in one statement, and reports each flag to the Risk
+application, whose review id is derived from the transaction: a batch handled twice (a crash
+before the position commits, a restart) records nothing new.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -62,11 +61,7 @@ class RiskWatch(Projection):
             await self.conn.set_autocommit(True)
         await wait_for_projections(self.conn, WAITED_FOR, self.until)
         assert self.risk is not None
-        for transaction_id in self.new:
-            found = await _scored(self.conn, transaction_id)
-            if found is None:
-                continue
-            workspace_id, total, reasons = found
+        for workspace_id, transaction_id, total, reasons in await _scored(self.conn, self.new):
             if total < scoring.THRESHOLD:
                 continue
             await asyncio.to_thread(
@@ -87,93 +82,63 @@ class RiskWatch(Projection):
             self.conn = None
 
 
+# Each new expense with its history, read in one statement for the whole batch: the
+# category's expenses in its currency (180 days), whether its merchant was named before, the
+# times of other expenses at that merchant that day, and how many of its account's
+# transactions were in each currency (90 days).
+SCORED = """
+SELECT t.id, t.workspace_id, t.amount, t.currency, t.date, t.time, t.merchant,
+  ARRAY(SELECT abs(h.amount) FROM transactions h
+        WHERE h.workspace_id = t.workspace_id AND h.category_id = t.category_id
+          AND NOT h.deleted AND h.transfer_id IS NULL AND h.amount < 0 AND h.id <> t.id
+          AND h.currency = t.currency
+          AND h.date >= t.date - %(category_days)s AND h.date < t.date) AS category_amounts,
+  EXISTS(SELECT 1 FROM transactions h
+         WHERE h.workspace_id = t.workspace_id AND lower(btrim(h.merchant)) = %(key)s
+           AND NOT h.deleted AND h.id <> t.id AND h.created_at < t.created_at) AS merchant_seen,
+  ARRAY(SELECT h.time FROM transactions h
+        WHERE h.workspace_id = t.workspace_id AND lower(btrim(h.merchant)) = %(key)s
+          AND NOT h.deleted AND h.transfer_id IS NULL AND h.amount < 0 AND h.id <> t.id
+          AND h.date = t.date AND h.time IS NOT NULL) AS merchant_times,
+  (SELECT coalesce(jsonb_object_agg(c.currency, c.n), '{}') FROM (
+     SELECT h.currency, count(*) AS n FROM transactions h
+     WHERE h.workspace_id = t.workspace_id AND h.account_id = t.account_id AND NOT h.deleted
+       AND h.date >= t.date - %(currency_days)s AND h.date < t.date
+     GROUP BY h.currency) c) AS account_currencies
+FROM transactions t WHERE t.id = ANY(%(ids)s) AND NOT t.deleted
+""".replace("%(key)s", "lower(btrim(t.merchant))")
+
+
 async def _scored(
-    conn: Any, transaction_id: UUID
-) -> tuple[UUID, int, tuple[scoring.Reason, ...]] | None:
-    """The transaction's workspace, score and reasons; None when it is gone from the model."""
-    row = await (
-        await conn.execute(
-            "SELECT * FROM transactions WHERE id = %s AND NOT deleted", (transaction_id,)
-        )
-    ).fetchone()
-    if row is None:
-        return None
-    expense = scoring.Expense(
-        row["amount"], row["currency"], row["date"], row["time"], row["merchant"]
-    )
-    history = scoring.History(
-        category_amounts=await _category_amounts(conn, row),
-        merchant_seen=await _merchant_seen(conn, row),
-        merchant_times=await _merchant_times(conn, row),
-        account_currencies=await _account_currencies(conn, row),
-    )
-    total, reasons = scoring.score(expense, history)
-    return row["workspace_id"], total, reasons
-
-
-async def _category_amounts(conn: Any, row: dict[str, Any]) -> tuple[Any, ...]:
-    if row["category_id"] is None:
-        return ()
+    conn: Any, transaction_ids: list[UUID]
+) -> list[tuple[UUID, UUID, int, tuple[scoring.Reason, ...]]]:
+    """Each expense still in the model, in order: its workspace, id, score and reasons."""
     rows = await (
         await conn.execute(
-            "SELECT abs(amount) AS amount FROM transactions WHERE workspace_id = %(w)s "
-            "AND NOT deleted AND transfer_id IS NULL AND amount < 0 AND id <> %(id)s "
-            "AND category_id = %(c)s AND currency = %(cur)s "
-            "AND date >= %(since)s AND date < %(day)s",
+            SCORED,
             {
-                "w": row["workspace_id"],
-                "id": row["id"],
-                "c": row["category_id"],
-                "cur": row["currency"],
-                "since": row["date"] - timedelta(days=scoring.CATEGORY_DAYS),
-                "day": row["date"],
+                "ids": transaction_ids,
+                "category_days": scoring.CATEGORY_DAYS,
+                "currency_days": scoring.CURRENCY_DAYS,
             },
         )
     ).fetchall()
-    return tuple(r["amount"] for r in rows)
-
-
-async def _merchant_seen(conn: Any, row: dict[str, Any]) -> bool:
-    key = scoring.merchant_key(row["merchant"])
-    if key is None:
-        return True
-    found = await (
-        await conn.execute(
-            "SELECT 1 FROM transactions WHERE workspace_id = %(w)s AND NOT deleted "
-            "AND id <> %(id)s AND lower(btrim(merchant)) = %(m)s AND created_at < %(at)s LIMIT 1",
-            {"w": row["workspace_id"], "id": row["id"], "m": key, "at": row["created_at"]},
+    found = {row["id"]: row for row in rows}
+    scored = []
+    for transaction_id in transaction_ids:
+        row = found.get(transaction_id)
+        if row is None:
+            continue
+        named = scoring.merchant_key(row["merchant"]) is not None
+        expense = scoring.Expense(
+            row["amount"], row["currency"], row["date"], row["time"], row["merchant"]
         )
-    ).fetchone()
-    return found is not None
-
-
-async def _merchant_times(conn: Any, row: dict[str, Any]) -> tuple[Any, ...]:
-    key = scoring.merchant_key(row["merchant"])
-    if key is None or row["time"] is None:
-        return ()
-    rows = await (
-        await conn.execute(
-            "SELECT time FROM transactions WHERE workspace_id = %(w)s "
-            "AND NOT deleted AND transfer_id IS NULL AND amount < 0 AND id <> %(id)s "
-            "AND lower(btrim(merchant)) = %(m)s AND date = %(day)s "
-            "AND time IS NOT NULL",
-            {"w": row["workspace_id"], "id": row["id"], "m": key, "day": row["date"]},
+        history = scoring.History(
+            category_amounts=tuple(row["category_amounts"]),
+            merchant_seen=row["merchant_seen"] or not named,
+            merchant_times=tuple(row["merchant_times"]) if named and row["time"] else (),
+            account_currencies=row["account_currencies"],
         )
-    ).fetchall()
-    return tuple(r["time"] for r in rows)
-
-
-async def _account_currencies(conn: Any, row: dict[str, Any]) -> tuple[str, ...]:
-    rows = await (
-        await conn.execute(
-            "SELECT currency FROM transactions WHERE account_id = %(a)s AND NOT deleted "
-            "AND id <> %(id)s AND date >= %(since)s AND date < %(day)s",
-            {
-                "a": row["account_id"],
-                "id": row["id"],
-                "since": row["date"] - timedelta(days=scoring.CURRENCY_DAYS),
-                "day": row["date"],
-            },
-        )
-    ).fetchall()
-    return tuple(r["currency"] for r in rows)
+        total, reasons = scoring.score(expense, history)
+        scored.append((row["workspace_id"], transaction_id, total, reasons))
+    return scored

@@ -68,8 +68,15 @@ TABLES = (
             "time time",
         )
     ),
-    "CREATE INDEX IF NOT EXISTS transactions_by_category "
-    "ON transactions (workspace_id, category_id)",
+    # A category's and an account's transactions by date, and a merchant's: what the risk
+    # watch reads per expense.
+    "CREATE INDEX IF NOT EXISTS transactions_by_category_date "
+    "ON transactions (workspace_id, category_id, date)",
+    "DROP INDEX IF EXISTS transactions_by_category",
+    "CREATE INDEX IF NOT EXISTS transactions_by_account_date "
+    "ON transactions (workspace_id, account_id, date)",
+    "CREATE INDEX IF NOT EXISTS transactions_by_merchant "
+    "ON transactions (workspace_id, lower(btrim(merchant)))",
     "CREATE INDEX IF NOT EXISTS transactions_by_creation "
     "ON transactions (workspace_id, created_at DESC, id)",
     # Receipts and other files; their contents are kept apart (infra/blobs.py).

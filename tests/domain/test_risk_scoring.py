@@ -53,10 +53,10 @@ def test_a_new_merchant_a_burst_and_an_unusual_currency_weigh_20_25_and_15() -> 
     assert codes(score(expense(at=time(12)), burst)) == [("MERCHANT_BURST", 25)]
     assert score(expense(at=time(12, 11)), burst)[0] == 25  # 12:02 is 9 min before, 12:10 after
     assert score(expense(at=time(12, 21)), burst)[0] == 0  # only 12:10 is within 10 minutes
-    mostly_eur = History(account_currencies=("EUR", "EUR", "USD"))
+    mostly_eur = History(account_currencies={"EUR": 2, "USD": 1})
     assert codes(score(expense(currency="EUR"), mostly_eur)) == []
     assert codes(score(expense(currency="USD"), mostly_eur)) == [("UNUSUAL_CURRENCY", 15)]
-    tied = History(account_currencies=("EUR", "USD"))
+    tied = History(account_currencies={"EUR": 1, "USD": 1})
     assert score(expense(currency="USD"), tied)[0] == 0
 
 
@@ -72,6 +72,6 @@ def test_a_large_late_charge_at_a_new_merchant_passes_the_threshold_and_the_sum_
         category_amounts=USUAL,
         merchant_seen=False,
         merchant_times=(time(23, 25), time(23, 28)),
-        account_currencies=("EUR",),
+        account_currencies={"EUR": 1},
     )
     assert score(expense("-900", "USD", time(23, 30)), everything)[0] == 100  # 115 capped
