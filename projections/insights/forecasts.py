@@ -13,9 +13,13 @@ All amounts are in the workspace's base currency (``Conversion``, today's rates)
                    whose typical amount is within 5 % of the schedule's amount, so a bill
                    is counted once whether or not it was scheduled from its series
     variable       v = the expenses of the last n = min(90, days since the first transaction)
-                   days, transfers and every recurring series' transactions left out, / n;
+                   days, transfers, every recurring series' transactions and every
+                   schedule's past payments left out, / n;
                    s = the population standard deviation of those n daily totals
     balance        B(t) = B₀ + (known items dated today+1 … today+t) - v * t
+    a schedule's   a transaction it posted, or an expense on its account, in its currency,
+    payment        within 5 % of its amount and dated within 3 days of one of its dates
+                   (counted back from its first date by its cadence), the closest one per date
     band           B(t) ± k * s * √t, with k = 1.28 (an 80 % band of a normal day-sum)
     confidence     n / 90, two decimals (0 without history)
 
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import calendar
 import math
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -45,7 +50,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from uuid import UUID
 
 from domain.base import natural_id
-from domain.ledger.schedules import Cadence, nth_occurrence
+from domain.ledger.schedules import Cadence, nth_occurrence, occurrence_transaction_id
 from domain.money import money_text
 from projections.insights.model import (
     BalanceForecast,
@@ -73,6 +78,7 @@ CONSERVATIVE_INCOME = Decimal("0.9")
 OPTIMISTIC_SPENDING = Decimal("0.8")
 SIMULATION_DAYS = 30
 COVERED = Decimal("0.05")  # a series within 5 % of a schedule's amount is that schedule
+PAYMENT_SLACK = 3  # a schedule's payment is dated within this many days of one of its dates
 DAYS_A_MONTH = Decimal("30.436875")  # as goals count a month
 LIQUID = ("CHECKING", "SAVINGS", "CASH")
 _CADENCES = {cadence.name: cadence for cadence in CADENCES}
@@ -111,6 +117,47 @@ def series_members(
         key = key_of(o)[0]
         if natural_id(workspace_id, "recurring", key, o.account_id, sign, o.currency) in ids:
             members.add(o.transaction_id)
+    return members
+
+
+def schedule_members(
+    occurrences: Iterable[Occurrence], schedules: Iterable[ScheduleView], today: date
+) -> set[UUID]:
+    """The past payments of ``schedules`` in the last ``VARIABLE_DAYS`` days (see the module)."""
+    start = today - timedelta(days=VARIABLE_DAYS - 1)
+    by_id: dict[UUID, Occurrence] = {}
+    by_account: dict[tuple[UUID, str], list[Occurrence]] = {}
+    for o in sorted(occurrences, key=lambda o: o.date):
+        if start <= o.date <= today:
+            by_id[o.transaction_id] = o
+            by_account.setdefault((o.account_id, o.currency), []).append(o)
+    slack = timedelta(days=PAYMENT_SLACK)
+    members: set[UUID] = set()
+    for schedule in schedules:
+        amount, cadence = Decimal(schedule.amount), Cadence(schedule.cadence)
+        same = by_account.get((schedule.account_id, schedule.currency), [])
+        dates = [d.date for d in same]
+        n = 0
+        while nth_occurrence(schedule.next_date, cadence, n) >= start - slack:
+            n -= 1
+        while (day := nth_occurrence(schedule.next_date, cadence, n := n + 1)) <= today:
+            if schedule.end_date is not None and day > schedule.end_date:
+                break
+            posted = by_id.get(occurrence_transaction_id(schedule.id, day))
+            near = (
+                [posted]
+                if posted is not None and posted.transaction_id not in members
+                else [
+                    o
+                    for o in same[
+                        bisect_left(dates, day - slack) : bisect_right(dates, day + slack)
+                    ]
+                    if o.transaction_id not in members
+                    and abs(o.amount - amount) <= COVERED * abs(amount)
+                ]
+            )
+            if near and amount != 0:
+                members.add(min(near, key=lambda o: abs((o.date - day).days)).transaction_id)
     return members
 
 

@@ -86,7 +86,9 @@ async def _basis(reading: Reading, account_id: UUID | None = None) -> Basis:
         total.add(Decimal(account.balance), account.currency, today)
     occurrences = await reading.occurrences(today - timedelta(days=recurring.HISTORY_DAYS), today)
     series = recurring.find_recurring(occurrences, workspace_id, today, names)
+    schedules = await _schedules(conn, workspace_id)
     members = forecasts.series_members(occurrences, series, workspace_id)
+    members |= forecasts.schedule_members(occurrences, schedules, today)
     lines = await reading.lines(today - timedelta(days=forecasts.VARIABLE_DAYS - 1), today)
     # History starts at the first transaction (transfers aside) of the three years read.
     first = min((o.date for o in occurrences), default=None)
@@ -96,7 +98,7 @@ async def _basis(reading: Reading, account_id: UUID | None = None) -> Basis:
         total.total,
         series,
     )
-    basis.schedules = await _schedules(conn, workspace_id)
+    basis.schedules = schedules
     basis.variable = forecasts.variable_spending(lines, members, conversion, today, first)
     basis.liquid = [a.id for a in accounts if account_id is None or a.id == account_id]
     return basis

@@ -244,3 +244,31 @@ def test_a_schedule_and_its_series_count_once_and_a_schedule_without_one_is_plac
         ("Rent", "-800.00", "SCHEDULE"),
     ]
     assert body["predicted_balance"] == "1660.00"  # 2520 - 800 - 30 - 30 * 1
+
+
+def test_a_schedules_past_payments_are_not_variable_spending_too(api: Api, user: User) -> None:
+    home = Household(api, user)
+    due = home.today + timedelta(days=3)
+    # Two payments of a schedule no series covers (too few), a day off its dates: they are
+    # the schedule's, placed ahead, and not variable spending as well. A third 50.00 away
+    # from every date of it stays variable.
+    for months, off in ((2, 1), (1, -1)):
+        home._record(add_periods(due, MONTHLY, -months) + timedelta(days=off), "-50.00", "Insurer")
+    home._record(add_periods(due, MONTHLY, -1) + timedelta(days=12), "-50.00", "Shoes")
+    response = api.commands.post(
+        f"{home.url}/schedules",
+        json={
+            "name": "Insurance",
+            "account_id": home.account,
+            "amount": "-50.00",
+            "cadence": "MONTHLY",
+            "next_date": due.isoformat(),
+        },
+        headers=user.headers,
+    )
+    assert response.status_code == 201, response.text
+    body = api.read(user, f"{home.url}/forecasts/balance", response.json()["position"], days=30)
+    assert body["daily_variable_spending"] == "1.56"  # (90 + 50) / 90, the insurance left out
+    assert ("Insurance", "-50.00", "SCHEDULE") in [
+        (i["label"], i["amount"], i["source"]) for i in body["known_items"]
+    ]
