@@ -86,6 +86,11 @@ async def settings(conn: Conn, workspace_id: UUID) -> tuple[date, str]:
     return _today(row["timezone"]), row["week_start"]
 
 
+async def today(conn: Conn, workspace_id: UUID) -> date:
+    """Today in the workspace's time zone."""
+    return (await settings(conn, workspace_id))[0]
+
+
 def _today(zone: str) -> date:
     try:
         return datetime.now(ZoneInfo(zone)).date()

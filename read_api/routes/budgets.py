@@ -19,6 +19,7 @@ from projections.budgets.model import (
     BudgetProgress,
     BudgetView,
 )
+from projections.insights import rows
 from read_api.access import read_access
 
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
@@ -45,7 +46,7 @@ async def list_budgets(
     await read_access(request, workspace_id, SERVING)
     async with request.app.state.pool.connection() as conn:
         return await view.list_budgets(
-            conn, workspace_id, on or date.today(), active, page, page_size
+            conn, workspace_id, on or await rows.today(conn, workspace_id), active, page, page_size
         )
 
 
@@ -70,7 +71,7 @@ async def budget_progress(
     await read_access(request, workspace_id, SERVING)
     async with request.app.state.pool.connection() as conn:
         budget = await _budget(conn, workspace_id, budget_id)
-        return await view.progress(conn, budget, on or date.today())
+        return await view.progress(conn, budget, on or await rows.today(conn, workspace_id))
 
 
 @get(f"{BUDGET}/forecast")
@@ -84,7 +85,7 @@ async def budget_forecast(
     await read_access(request, workspace_id, SERVING)
     async with request.app.state.pool.connection() as conn:
         budget = await _budget(conn, workspace_id, budget_id)
-        return await view.forecast(conn, budget, on or date.today())
+        return await view.forecast(conn, budget, on or await rows.today(conn, workspace_id))
 
 
 @get(f"{WORKSPACE}/alert-rules")
@@ -100,7 +101,7 @@ async def list_alert_rules(
     await read_access(request, workspace_id, SERVING)
     async with request.app.state.pool.connection() as conn:
         rules = await view.list_alert_rules(
-            conn, workspace_id, on or date.today(), active, triggered
+            conn, workspace_id, on or await rows.today(conn, workspace_id), active, triggered
         )
     return AlertRuleList(data=rules)
 

@@ -16,6 +16,7 @@ from litestar.params import FromPath, QueryParameter
 from infra.settings import Settings
 from projections.dashboard import view
 from projections.dashboard.model import Dashboard
+from projections.insights import rows
 from read_api.access import read_access
 from read_api.cache import cache_get, cache_put
 
@@ -33,10 +34,13 @@ async def get_dashboard(
     transaction date's rate, the rates listed), spending per category, and each account's
     balance at the end of the month (``YYYY-MM``, this month by default)."""
     await read_access(request, workspace_id, ("dashboard", "ledger"))
-    first_day = date.fromisoformat(f"{month}-01") if month else date.today().replace(day=1)
     settings: Settings = request.app.state.settings
     cache: redis.Redis = request.app.state.cache
     async with request.app.state.pool.connection() as conn:
+        if month:
+            first_day = date.fromisoformat(f"{month}-01")
+        else:
+            first_day = (await rows.today(conn, workspace_id)).replace(day=1)
         # The key carries the last position that changed this workspace's dashboard, so an
         # entry can never be served once a newer event has changed the numbers.
         position = await view.workspace_position(conn, workspace_id)

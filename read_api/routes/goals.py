@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +12,7 @@ from litestar.params import FromPath, FromQuery
 
 from projections.goals import view
 from projections.goals.model import GoalList, GoalProgress, GoalType, GoalView
+from projections.insights import rows
 from read_api.access import read_access
 
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
@@ -29,7 +29,9 @@ async def list_goals(
     """Each with where it stands today; ``type`` and ``completed`` narrow the list."""
     await read_access(request, workspace_id, SERVING)
     async with request.app.state.pool.connection() as conn:
-        goals = await view.list_goals(conn, workspace_id, type, completed, date.today())
+        goals = await view.list_goals(
+            conn, workspace_id, type, completed, await rows.today(conn, workspace_id)
+        )
     return GoalList(data=goals)
 
 
@@ -57,4 +59,4 @@ async def goal_progress(
         goal = await view.get_goal(conn, workspace_id, goal_id)
         if goal is None:
             raise NotFoundException("no such goal")
-        return await view.progress(conn, goal, date.today())
+        return await view.progress(conn, goal, await rows.today(conn, workspace_id))

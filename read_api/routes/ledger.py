@@ -11,6 +11,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
+from projections.insights import rows
 from projections.ledger import view
 from projections.ledger.model import (
     AccountList,
@@ -38,7 +39,9 @@ async def list_accounts(
     """Every account with its balance today (closed ones too, marked)."""
     await read_access(request, workspace_id, "ledger")
     async with request.app.state.pool.connection() as conn:
-        return AccountList(data=await view.list_accounts(conn, workspace_id, date.today()))
+        return AccountList(
+            data=await view.list_accounts(conn, workspace_id, await rows.today(conn, workspace_id))
+        )
 
 
 @get(f"{WORKSPACE}/accounts/{{account_id:uuid}}/balance-history")
@@ -52,8 +55,9 @@ async def balance_history(
 ) -> BalanceHistory:
     """The balance at the end of each day, week or month (the last 30 days by default)."""
     await read_access(request, workspace_id, "ledger")
-    points = _points(from_date, to_date, interval, 30)
     async with request.app.state.pool.connection() as conn:
+        today = await rows.today(conn, workspace_id)
+        points = _points(from_date, to_date or today, interval, 30)
         found = await view.balance_history(conn, workspace_id, account_id, points)
     if found is None:
         raise NotFoundException("no such account")
@@ -75,8 +79,9 @@ async def net_worth(
     on or before each date (each point lists the rates it used, and any currency without one);
     monthly over the last year by default."""
     await read_access(request, workspace_id, ("ledger", "workspaces"))
-    points = _points(from_date, to_date, interval, 365)
     async with request.app.state.pool.connection() as conn:
+        today = await rows.today(conn, workspace_id)
+        points = _points(from_date, to_date or today, interval, 365)
         base = await view.base_currency(conn, workspace_id)
         history = await view.net_worth(conn, workspace_id, base, points)
     return NetWorth(currency=base, current=history[-1], history=history)
@@ -139,8 +144,7 @@ async def get_import(
     return found
 
 
-def _points(start: date | None, end: date | None, interval: str, default_days: int) -> list[date]:
-    end = end or date.today()
+def _points(start: date | None, end: date, interval: str, default_days: int) -> list[date]:
     start = start or end - timedelta(days=default_days)
     if start > end:
         raise ValidationException(

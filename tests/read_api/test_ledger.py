@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.api import Api, User
 
@@ -283,3 +285,27 @@ def test_a_money_market_statement_s_sub_cent_amounts_are_kept_and_summed_exactly
         "1894.2283",
         "-1778.3952",
     )
+
+
+def test_balances_and_net_worth_count_to_today_in_the_workspaces_time_zone(api: Api) -> None:
+    now = datetime.now(UTC)
+    # A zone whose date differs from UTC's right now: 14 hours ahead, or 11 behind.
+    zone, ahead = ("Pacific/Kiritimati", True) if now.hour >= 10 else ("Pacific/Pago_Pago", False)
+    local = now.astimezone(ZoneInfo(zone)).date()
+    assert local != now.date()
+    user = api.user()
+    workspace = api.workspace(user)
+    moved = api.commands.put(
+        f"/api/workspaces/{workspace}/settings",
+        json={"base_currency": "EUR", "timezone": zone, "week_start": "MONDAY"},
+        headers=user.headers,
+    )
+    assert moved.status_code == 200, moved.text
+    account = api.account(user, workspace)
+    # Dated the workspace's today when it is ahead of UTC, else UTC's today (its tomorrow).
+    day = local if ahead else now.date()
+    at = api.record(user, workspace, account, date=day.isoformat(), amount="-30.00")["position"]
+    [listed] = api.read(user, f"/api/workspaces/{workspace}/accounts", at)["data"]
+    assert listed["balance"] == ("-30.00" if ahead else "0.00")
+    history = api.read(user, f"/api/workspaces/{workspace}/net-worth", at, interval="day")
+    assert history["current"]["date"] == local.isoformat()
