@@ -42,6 +42,7 @@ from command_api.routes import (
     jobs,
     ledger,
     notifications,
+    reports,
     risk,
     rules,
     schedules,
@@ -57,6 +58,7 @@ from domain.goals.application import Goals
 from domain.identity.application import Identity
 from domain.ledger.application import Ledger
 from domain.ledger.scheduling import Scheduling
+from domain.reporting.application import Reporting
 from domain.risk.application import Risk
 from domain.webhooks.application import Webhooks
 from domain.workspaces.application import Workspaces
@@ -107,7 +109,7 @@ def rate_limit_tier(method: str, path: str) -> str | None:
 def on_domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
     errors = {error.field: [error.detail]} if error.field else None
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return problem(error.status, error.detail, errors=errors, headers=headers)
+    return problem(error.status, error.detail, errors=errors, headers=headers, code=error.code)
 
 
 @get("/health", responses=openapi.HEALTH)
@@ -147,6 +149,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.risk = Risk(env)
         app.state.scheduling = Scheduling(env)
         app.state.forecasting = Forecasting(env)
+        app.state.reporting = Reporting(env)
         app.state.pool = database.async_pool(settings)
         await app.state.pool.open()
         app.state.blobs = blobs.blobs_for(settings, app.state.pool)
@@ -182,6 +185,7 @@ def create_app(settings: Settings) -> Litestar:
                 app.state.risk,
                 app.state.scheduling,
                 app.state.forecasting,
+                app.state.reporting,
             ):
                 application.close()
 
@@ -296,6 +300,7 @@ def create_app(settings: Settings) -> Litestar:
                     schedules.change_schedule,
                     schedules.delete_schedule,
                     forecasts.make_forecast,
+                    reports.ReportsController,
                 ],
             ),
         ],
@@ -315,6 +320,7 @@ def create_app(settings: Settings) -> Litestar:
             "risk": Provide(risk.provide_risk, sync_to_thread=False),
             "scheduling": Provide(provide_scheduling, sync_to_thread=False),
             "forecasting": Provide(forecasts.provide_forecasting, sync_to_thread=False),
+            "reporting": Provide(reports.provide_reporting, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},

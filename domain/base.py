@@ -58,6 +58,7 @@ class DomainError(Exception):
     """A rule of the domain refused a command (answered 422)."""
 
     status = 422
+    code: str | None = None  # a stable name clients can test for (NO_DATA_FOUND)
 
     def __init__(self, detail: str, field: str | None = None) -> None:
         super().__init__(detail)

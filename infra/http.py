@@ -22,7 +22,7 @@ log = structlog.get_logger("http")
 
 
 def problem_body(
-    status: int, detail: str, errors: dict[str, list[str]] | None = None
+    status: int, detail: str, errors: dict[str, list[str]] | None = None, code: str | None = None
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -32,6 +32,8 @@ def problem_body(
     }
     if errors:
         body["errors"] = errors
+    if code:
+        body["code"] = code
     return body
 
 
@@ -41,9 +43,10 @@ def problem(
     *,
     errors: dict[str, list[str]] | None = None,
     headers: dict[str, str] | None = None,
+    code: str | None = None,
 ) -> Response[dict[str, Any]]:
     return Response(
-        problem_body(status, detail, errors),
+        problem_body(status, detail, errors, code),
         status_code=status,
         media_type=PROBLEM,
         headers=headers,

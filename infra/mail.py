@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import smtplib
 import ssl
 from abc import ABC, abstractmethod
@@ -26,6 +28,18 @@ CREATE TABLE IF NOT EXISTS dev_mailbox (
     sent_at timestamptz NOT NULL DEFAULT now()
 )
 """
+# What was attached (names, types, sizes, SHA-256; never the contents): added after the first
+# release, so a mailbox from before keeps its mails.
+MAILBOX_ATTACHMENTS_DDL = (
+    "ALTER TABLE dev_mailbox ADD COLUMN IF NOT EXISTS attachments jsonb NOT NULL DEFAULT '[]'"
+)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    file_name: str
+    media_type: str  # type/subtype
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -33,6 +47,7 @@ class Mail:
     to: str
     subject: str
     body: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 class Mailer(ABC):
@@ -63,6 +78,11 @@ class SmtpMailer(Mailer):
         message["To"] = mail.to
         message["Subject"] = mail.subject
         message.set_content(mail.body)
+        for attached in mail.attachments:
+            maintype, _, subtype = attached.media_type.partition("/")
+            message.add_attachment(
+                attached.content, maintype=maintype, subtype=subtype, filename=attached.file_name
+            )
         host = self.url.hostname or "localhost"
         if self.url.scheme == "smtps":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -87,13 +107,22 @@ class DevMailbox(Mailer):
     async def create_table(self) -> None:
         async with self.pool.connection() as conn:
             await conn.execute(MAILBOX_DDL)
+            present = await (
+                await conn.execute(
+                    "SELECT 1 FROM pg_attribute WHERE attrelid = 'dev_mailbox'::regclass "
+                    "AND attname = 'attachments' AND NOT attisdropped"
+                )
+            ).fetchone()
+            if present is None:  # ALTER TABLE locks the table even when the column is there
+                await conn.execute(MAILBOX_ATTACHMENTS_DDL)
 
     async def send(self, mail: Mail) -> bool:
         try:
             async with self.pool.connection() as conn:
                 await conn.execute(
-                    "INSERT INTO dev_mailbox (recipient, subject, body) VALUES (%s, %s, %s)",
-                    (mail.to, mail.subject, mail.body),
+                    "INSERT INTO dev_mailbox (recipient, subject, body, attachments) "
+                    "VALUES (%s, %s, %s, %s)",
+                    (mail.to, mail.subject, mail.body, json.dumps(_described(mail))),
                 )
         except psycopg.Error as error:
             log.warning("mail not kept", to=mail.to, subject=mail.subject, error=str(error))
@@ -110,3 +139,15 @@ class DevMailbox(Mailer):
             )
             rows: list[dict[str, Any]] = await cursor.fetchall()
             return rows
+
+
+def _described(mail: Mail) -> list[dict[str, Any]]:
+    return [
+        {
+            "file_name": a.file_name,
+            "media_type": a.media_type,
+            "size": len(a.content),
+            "sha256": hashlib.sha256(a.content).hexdigest(),
+        }
+        for a in mail.attachments
+    ]

@@ -53,6 +53,10 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "description": "What is wrong with each field of the request, by its name or path.",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
+        "code": {
+            "type": "string",
+            "description": "A stable name of the rule that refused the request (NO_DATA_FOUND).",
+        },
     },
 }
 
@@ -355,6 +359,7 @@ class Problem(msgspec.Struct, kw_only=True):
     status: int
     detail: str
     errors: dict[str, list[str]] | None = None
+    code: str | None = None
 
 
 def problem(status: int, why: str) -> ResponseSpec:

@@ -23,6 +23,7 @@ from projections.ledger.projector import LedgerProjection
 from projections.notifications.projector import NotificationsProjection
 from projections.notifier.projector import Notifier
 from projections.relay.projector import RelayProjection
+from projections.reports.projector import ReportsProjection
 from projections.risk_flags.projector import RiskFlagsProjection
 from projections.risk_watch.projector import RiskWatch
 from projections.runtime import Projection
@@ -48,6 +49,7 @@ READ_MODELS = (
     "schedules",
     "risk_flags",
     "forecasts",
+    "reports",
 )
 # They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
 # act again. `centsource project` runs them beside the read models.
@@ -73,6 +75,7 @@ def build(settings: Settings) -> dict[str, Projection]:
         GoalsProjection(),
         SchedulesProjection(),
         ForecastsProjection(),
+        ReportsProjection(),
         ScheduleWatch(settings),
         Notifier(settings),
         RelayProjection(settings.nats, settings.nats_stream),

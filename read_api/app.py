@@ -23,6 +23,7 @@ from infra.logs import configure_logging
 from infra.metrics import ApiMetrics
 from infra.settings import Settings
 from projections.registry import READ_MODELS
+from projections.reports import view as reports_view
 from projections.webhooks import view as webhooks_view
 from read_api.consistency import PositionWatcher
 from read_api.routes import (
@@ -35,6 +36,7 @@ from read_api.routes import (
     insights,
     ledger,
     notifications,
+    reports,
     risk_flags,
     schedules,
     status,
@@ -86,6 +88,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.blobs = blobs.blobs_for(settings, app.state.pool)
         async with app.state.pool.connection() as conn:
             await webhooks_view.create_delivery_tables(conn)
+            await reports_view.create_downloads_table(conn)
         app.state.positions = PositionWatcher(settings)
         await app.state.positions.start()
         app.state.cache = redis.from_url(settings.redis, socket_timeout=1, socket_connect_timeout=1)
@@ -146,6 +149,7 @@ def create_app(settings: Settings) -> Litestar:
             insights.InsightsController,
             forecasts.ForecastsController,
             risk_flags.list_risk_flags,
+            reports.ReportsController,
         ],
         middleware=[
             rate_limits.rate_limit_middleware(rate_limit_tier),

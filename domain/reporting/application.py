@@ -1,0 +1,88 @@
+"""The Reporting application: reports as generated, their mailings, and report schedules."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from domain.base import (
+    Actor,
+    CentsourceApplication,
+    NotFoundError,
+    check_version,
+    natural_id,
+)
+from domain.reporting.periods import ReportPeriod
+from domain.reporting.report import Report
+from domain.reporting.schedule import ReportSchedule, ScheduleTerms
+
+# The report_watch process is the actor of the scheduled reports it generates and mails.
+REPORT_WATCH_ACTOR_ID = natural_id("process", "report_watch")
+
+
+class Reporting(CentsourceApplication):
+    def generate(
+        self,
+        report_id: UUID,
+        workspace_id: UUID,
+        period: ReportPeriod,
+        figures: dict[str, Any],
+        files: dict[str, Any],
+        by: Actor,
+    ) -> tuple[Report, int]:
+        """A report already recorded under this id (a retry, a second scheduler) answers
+        as it was, with position 0: nothing new was recorded."""
+        found = self.find(Report, report_id)
+        if found is not None and found.workspace_id == workspace_id:
+            return found, 0
+        report = Report.generate(report_id, workspace_id, period, figures, files, by)
+        return report, self.save_all(report)
+
+    def find_report(self, workspace_id: UUID, report_id: UUID) -> Report | None:
+        found = self.find(Report, report_id)
+        return found if found is not None and found.workspace_id == workspace_id else None
+
+    def get_report(self, workspace_id: UUID, report_id: UUID) -> Report:
+        found = self.find_report(workspace_id, report_id)
+        if found is None:
+            raise NotFoundError("no such report")
+        return found
+
+    def record_emailed(
+        self,
+        workspace_id: UUID,
+        report_id: UUID,
+        recipients: tuple[str, ...],
+        subject: str,
+        by: Actor,
+    ) -> int:
+        report = self.get_report(workspace_id, report_id)
+        report.record_emailed(recipients, subject, by)
+        return self.save_all(report)
+
+    def create_schedule(
+        self,
+        schedule_id: UUID,
+        workspace_id: UUID,
+        terms: ScheduleTerms,
+        starts_on: date,
+        by: Actor,
+    ) -> tuple[ReportSchedule, int]:
+        existing = self.find(ReportSchedule, schedule_id)
+        if existing is not None and existing.workspace_id == workspace_id:
+            return existing, 0  # a retry of the same idempotent command
+        schedule = ReportSchedule.create(schedule_id, workspace_id, terms, starts_on, by)
+        return schedule, self.save_all(schedule)
+
+    def get_schedule(
+        self, workspace_id: UUID, schedule_id: UUID, expected_version: int | None = None
+    ) -> ReportSchedule:
+        schedule = self.find(ReportSchedule, schedule_id)
+        if schedule is None or schedule.workspace_id != workspace_id or schedule.deleted:
+            raise NotFoundError("no such report schedule")
+        check_version(schedule, expected_version)
+        return schedule
+
+    def save_schedule(self, schedule: ReportSchedule) -> tuple[ReportSchedule, int]:
+        return schedule, self.save_all(schedule)
