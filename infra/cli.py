@@ -64,6 +64,7 @@ ENVIRONMENT = {
     "webhook_timeout": "seconds a webhook subscriber has to answer",
     "webhook_workers": "webhook deliveries in flight per dispatcher",
     "webhook_allow_private": "true: webhooks may go to loopback and private addresses",
+    "research_export_token": "the X-Research-Export-Token of the research export; unset: 503",
 }
 # What every process but `up` and `demo` needs: the services, or those of a running `up`.
 SERVICES = ("database_url", "nats_url", "redis_url", "secret_key", "data_dir", "database_schema")
@@ -81,7 +82,13 @@ READS: dict[str, Sequence[str]] = {
         "mail_from",
         "webhook_allow_private",
     ),
-    "read-api": (*SERVICES, *APIS, "read_port", "min_position_timeout"),
+    "read-api": (
+        *SERVICES,
+        *APIS,
+        "read_port",
+        "min_position_timeout",
+        "research_export_token",
+    ),
     "project": (
         *SERVICES,
         "host",

@@ -42,6 +42,8 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, frozen=
     # Webhooks may go to loopback, private, link-local and other non-public addresses (a LAN's
     # or a test's receiver). Off, an ADMIN cannot make the dispatcher probe its own network.
     webhook_allow_private: bool = False
+    # The token GET /api/admin/research/export asks for (X-Research-Export-Token); unset: 503.
+    research_export_token: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -17,13 +17,17 @@ from projections.audit_trail.projector import AuditTrailProjection
 from projections.budget_watch.projector import BudgetWatch
 from projections.budgets.projector import BudgetsProjection
 from projections.dashboard.projector import DashboardProjection
+from projections.engagement.projector import EngagementProjection
+from projections.engagement_watch.projector import EngagementWatch
 from projections.forecasts.projector import ForecastsProjection
+from projections.gamification.projector import GamificationProjection
 from projections.goals.projector import GoalsProjection
 from projections.ledger.projector import LedgerProjection
 from projections.notifications.projector import NotificationsProjection
 from projections.notifier.projector import Notifier
 from projections.relay.projector import RelayProjection
 from projections.reports.projector import ReportsProjection
+from projections.research.projector import ResearchProjection
 from projections.risk_flags.projector import RiskFlagsProjection
 from projections.risk_watch.projector import RiskWatch
 from projections.runtime import Projection
@@ -49,11 +53,20 @@ READ_MODELS = (
     "schedules",
     "risk_flags",
     "forecasts",
+    "gamification",
+    "engagement",
+    "research",
     "reports",
 )
 # They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
 # act again. `centsource project` runs them beside the read models.
-PROCESS_MANAGERS = ("budget_watch", "notifier", "risk_watch", "schedule_watch")
+PROCESS_MANAGERS = (
+    "budget_watch",
+    "notifier",
+    "risk_watch",
+    "schedule_watch",
+    "engagement_watch",
+)
 log = structlog.get_logger("projections")
 
 
@@ -77,6 +90,10 @@ def build(settings: Settings) -> dict[str, Projection]:
         ForecastsProjection(),
         ReportsProjection(),
         ScheduleWatch(settings),
+        GamificationProjection(),
+        EngagementProjection(),
+        ResearchProjection(),
+        EngagementWatch(settings),
         Notifier(settings),
         RelayProjection(settings.nats, settings.nats_stream),
     ]

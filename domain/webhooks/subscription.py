@@ -22,6 +22,8 @@ PUBLIC_EVENT_TYPES = (
     "account.balance_updated",
     "member.invited",
     "transaction.flagged",
+    "badge.earned",
+    "challenge.completed",
 )
 
 

@@ -23,6 +23,8 @@ PUBLIC_TYPES = {
     "GoalCompleted": "goal.completed",
     "WorkspaceMemberInvited": "member.invited",
     "RiskReviewFlagged": "transaction.flagged",  # TransactionFlagged, by the risk watch
+    "BadgeEarned": "badge.earned",
+    "ChallengeClaimed": "challenge.completed",  # a complete challenge whose reward is claimed
 }
 # Events that may move accounts' balances: each account one moved also goes out as an
 # account.balance_updated of its own.

@@ -1,0 +1,1 @@
+"""The engagement read model: challenges, buckets, reflections, personas, summaries, coach."""

@@ -1,0 +1,1 @@
+"""The engagement watch: points and badges, awarded once from what members do."""

@@ -1,0 +1,1 @@
+"""The gamification read model: points ledger, badges earned, logging days."""

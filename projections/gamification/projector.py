@@ -1,0 +1,85 @@
+"""Points and badges as they are awarded, and the local days members logged expenses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.engagement.points import Badge, Points
+from domain.engagement.streaks import local_day
+from domain.ledger.transaction import Transaction
+from domain.workspaces.workspace import Workspace
+from projections.gamification.view import TABLES
+from projections.runtime import Cursor, Projection, handles
+from projections.schedule_watch.projector import WATCH_ACTOR_ID as SCHEDULE_WATCH_ACTOR_ID
+
+
+class GamificationProjection(Projection):
+    name = "gamification"
+    tables = TABLES
+
+    @handles(Points.Awarded)
+    async def on_points_awarded(self, cur: Cursor, event: Any, position: int) -> None:
+        await cur.execute(
+            "INSERT INTO gamification_points (id, workspace_id, user_id, amount, reason, "
+            "source_id, awarded_at, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (id) DO NOTHING",
+            (
+                event.originator_id,
+                event.workspace_id,
+                event.user_id,
+                event.amount,
+                event.reason,
+                event.source_id,
+                event.timestamp,
+                position,
+            ),
+        )
+
+    @handles(Badge.Earned)
+    async def on_badge_earned(self, cur: Cursor, event: Any, position: int) -> None:
+        await cur.execute(
+            "INSERT INTO gamification_badges (id, workspace_id, user_id, slug, points, reason, "
+            "source_id, earned_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (id) DO NOTHING",
+            (
+                event.originator_id,
+                event.workspace_id,
+                event.user_id,
+                event.slug,
+                event.points,
+                event.reason,
+                event.source_id,
+                event.timestamp,
+            ),
+        )
+
+    @handles(Workspace.Created, Workspace.SettingsChanged)
+    async def on_workspace_zone(self, cur: Cursor, event: Any, position: int) -> None:
+        await cur.execute(
+            "INSERT INTO gamification_zones (workspace_id, timezone) VALUES (%s, %s) "
+            "ON CONFLICT (workspace_id) DO UPDATE SET timezone = excluded.timezone",
+            (event.originator_id, getattr(event, "timezone", "UTC")),
+        )
+
+    @handles(Transaction.Recorded)
+    async def on_transaction_recorded(self, cur: Cursor, event: Any, position: int) -> None:
+        """An expense typed in by a member (not imported, not a transfer, not a schedule's)
+        marks the local day it was recorded on, as the engagement watch counts it."""
+        if (
+            event.amount >= 0
+            or event.transfer_id is not None
+            or event.import_id is not None
+            or event.actor_id == SCHEDULE_WATCH_ACTOR_ID
+        ):
+            return
+        await cur.execute(
+            "SELECT timezone FROM gamification_zones WHERE workspace_id = %s",
+            (event.workspace_id,),
+        )
+        row = await cur.fetchone()
+        day = local_day(event.timestamp, None if row is None else row["timezone"])
+        await cur.execute(
+            "INSERT INTO gamification_log_days (workspace_id, user_id, day) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (event.workspace_id, event.actor_id, day),
+        )

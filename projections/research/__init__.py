@@ -1,0 +1,1 @@
+"""The research read model: consented participants and what they sent, for the export."""
