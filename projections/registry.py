@@ -26,6 +26,7 @@ from projections.ledger.projector import LedgerProjection
 from projections.notifications.projector import NotificationsProjection
 from projections.notifier.projector import Notifier
 from projections.relay.projector import RelayProjection
+from projections.report_watch.projector import ReportWatch
 from projections.reports.projector import ReportsProjection
 from projections.research.projector import ResearchProjection
 from projections.risk_flags.projector import RiskFlagsProjection
@@ -66,6 +67,7 @@ PROCESS_MANAGERS = (
     "risk_watch",
     "schedule_watch",
     "engagement_watch",
+    "report_watch",
 )
 log = structlog.get_logger("projections")
 
@@ -90,6 +92,7 @@ def build(settings: Settings) -> dict[str, Projection]:
         ForecastsProjection(),
         ReportsProjection(),
         ScheduleWatch(settings),
+        ReportWatch(settings),
         GamificationProjection(),
         EngagementProjection(),
         ResearchProjection(),

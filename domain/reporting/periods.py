@@ -35,6 +35,14 @@ class Frequency(StrEnum):
     MONTHLY = "monthly"
 
 
+def frequency_of(text: str) -> Frequency | None:
+    """What a stored event names, read leniently (None for what no schedule writes)."""
+    try:
+        return Frequency(text.lower())
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True)
 class ReportPeriod:
     label: str  # 2026-10, Q3-2026, 2026, or 2026-10-05..2026-10-11 (2026-10-05 for one day)

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import msgspec
 
-from domain.reporting.periods import Frequency, next_run_at
+from domain.reporting.periods import Frequency, frequency_of, next_run_at
 from domain.reporting.report import MEDIA_TYPES
 from projections.pages import PageMeta
 from projections.reports.model import (
@@ -98,7 +98,7 @@ def _view(row: dict[str, Any]) -> ReportView:
             "schedule_id": row["schedule_id"],
             "charts": {name: f"{path}/charts/{name}.png" for name in row["charts"]},
             "file": f"{path}/file",
-            "media_type": MEDIA_TYPES[row["format"]],
+            "media_type": MEDIA_TYPES.get(row["format"], "application/octet-stream"),
             "file_size": row["file_size"],
             "sha256": row["file_sha256"],
             "computed_at": row["computed_at"],
@@ -189,7 +189,10 @@ async def list_schedules(
                 "id": row["id"],
                 "starts_on": row["starts_on"],
                 "next_run_at": next_run_at(
-                    Frequency(row["terms"]["frequency"]), now, row["timezone"], row["week_start"]
+                    frequency_of(row["terms"]["frequency"]) or Frequency.MONTHLY,
+                    now,
+                    row["timezone"],
+                    row["week_start"],
                 ),
                 "last_run_at": row["last_run_at"],
                 "last_report_id": row["last_report_id"],

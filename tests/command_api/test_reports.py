@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -332,3 +333,55 @@ def test_mailing_a_report_attaches_its_file_once_per_recipient(
         f"/api/workspaces/{ledger.workspace}/reports/{quarter['id']}", sent.json()["position"]
     )
     assert shown.json()["emailed"][0]["recipients"] == ["board@example.com", "cfo@example.com"]
+
+
+def test_a_schedule_is_made_listed_changed_run_and_deleted_by_an_admin(
+    ledger: Ledger, settings: Settings
+) -> None:
+    body = {"frequency": "monthly", "recipients": ["Ops@Example.com", "cfo@example.com"]}
+    assert ledger.post(body, ledger.editor, "report-schedules").status_code == 403
+    for bad in ({**body, "frequency": "hourly"}, {**body, "recipients": ["nope"]}):
+        assert ledger.post(bad, path="report-schedules").status_code == 400
+    made = ledger.post(body, path="report-schedules")
+    assert made.status_code == 201, made.text
+    schedule = made.json()
+    today = datetime.now(UTC).date()
+    first_of_next = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
+    assert schedule["next_run_at"] == f"{first_of_next}T00:00:00Z"
+    assert schedule["recipients"] == ["ops@example.com", "cfo@example.com"]
+    assert (schedule["starts_on"], schedule["version"]) == (str(today), 1)
+    listing = f"/api/workspaces/{ledger.workspace}/report-schedules"
+    listed = ledger.read(listing, schedule["position"]).json()["data"]
+    assert [(s["id"], s["frequency"], s["next_run_at"]) for s in listed] == [
+        (schedule["id"], "monthly", schedule["next_run_at"])
+    ]
+    assert ledger.read(listing, 0, ledger.viewer).status_code == 403
+    path = f"{listing}/{schedule['id']}"
+    stale = ledger.api.commands.patch(
+        path, json={"format": "json"}, headers={**ledger.admin.headers, "If-Match": "7"}
+    )
+    assert stale.status_code == 412, stale.text
+    changed = ledger.api.commands.patch(
+        path,
+        json={"frequency": "weekly", "recipients": ["ops@example.com"]},
+        headers={**ledger.admin.headers, "If-Match": "1"},
+    )
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["frequency"], changed.json()["version"]) == ("weekly", 2)
+    nothing_yet = ledger.api.commands.post(f"{path}/run", headers=ledger.admin.headers)
+    if nothing_yet.status_code == 422:  # no transaction this week so far
+        assert nothing_yet.json()["code"] == "NO_DATA_FOUND"
+        ledger.api.record(
+            ledger.admin, ledger.workspace, ledger.account, date=str(today), amount="-12.00"
+        )
+    run = ledger.api.commands.post(f"{path}/run", headers=ledger.admin.headers)
+    assert run.status_code == 201, run.text
+    ran = run.json()
+    assert ran["sent"] == ["ops@example.com"]
+    assert ran["report"]["schedule_id"] == schedule["id"]
+    assert ran["report"]["end_date"] == str(today)
+    assert newest_mail(settings, "ops@example.com").startswith(ran["report"]["title"])
+    gone = ledger.api.commands.delete(path, headers=ledger.admin.headers)
+    assert gone.status_code == 200, gone.text
+    assert ledger.read(listing, gone.json()["position"]).json()["data"] == []
+    assert ledger.api.commands.post(f"{path}/run", headers=ledger.admin.headers).status_code == 404

@@ -255,6 +255,68 @@ class World:
             ]
         if key == "SpendingForecast.history":
             return {"days": 90, "periods_analysed": 3, "average": "10.00", "first_month": text}
+        if key == "Report.summary":
+            return {
+                "total_income": "10.00",
+                "total_expenses": "12.34",
+                "net": "-2.34",
+                "transaction_count": 2,
+                "expense_count": 1,
+                "budget_amount": None,
+                "budget_actual": None,
+                "variance": None,
+                "variance_percentage": None,
+                "category_breakdown": [
+                    {
+                        "category_id": str(ids["category_id"]),
+                        "category": text,
+                        "amount": "12.34",
+                        "percentage": "100.00",
+                        "count": 1,
+                    }
+                ],
+                "unconverted_currencies": [],
+            }
+        if key == "Report.budgets":
+            return [
+                {
+                    "budget_id": str(ids["budget_id"]),
+                    "budget": text,
+                    "categories": [text],
+                    "start_date": "2026-03-01",
+                    "end_date": "2026-03-31",
+                    "budgeted": "10.00",
+                    "actual": "12.34",
+                    "variance": "-2.34",
+                    "variance_percentage": "-23.40",
+                    "status": "OVER",
+                }
+            ]
+        if key == "Report.top_merchants":
+            return [{"merchant": text, "amount": "12.34", "count": 1, "percentage": "100.00"}]
+        if key == "Report.monthly_trend":
+            return [
+                {
+                    "month": "2026-03",
+                    "start_date": "2026-03-01",
+                    "end_date": "2026-03-31",
+                    "income": "10.00",
+                    "expenses": "12.34",
+                    "net": "-2.34",
+                }
+            ]
+        if key == "Report.insights":
+            return [
+                {
+                    "type": "ANOMALY",
+                    "title": text,
+                    "description": text,
+                    "impact": "LOW",
+                    "amount": "12.34",
+                }
+            ]
+        if key == "Report.charts":
+            return {"monthly_trend": "0" * 64, "category_breakdown": "1" * 64}
         raise AssertionError(f"{key}: add a sample of what the domain writes there")
 
 
