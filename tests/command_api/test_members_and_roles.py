@@ -279,6 +279,18 @@ RULES = {
     ("POST", "/api/notifications/read"): "SIGNED_IN",
     ("POST", "/api/notifications/read-all"): "SIGNED_IN",
     ("POST", "/api/notifications/dismiss"): "SIGNED_IN",
+    ("POST", "/api/workspaces/{workspace_id}/challenges"): "VIEWER",
+    ("POST", "/api/workspaces/{workspace_id}/challenges/{challenge_id}/progress"): "VIEWER",
+    ("POST", "/api/workspaces/{workspace_id}/challenges/{challenge_id}/claim"): "VIEWER",
+    ("PUT", "/api/workspaces/{workspace_id}/engagement/buckets"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/reflections"): "VIEWER",
+    ("PUT", "/api/workspaces/{workspace_id}/persona"): "VIEWER",
+    ("POST", "/api/me/research/consent"): "SIGNED_IN",
+    ("PATCH", "/api/me/research/data-mode"): "SIGNED_IN",
+    ("POST", "/api/me/research/responses"): "SIGNED_IN",
+    ("POST", "/api/me/events"): "SIGNED_IN",
+    ("POST", "/api/me/research/progress-snapshots"): "SIGNED_IN",
+    ("POST", "/api/me/challenge-metrics"): "SIGNED_IN",
 }
 
 
@@ -333,6 +345,7 @@ def test_every_workspace_route_answers_each_role_as_its_rule_says(
             delivery_id=uuid4(),
             goal_id=uuid4(),
             schedule_id=uuid4(),
+            challenge_id=uuid4(),
         )
         # An empty body: a route that lets the caller in then refuses the body (400) or the
         # made-up id (404 "no such …"); one that does not answers 403 or, to a stranger, 404.
