@@ -124,8 +124,14 @@ class Projection:
     async def before_batch(self) -> None:
         """Called before each batch's events are handed over (the relay connects here)."""
 
+    async def flush(self, cur: Cursor) -> None:
+        """Writes what the batch's handlers gathered in memory, in the batch's transaction,
+        once its events are handled: a projection that sums many events into few rows adds
+        them up here and writes each row once per batch, not once per event."""
+
     async def after_batch(self) -> None:
-        """Called once a batch's events are handled, before its transaction commits."""
+        """Called once a batch's events are handled and flushed, before its transaction
+        commits."""
 
     async def idle(self) -> None:
         """Called by a live runner each time it has caught up (and at least every
@@ -309,6 +315,7 @@ async def process_batch(
             first = event if index == 0 else first
             await projection.process(cur, event, stored["notification_id"])
             handled += 1
+        await projection.flush(cur)
         await projection.after_batch()
         position = rows[-1]["notification_id"]
         if first is None:

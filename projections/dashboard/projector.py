@@ -1,7 +1,15 @@
-"""Adds each transaction into its month, category and account, and takes it back on change."""
+"""Adds each transaction into its month, category and account, and takes it back on change.
+
+The sums are gathered in memory over a batch and written once per batch (``flush``): a batch
+of 500 recordings writes its 500 transaction rows and one row per month, category, account
+month and workspace it touched, each in one multi-row statement, instead of six statements
+per event.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,11 +21,70 @@ from projections.dashboard.view import TABLES
 from projections.runtime import Cursor, Projection, handles
 
 ZERO = Decimal(0)
+COLUMNS = (
+    "workspace_id", "account_id", "month", "day", "category", "currency", "amount", "counted",
+    "transfer",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Row:
+    """A transaction as the dashboard counts it (a row of ``dashboard_transactions``)."""
+
+    workspace_id: UUID
+    account_id: UUID
+    month: date
+    day: date | None
+    category: str
+    currency: str
+    amount: Decimal
+    counted: bool
+    transfer: bool
+
+
+class Sums:
+    """One batch's changes: transaction rows to write and amounts to add to each total."""
+
+    def __init__(self) -> None:
+        self.rows: dict[UUID, Row | None] = {}  # as the batch left them; None: not in the model
+        self.changed: set[UUID] = set()
+        self.account_months: defaultdict[tuple[UUID, date], Decimal] = defaultdict(Decimal)
+        self.months: defaultdict[tuple[UUID, date, str], list[Any]] = defaultdict(
+            lambda: [ZERO, ZERO, 0]
+        )
+        self.categories: defaultdict[tuple[UUID, date, str, str], list[Decimal]] = defaultdict(
+            lambda: [ZERO, ZERO]
+        )
+        self.positions: dict[UUID | None, int] = {}
+
+    def count(self, row: Row, sign: int) -> None:
+        """Adds (+1) or takes back (-1) what a counted transaction contributes."""
+        if not row.counted:
+            return
+        amount = row.amount * sign
+        self.account_months[(row.account_id, row.month)] += amount
+        if row.transfer:  # money moved between own accounts: neither income nor expense
+            return
+        income = amount if row.amount > 0 else ZERO
+        expenses = -amount if row.amount < 0 else ZERO
+        month = self.months[(row.workspace_id, row.month, row.currency)]
+        month[0] += income
+        month[1] += expenses
+        month[2] += sign
+        category = self.categories[(row.workspace_id, row.month, row.currency, row.category)]
+        category[0] += income
+        category[1] += expenses
 
 
 class DashboardProjection(Projection):
     name = "dashboard"
     tables = TABLES
+
+    def __init__(self) -> None:
+        self.sums = Sums()
+
+    async def before_batch(self) -> None:
+        self.sums = Sums()
 
     @handles(Account.Opened)
     async def on_account_opened(self, cur: Cursor, event: Account.Opened, position: int) -> None:
@@ -33,7 +100,7 @@ class DashboardProjection(Projection):
                 event.opening_balance,
             ),
         )
-        await self._touch(cur, event.workspace_id, position)
+        self.sums.positions[event.workspace_id] = position
 
     @handles(Account.Updated)
     async def on_account_updated(self, cur: Cursor, event: Account.Updated, position: int) -> None:
@@ -41,128 +108,134 @@ class DashboardProjection(Projection):
             "UPDATE dashboard_accounts SET name = %s, type = %s WHERE id = %s",
             (event.name, event.type, event.originator_id),
         )
-        await self._touch(cur, event.workspace_id, position)
+        self.sums.positions[event.workspace_id] = position
 
     @handles(Transaction.Recorded)
     async def on_transaction_recorded(
         self, cur: Cursor, event: Transaction.Recorded, position: int
     ) -> None:
-        await cur.execute(
-            "INSERT INTO dashboard_transactions (id, workspace_id, account_id, month, day, "
-            "category, currency, amount, counted, transfer) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, true, %s)",
-            (
-                event.originator_id,
-                event.workspace_id,
-                event.account_id,
-                _month(event.date),
-                event.date,
-                _category(event.category_id),
-                event.currency,
-                event.amount,
-                event.transfer_id is not None,
-            ),
+        assert event.workspace_id is not None  # a transaction is always in a workspace
+        row = Row(
+            workspace_id=event.workspace_id,
+            account_id=event.account_id,
+            month=_month(event.date),
+            day=event.date,
+            category=_category(event.category_id),
+            currency=event.currency,
+            amount=event.amount,
+            counted=True,
+            transfer=event.transfer_id is not None,
         )
-        await self._count(cur, event.originator_id, +1)
-        await self._touch(cur, event.workspace_id, position)
+        self._change(event.originator_id, row, event.workspace_id, position)
 
     @handles(Transaction.Amended)
     async def on_transaction_amended(
         self, cur: Cursor, event: Transaction.Amended, position: int
     ) -> None:
-        await self._count(cur, event.originator_id, -1)
-        await cur.execute(
-            "UPDATE dashboard_transactions SET account_id = %s, month = %s, day = %s, "
-            "category = %s, currency = %s, amount = %s WHERE id = %s",
-            (
-                event.account_id,
-                _month(event.date),
-                event.date,
-                _category(event.category_id),
-                event.currency,
-                event.amount,
-                event.originator_id,
-            ),
-        )
-        await self._count(cur, event.originator_id, +1)
-        await self._touch(cur, event.workspace_id, position)
+        row = await self._row(cur, event.originator_id)
+        if row is not None:
+            row = replace(
+                row,
+                account_id=event.account_id,
+                month=_month(event.date),
+                day=event.date,
+                category=_category(event.category_id),
+                currency=event.currency,
+                amount=event.amount,
+            )
+        self._change(event.originator_id, row, event.workspace_id, position)
 
     @handles(Transaction.Categorized)
     async def on_transaction_categorized(
         self, cur: Cursor, event: Transaction.Categorized, position: int
     ) -> None:
-        await self._count(cur, event.originator_id, -1)
-        await cur.execute(
-            "UPDATE dashboard_transactions SET category = %s WHERE id = %s",
-            (_category(event.category_id), event.originator_id),
-        )
-        await self._count(cur, event.originator_id, +1)
-        await self._touch(cur, event.workspace_id, position)
+        row = await self._row(cur, event.originator_id)
+        if row is not None:
+            row = replace(row, category=_category(event.category_id))
+        self._change(event.originator_id, row, event.workspace_id, position)
 
     @handles(Transaction.Deleted)
     async def on_transaction_deleted(
         self, cur: Cursor, event: Transaction.Deleted, position: int
     ) -> None:
-        await self._count(cur, event.originator_id, -1)
-        await cur.execute(
-            "UPDATE dashboard_transactions SET counted = false WHERE id = %s",
-            (event.originator_id,),
-        )
-        await self._touch(cur, event.workspace_id, position)
+        row = await self._row(cur, event.originator_id)
+        if row is not None:
+            row = replace(row, counted=False)
+        self._change(event.originator_id, row, event.workspace_id, position)
 
     @handles(Transaction.Restored)
     async def on_transaction_restored(
         self, cur: Cursor, event: Transaction.Restored, position: int
     ) -> None:
-        await cur.execute(
-            "UPDATE dashboard_transactions SET counted = true WHERE id = %s",
-            (event.originator_id,),
-        )
-        await self._count(cur, event.originator_id, +1)
-        await self._touch(cur, event.workspace_id, position)
+        row = await self._row(cur, event.originator_id)
+        if row is not None:
+            row = replace(row, counted=True)
+        self._change(event.originator_id, row, event.workspace_id, position)
 
-    async def _count(self, cur: Cursor, transaction_id: UUID, sign: int) -> None:
-        """Adds (+1) or takes back (-1) what a counted transaction contributes."""
-        await cur.execute(
-            "SELECT workspace_id, account_id, month, category, currency, amount, transfer "
-            "FROM dashboard_transactions WHERE id = %s AND counted",
-            (transaction_id,),
+    def _change(
+        self, transaction_id: UUID, row: Row | None, workspace_id: UUID | None, position: int
+    ) -> None:
+        """The transaction's row becomes ``row``: its old contribution is taken back and the
+        new one added."""
+        sums = self.sums
+        old = sums.rows.get(transaction_id)
+        if old is not None:
+            sums.count(old, -1)
+        if row is not None:
+            sums.count(row, +1)
+            sums.rows[transaction_id] = row
+            sums.changed.add(transaction_id)
+        sums.positions[workspace_id] = position
+
+    async def _row(self, cur: Cursor, transaction_id: UUID) -> Row | None:
+        """The transaction's row as this batch has left it, else as the table holds it."""
+        sums = self.sums
+        if transaction_id not in sums.rows:
+            await cur.execute(
+                f"SELECT {', '.join(COLUMNS)} FROM dashboard_transactions WHERE id = %s",  # noqa: S608
+                (transaction_id,),
+            )
+            found: dict[str, Any] | None = await cur.fetchone()
+            sums.rows[transaction_id] = None if found is None else Row(**found)
+        return sums.rows[transaction_id]
+
+    async def flush(self, cur: Cursor) -> None:
+        sums = self.sums
+        rows = [(id, sums.rows[id]) for id in sums.changed]
+        await cur.executemany(
+            "INSERT INTO dashboard_transactions (id, workspace_id, account_id, month, day, "
+            "category, currency, amount, counted, transfer) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+            "account_id = excluded.account_id, month = excluded.month, day = excluded.day, "
+            "category = excluded.category, currency = excluded.currency, "
+            "amount = excluded.amount, counted = excluded.counted",
+            [(id, *(getattr(r, column) for column in COLUMNS)) for id, r in rows if r is not None],
         )
-        row: dict[str, Any] | None = await cur.fetchone()
-        if row is None:
-            return
-        amount: Decimal = row["amount"] * sign
-        await cur.execute(
+        await cur.executemany(
             "INSERT INTO dashboard_account_months AS d (account_id, month, change) "
             "VALUES (%s, %s, %s) ON CONFLICT (account_id, month) DO UPDATE SET "
             "change = d.change + excluded.change",
-            (row["account_id"], row["month"], amount),
+            [(*key, change) for key, change in sums.account_months.items()],
         )
-        if row["transfer"]:  # money moved between own accounts: neither income nor expense
-            return
-        income = amount if row["amount"] > 0 else ZERO
-        expenses = -amount if row["amount"] < 0 else ZERO
-        await cur.execute(
+        await cur.executemany(
             "INSERT INTO dashboard_months AS d (workspace_id, month, currency, income, expenses, "
             "transaction_count) VALUES (%s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (workspace_id, month, currency) DO UPDATE SET "
             "income = d.income + excluded.income, expenses = d.expenses + excluded.expenses, "
             "transaction_count = d.transaction_count + excluded.transaction_count",
-            (row["workspace_id"], row["month"], row["currency"], income, expenses, sign),
+            [(*key, *figures) for key, figures in sums.months.items()],
         )
-        await cur.execute(
+        await cur.executemany(
             "INSERT INTO dashboard_categories AS d (workspace_id, month, currency, category, "
             "income, expenses) VALUES (%s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (workspace_id, month, currency, category) DO UPDATE SET "
             "income = d.income + excluded.income, expenses = d.expenses + excluded.expenses",
-            (row["workspace_id"], row["month"], row["currency"], row["category"], income, expenses),
+            [(*key, *figures) for key, figures in sums.categories.items()],
         )
-
-    async def _touch(self, cur: Cursor, workspace_id: UUID | None, position: int) -> None:
-        await cur.execute(
+        await cur.executemany(
             "INSERT INTO dashboard_workspaces (workspace_id, position) VALUES (%s, %s) "
             "ON CONFLICT (workspace_id) DO UPDATE SET position = excluded.position",
-            (workspace_id, position),
+            list(sums.positions.items()),
         )
 
 
