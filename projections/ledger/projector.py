@@ -1,9 +1,14 @@
 """Accounts and their balance per day, categories (the system set seeded with each workspace),
-exchange rates and import reports."""
+exchange rates and import reports.
+
+Recordings, the bulk of the log, are kept in memory and written together: at the end of the
+batch, or before any other event, whose handler may read what they write."""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -22,9 +27,25 @@ from projections.ledger.view import TABLES
 from projections.runtime import Cursor, Projection, handles
 
 
+class Recorded:
+    """Recordings not written yet: their rows, what they add to each account's day, and
+    what each moved its account's balance by."""
+
+    def __init__(self) -> None:
+        self.transactions: list[tuple[UUID, UUID, date, Decimal]] = []
+        self.days: defaultdict[tuple[UUID, date], Decimal] = defaultdict(Decimal)
+        self.moves: list[tuple[int, UUID, Decimal]] = []
+
+
 class LedgerProjection(Projection):
     name = "ledger"
     tables = TABLES
+
+    def __init__(self) -> None:
+        self.recorded = Recorded()
+
+    async def before_batch(self) -> None:
+        self.recorded = Recorded()
 
     @handles(Workspace.Created)
     async def on_workspace_created(
@@ -129,13 +150,36 @@ class LedgerProjection(Projection):
     async def on_transaction_recorded(
         self, cur: Cursor, event: Transaction.Recorded, position: int
     ) -> None:
-        await cur.execute(
+        """Kept in memory until the batch ends or another event needs the tables."""
+        recorded = self.recorded
+        recorded.transactions.append(
+            (event.originator_id, event.account_id, event.date, event.amount)
+        )
+        recorded.days[(event.account_id, event.date)] += event.amount
+        if event.amount:
+            recorded.moves.append((position, event.account_id, event.amount))
+
+    async def process(self, cur: Cursor, event: Any, position: int) -> None:
+        if not isinstance(event, Transaction.Recorded):
+            await self.flush(cur)  # its handler may read what the recordings write
+        await super().process(cur, event, position)
+
+    async def flush(self, cur: Cursor) -> None:
+        recorded, self.recorded = self.recorded, Recorded()
+        await cur.executemany(
             "INSERT INTO ledger_transactions (id, account_id, date, amount, counted) "
             "VALUES (%s, %s, %s, %s, true)",
-            (event.originator_id, event.account_id, event.date, event.amount),
+            recorded.transactions,
         )
-        await self._count(cur, event.originator_id, +1)
-        await _moved(cur, position, {event.account_id: event.amount})
+        await cur.executemany(
+            "INSERT INTO ledger_account_days AS d (account_id, date, change) VALUES (%s, %s, %s) "
+            "ON CONFLICT (account_id, date) DO UPDATE SET change = d.change + excluded.change",
+            [(*key, change) for key, change in recorded.days.items()],
+        )
+        await cur.executemany(
+            "INSERT INTO ledger_balance_moves (position, account_id, change) VALUES (%s, %s, %s)",
+            recorded.moves,
+        )
 
     @handles(Transaction.Amended)
     async def on_transaction_amended(

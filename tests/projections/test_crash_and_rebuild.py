@@ -24,6 +24,7 @@ TABLES = {
         "dashboard_account_months",
         "dashboard_workspaces",
     ],
+    "ledger": ["ledger_transactions", "ledger_account_days", "ledger_balance_moves"],
 }
 
 
@@ -64,6 +65,9 @@ def test_a_projector_killed_while_catching_up_ends_identical_to_a_rebuild(
     assert income - expenses == net, "the books do not add up after the crash"
     [(listed,)] = query(settings, "SELECT sum(amount) FROM transactions WHERE NOT deleted")
     assert listed == net
+    [(balance,)] = query(settings, "SELECT sum(change) FROM ledger_account_days")
+    [(moved,)] = query(settings, "SELECT sum(change) FROM ledger_balance_moves")
+    assert balance == moved == net, "the balance does not add up after the crash"
 
     for name in TABLES:
         [projection] = registry.select(settings, [name])
