@@ -10,10 +10,10 @@ During a batch it keeps, in its own tables, each workspace's time zone (from the
 events), the members who have recorded transactions there and since which local day, each
 member's typed transactions by the local day they were recorded on (for the daily points
 cap and the logging streak) and their receipts, each once by its id. Whenever it has caught
-up (``idle``), by its injectable
-clock, it looks at each workspace's days that have ended since it last looked: a day without
-an expense is a no-spend day, a Saturday and Sunday both without one a no-spend weekend, and
-at a month's end the monthly budgets' periods are asked whether they were kept.
+up (``idle``), by its injectable clock, it looks at each workspace's days that have ended
+since it last looked: a day without an expense is a no-spend day, a Saturday and Sunday both
+without one a no-spend weekend, and at a month's end the monthly budgets' periods are asked
+whether they were kept.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from litestar import Request, get
 from litestar.datastructures import State
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 
 from domain.engagement.catalogue import badges
@@ -65,5 +66,10 @@ async def _awards_recorded(request: Request[Any, Any, State], conn: Any) -> None
     ).fetchone()
     watcher: PositionWatcher = request.app.state.positions
     settings = request.app.state.settings
-    await watcher.wait(("gamification",), int(row["head"]), settings.min_position_timeout)
+    if not await watcher.wait(("gamification",), int(row["head"]), settings.min_position_timeout):
+        raise HTTPException(
+            "the points and badges are not recorded yet; retry shortly",
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
     request.scope["state"]["projection_position"] = watcher.position("gamification")

@@ -13,6 +13,7 @@ from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.params import FromQuery, QueryParameter
 
 from domain.engagement.catalogue import instruments
+from infra import openapi
 from infra.settings import Settings
 from projections.research import view
 from read_api.access import read_access
@@ -77,7 +78,12 @@ async def list_instruments(
     )
 
 
-@get("/api/admin/research/export", media_type="application/x-ndjson", opt={"access": "TOKEN"})
+@get(
+    "/api/admin/research/export",
+    media_type="application/x-ndjson",
+    operation_class=openapi.content_types(200, {"application/x-ndjson": openapi.TEXT}),
+    opt={"access": "TOKEN"},
+)
 async def export_research(request: Request[Any, Any, State]) -> Response[Any]:
     """NDJSON, one record a line: consented participants who allow export, then what each
     sent, by participant code only. Needs ``X-Research-Export-Token``: 503 when the
@@ -86,7 +92,11 @@ async def export_research(request: Request[Any, Any, State]) -> Response[Any]:
     settings: Settings = request.app.state.settings
     expected = settings.research_export_token
     if not expected:
-        raise HTTPException("the research export is not set up here", status_code=503)
+        raise HTTPException(
+            "the research export is not set up here",
+            status_code=503,
+            headers={"Retry-After": "3600"},  # until the installation sets a token
+        )
     given = request.headers.get(TOKEN_HEADER, "")
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise PermissionDeniedException("a valid X-Research-Export-Token is needed")
