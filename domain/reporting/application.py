@@ -9,6 +9,7 @@ from uuid import UUID
 from domain.base import (
     Actor,
     CentsourceApplication,
+    ConflictError,
     NotFoundError,
     check_version,
     natural_id,
@@ -57,9 +58,17 @@ class Reporting(CentsourceApplication):
         subject: str,
         by: Actor,
     ) -> int:
-        report = self.get_report(workspace_id, report_id)
-        report.record_emailed(recipients, subject, by)
-        return self.save_all(report)
+        """Two senders recording at once (two watches, each with its own recipients) both
+        keep theirs: the one that loses the race reloads and records again."""
+        for attempt in range(3):
+            report = self.get_report(workspace_id, report_id)
+            report.record_emailed(recipients, subject, by)
+            try:
+                return self.save_all(report)
+            except ConflictError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def create_schedule(
         self,

@@ -90,7 +90,7 @@ class ReportView(msgspec.Struct, kw_only=True):
     include_insights: bool
     currency: str
     generated_at: datetime
-    generated_by: str | None  # the member's name; null for a schedule's report
+    generated_by: str | None  # the member's name; null for a report the schedule sent
     generated_by_id: UUID
     schedule_id: UUID | None
     summary: Summary

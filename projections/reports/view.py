@@ -93,7 +93,7 @@ def _view(row: dict[str, Any]) -> ReportView:
             "end_date": row["end_date"],
             "format": row["format"],
             "generated_at": row["generated_at"],
-            "generated_by": None if row["schedule_id"] else row["generated_by_name"],
+            "generated_by": row["generated_by_name"],  # none for the report watch's
             "generated_by_id": row["generated_by"],
             "schedule_id": row["schedule_id"],
             "charts": {name: f"{path}/charts/{name}.png" for name in row["charts"]},
