@@ -36,9 +36,28 @@ UNUSUAL_AFTER = 5  # expenses seen in a category before one can stand out
 UNUSUAL_DEVIATIONS = 3  # how far above the category's mean (in standard deviations)
 
 
+ZERO = Decimal(0)
+Spending = tuple[int, Decimal, Decimal]  # a category's expenses so far: n, mean, m2
+
+
 class NotificationsProjection(Projection):
     name = "notifications"
     tables = TABLES
+
+    def __init__(self) -> None:
+        # Each category's running figures as this batch leaves them, written once in flush.
+        self.spending: dict[tuple[Any, ...], Spending] = {}
+
+    async def before_batch(self) -> None:
+        self.spending = {}
+
+    async def flush(self, cur: Cursor) -> None:
+        await cur.executemany(
+            "INSERT INTO notifications_spending (workspace_id, category_id, currency, n, mean, m2) "
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (workspace_id, category_id, currency) "
+            "DO UPDATE SET n = EXCLUDED.n, mean = EXCLUDED.mean, m2 = EXCLUDED.m2",
+            [(*key, *figures) for key, figures in self.spending.items()],
+        )
 
     @handles(Workspace.Created)
     async def on_workspace_created(self, cur: Cursor, event: Any, position: int) -> None:
@@ -218,24 +237,21 @@ class NotificationsProjection(Projection):
     async def _unusual(self, cur: Cursor, event: Transaction.Recorded, size: Decimal) -> bool:
         """Whether the expense is far above the category's usual ones; then counts it in."""
         key = (event.workspace_id, event.category_id, event.currency)
-        await cur.execute(
-            "SELECT n, mean, m2 FROM notifications_spending "
-            "WHERE workspace_id = %s AND category_id = %s AND currency = %s",
-            key,
-        )
-        row = await cur.fetchone()
-        n, mean, m2 = (row["n"], row["mean"], row["m2"]) if row else (0, Decimal(0), Decimal(0))
-        deviation = (m2 / (n - 1)).sqrt() if n > 1 else Decimal(0)
+        if key not in self.spending:
+            await cur.execute(
+                "SELECT n, mean, m2 FROM notifications_spending "
+                "WHERE workspace_id = %s AND category_id = %s AND currency = %s",
+                key,
+            )
+            row = await cur.fetchone()
+            self.spending[key] = (row["n"], row["mean"], row["m2"]) if row else (0, ZERO, ZERO)
+        n, mean, m2 = self.spending[key]
+        deviation = (m2 / (n - 1)).sqrt() if n > 1 else ZERO
         unusual = n >= UNUSUAL_AFTER and size > mean + UNUSUAL_DEVIATIONS * deviation
         delta = size - mean
         mean += delta / (n + 1)
         m2 += delta * (size - mean)
-        await cur.execute(
-            "INSERT INTO notifications_spending (workspace_id, category_id, currency, n, mean, m2) "
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (workspace_id, category_id, currency) "
-            "DO UPDATE SET n = EXCLUDED.n, mean = EXCLUDED.mean, m2 = EXCLUDED.m2",
-            (*key, n + 1, mean, m2),
-        )
+        self.spending[key] = (n + 1, mean, m2)
         return unusual
 
     @handles(Inbox.Read)
