@@ -69,13 +69,17 @@ class ActivitiesProjection(Projection):
     tables = TABLES
     every_event = True
 
+    def __init__(self) -> None:
+        self.lines: list[tuple[Any, ...]] = []  # the batch's, written together in flush
+
+    async def before_batch(self) -> None:
+        self.lines = []
+
     async def on_event(self, cur: Cursor, event: Any, position: int) -> None:
         if event.workspace_id is None:  # a user's or a session's event: no workspace's business
             return
         text, subject_id = describe(event)
-        await cur.execute(
-            "INSERT INTO activities (position, workspace_id, occurred_at, actor_id, type, text,"
-            " subject_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        self.lines.append(
             (
                 position,
                 event.workspace_id,
@@ -84,5 +88,12 @@ class ActivitiesProjection(Projection):
                 event_type(event),
                 text,
                 subject_id,
-            ),
+            )
+        )
+
+    async def flush(self, cur: Cursor) -> None:
+        await cur.executemany(
+            "INSERT INTO activities (position, workspace_id, occurred_at, actor_id, type, text,"
+            " subject_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            self.lines,
         )

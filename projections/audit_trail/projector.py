@@ -16,11 +16,22 @@ class AuditTrailProjection(Projection):
     tables = TABLES
     every_event = True
 
-    async def on_event(self, cur: Cursor, event: Any, position: int) -> None:
-        await cur.execute(
+    def __init__(self) -> None:
+        self.lines: list[tuple[Any, ...]] = []  # the batch's, written together in flush
+
+    async def before_batch(self) -> None:
+        self.lines = []
+
+    async def flush(self, cur: Cursor) -> None:
+        await cur.executemany(
             "INSERT INTO audit_trail (position, occurred_at, actor_id, workspace_id, "
             "correlation_id, aggregate_id, aggregate_type, version, type, payload) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            self.lines,
+        )
+
+    async def on_event(self, cur: Cursor, event: Any, position: int) -> None:
+        self.lines.append(
             (
                 position,
                 event.timestamp,

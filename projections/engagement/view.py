@@ -55,8 +55,9 @@ TABLES = (
         claimed_at timestamptz,
         version integer NOT NULL
     )""",
-    "CREATE INDEX IF NOT EXISTS engagement_challenges_by_member "
-    "ON engagement_challenges (workspace_id, user_id, month)",
+    # Not by month: an index row has a size limit, a text column has none.
+    "CREATE INDEX IF NOT EXISTS engagement_challenges_of_member "
+    "ON engagement_challenges (workspace_id, user_id)",
     """CREATE TABLE IF NOT EXISTS engagement_buckets (
         workspace_id uuid NOT NULL,
         category_id uuid NOT NULL,

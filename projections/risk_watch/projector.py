@@ -86,7 +86,13 @@ class RiskWatch(Projection):
 # category's expenses in its currency (180 days), whether its merchant was named before, the
 # times of other expenses at that merchant that day, and how many of its account's
 # transactions were in each currency (90 days).
-SCORED = """
+# Same merchant: the prefix finds the rows on the index (an index row has a size limit, a
+# name has none); the whole name decides.
+SAME_MERCHANT = (
+    "left(lower(btrim(h.merchant)), 100) = left(lower(btrim(t.merchant)), 100) "
+    "AND lower(btrim(h.merchant)) = lower(btrim(t.merchant))"
+)
+SCORED = f"""
 SELECT t.id, t.workspace_id, t.amount, t.currency, t.date, t.time, t.merchant,
   ARRAY(SELECT abs(h.amount) FROM transactions h
         WHERE h.workspace_id = t.workspace_id AND h.category_id = t.category_id
@@ -94,19 +100,19 @@ SELECT t.id, t.workspace_id, t.amount, t.currency, t.date, t.time, t.merchant,
           AND h.currency = t.currency
           AND h.date >= t.date - %(category_days)s AND h.date < t.date) AS category_amounts,
   EXISTS(SELECT 1 FROM transactions h
-         WHERE h.workspace_id = t.workspace_id AND lower(btrim(h.merchant)) = %(key)s
+         WHERE h.workspace_id = t.workspace_id AND {SAME_MERCHANT}
            AND NOT h.deleted AND h.id <> t.id AND h.created_at < t.created_at) AS merchant_seen,
   ARRAY(SELECT h.time FROM transactions h
-        WHERE h.workspace_id = t.workspace_id AND lower(btrim(h.merchant)) = %(key)s
+        WHERE h.workspace_id = t.workspace_id AND {SAME_MERCHANT}
           AND NOT h.deleted AND h.transfer_id IS NULL AND h.amount < 0 AND h.id <> t.id
           AND h.date = t.date AND h.time IS NOT NULL) AS merchant_times,
-  (SELECT coalesce(jsonb_object_agg(c.currency, c.n), '{}') FROM (
+  (SELECT coalesce(jsonb_object_agg(c.currency, c.n), '{{}}') FROM (
      SELECT h.currency, count(*) AS n FROM transactions h
      WHERE h.workspace_id = t.workspace_id AND h.account_id = t.account_id AND NOT h.deleted
        AND h.date >= t.date - %(currency_days)s AND h.date < t.date
      GROUP BY h.currency) c) AS account_currencies
 FROM transactions t WHERE t.id = ANY(%(ids)s) AND NOT t.deleted
-""".replace("%(key)s", "lower(btrim(t.merchant))")
+"""  # noqa: S608 - constants only
 
 
 async def _scored(

@@ -75,8 +75,9 @@ TABLES = (
     "DROP INDEX IF EXISTS transactions_by_category",
     "CREATE INDEX IF NOT EXISTS transactions_by_account_date "
     "ON transactions (workspace_id, account_id, date)",
-    "CREATE INDEX IF NOT EXISTS transactions_by_merchant "
-    "ON transactions (workspace_id, lower(btrim(merchant)))",
+    # A merchant's first 100 characters: an index row has a size limit, a name has none.
+    "CREATE INDEX IF NOT EXISTS transactions_by_merchant_prefix "
+    "ON transactions (workspace_id, left(lower(btrim(merchant)), 100))",
     "CREATE INDEX IF NOT EXISTS transactions_by_creation "
     "ON transactions (workspace_id, created_at DESC, id)",
     # Receipts and other files; their contents are kept apart (infra/blobs.py).

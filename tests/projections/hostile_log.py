@@ -317,6 +317,10 @@ class World:
             ]
         if key == "Report.charts":
             return {"monthly_trend": "0" * 64, "category_breakdown": "1" * 64}
+        if key == "BucketMap.buckets":
+            return {ids["category_id"].hex: "NEEDS"}
+        if key == "ResearchRecord.data":
+            return {"event": text, "context": {text: text}, "value": 1}
         raise AssertionError(f"{key}: add a sample of what the domain writes there")
 
 
