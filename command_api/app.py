@@ -49,6 +49,8 @@ from command_api.routes import (
     rules,
     schedules,
     status,
+    vault,
+    vault_release,
     webhooks,
     workspaces,
 )
@@ -62,6 +64,7 @@ from domain.ledger.application import Ledger
 from domain.ledger.scheduling import Scheduling
 from domain.reporting.application import Reporting
 from domain.risk.application import Risk
+from domain.vault.application import Vault
 from domain.webhooks.application import Webhooks
 from domain.workspaces.application import Workspaces
 from infra import blobs, database, health, openapi, rate_limits
@@ -80,6 +83,7 @@ from infra.mail import DevMailbox, SmtpMailer
 from infra.metrics import ApiMetrics
 from infra.passwords import Argon2Hasher
 from infra.settings import Settings
+from infra.vault_keys import Keyring
 
 log = structlog.get_logger("command_api")
 
@@ -111,6 +115,9 @@ def rate_limit_tier(method: str, path: str) -> str | None:
 def on_domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
     errors = {error.field: [error.detail]} if error.field else None
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    retry_after = getattr(error, "retry_after", None)  # a locked vault's 429
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
     return problem(error.status, error.detail, errors=errors, headers=headers, code=error.code)
 
 
@@ -152,6 +159,7 @@ def create_app(settings: Settings) -> Litestar:
         app.state.scheduling = Scheduling(env)
         app.state.forecasting = Forecasting(env)
         app.state.reporting = Reporting(env)
+        app.state.vault = Vault(env, Keyring(settings.secret))
         app.state.pool = database.async_pool(settings)
         await app.state.pool.open()
         app.state.blobs = blobs.blobs_for(settings, app.state.pool)
@@ -188,6 +196,7 @@ def create_app(settings: Settings) -> Litestar:
                 app.state.scheduling,
                 app.state.forecasting,
                 app.state.reporting,
+                app.state.vault,
             ):
                 application.close()
 
@@ -218,6 +227,11 @@ def create_app(settings: Settings) -> Litestar:
                     # They answer with a webhook's signing secret.
                     webhooks.subscribe,
                     webhooks.rotate_secret,
+                    # The vault's answers hold vault tokens and decrypted contents.
+                    vault.VaultPinController,
+                    vault.VaultController,
+                    vault_release.confirm_beneficiary,
+                    vault_release.open_release,
                 ],
             ),
             Router(
@@ -335,6 +349,7 @@ def create_app(settings: Settings) -> Litestar:
             "scheduling": Provide(provide_scheduling, sync_to_thread=False),
             "forecasting": Provide(forecasts.provide_forecasting, sync_to_thread=False),
             "reporting": Provide(reports.provide_reporting, sync_to_thread=False),
+            "vault": Provide(vault.provide_vault, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         exception_handlers={**EXCEPTION_HANDLERS, DomainError: on_domain_error},

@@ -28,6 +28,7 @@ ENTRY_POINTS = {
     "rebuild": "projections.registry:rebuild",
     "admin": "command_api.admin_cli:change_system_role",
     "import": "command_api.import_cli:import_file",
+    "vault-rewrap": "command_api.vault_cli:rewrap",
 }
 STATEMENT_FORMATS = ("csv", "json", "xlsx", "ofx", "qfx", "qif", "camt053")
 # Names a command takes, by dotted path too: looked up only when its help is shown.
@@ -115,6 +116,7 @@ READS: dict[str, Sequence[str]] = {
     "projections": (*SERVICES, "log_level"),
     "import": SERVICES,
     "admin": SERVICES,
+    "vault": SERVICES,
 }
 ATTACHING = (
     "Where CENTSOURCE_DATABASE_URL, _NATS_URL, _REDIS_URL or _SECRET_KEY is not set, the command "
@@ -322,6 +324,22 @@ def parser() -> argparse.ArgumentParser:
     grant.add_argument("email", metavar="EMAIL")
     revoke = command("revoke", "make a system ADMIN a plain USER again", under=roles, reads="admin")
     revoke.add_argument("email", metavar="EMAIL")
+    vault = command("vault", "manage the vaults' keys")
+    vault_actions = vault.add_subparsers(
+        dest="action", required=True, metavar="ACTION", parser_class=Command
+    )
+    rewrap = command(
+        "rewrap",
+        "wrap every vault's data key with the current CENTSOURCE_SECRET_KEY",
+        "After rotating CENTSOURCE_SECRET_KEY: each data key is unwrapped with the old key "
+        "and wrapped with the new one; records are not touched. Keys already under the new "
+        "key are skipped, so an interrupted run is run again.",
+        under=vault_actions,
+        reads="vault",
+    )
+    rewrap.add_argument(
+        "--old-key-file", required=True, metavar="FILE", help="a file holding the old key"
+    )
     return cli
 
 
@@ -357,6 +375,8 @@ def main(argv: list[str] | None = None) -> None:
             args.profile,
             args.dry_run,
         )
+    elif args.command == "vault":
+        entry_point("vault-rewrap")(settings, args.old_key_file)
     elif args.command == "admin":
         entry_point("admin")(settings, args.email, grant=args.action == "grant")
     else:

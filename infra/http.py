@@ -152,7 +152,7 @@ def on_http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
 
 
 def on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.error("unhandled error", path=request.url.path, exc_info=exc)
+    log.error("unhandled error", path=loggable_path(request.url.path), exc_info=exc)
     return problem(500, "something went wrong on our side; it has been logged")
 
 
@@ -197,11 +197,23 @@ def cors(settings: Settings) -> CORSConfig | None:
             "Content-Type",
             "Idempotency-Key",
             "If-Match",
+            "X-Vault-Token",
             "X-Min-Position",
             "X-Correlation-Id",
         ],
         expose_headers=["ETag", "X-Projection-Position", "X-Correlation-Id", "Retry-After"],
     )
+
+
+# Paths that carry a credential (a vault release link's token): logged without it.
+SECRET_PATHS = ("/api/vault-release/",)
+
+
+def loggable_path(path: str) -> str:
+    for prefix in SECRET_PATHS:
+        if path.startswith(prefix):
+            return prefix + "[redacted]"
+    return path
 
 
 def request_log_middleware(app: ASGIApp) -> ASGIApp:
@@ -236,7 +248,7 @@ def request_log_middleware(app: ASGIApp) -> ASGIApp:
             log.info(
                 "request",
                 method=scope["method"],
-                path=scope["path"],
+                path=loggable_path(scope["path"]),
                 status=status,
                 ms=round((time.perf_counter() - started) * 1000, 2),
                 actor_id=scope["state"].get("actor_id"),

@@ -36,6 +36,8 @@ from projections.schedule_watch.projector import ScheduleWatch
 from projections.schedules.projector import SchedulesProjection
 from projections.transactions.projector import TransactionsProjection
 from projections.users.projector import UsersProjection
+from projections.vault.projector import VaultProjection
+from projections.vault_watch.projector import VaultWatch
 from projections.webhooks.projector import WebhooksProjection
 from projections.workspaces.projector import WorkspacesProjection
 
@@ -58,6 +60,7 @@ READ_MODELS = (
     "engagement",
     "research",
     "reports",
+    "vault",
 )
 # They act on what happens (record crossings, send mail) and are never rebuilt: a replay would
 # act again. `centsource project` runs them beside the read models.
@@ -68,6 +71,7 @@ PROCESS_MANAGERS = (
     "schedule_watch",
     "engagement_watch",
     "report_watch",
+    "vault_watch",
 )
 log = structlog.get_logger("projections")
 
@@ -93,6 +97,8 @@ def build(settings: Settings) -> dict[str, Projection]:
         ReportsProjection(),
         ScheduleWatch(settings),
         ReportWatch(settings),
+        VaultProjection(),
+        VaultWatch(settings),
         GamificationProjection(),
         EngagementProjection(),
         ResearchProjection(),

@@ -44,6 +44,7 @@ from read_api.routes import (
     schedules,
     status,
     transactions,
+    vault,
     webhooks,
     workspaces,
 )
@@ -148,6 +149,9 @@ def create_app(settings: Settings) -> Litestar:
             goals.list_goals,
             goals.get_goal,
             goals.goal_progress,
+            vault.list_vault_records,
+            vault.list_beneficiaries,
+            vault.vault_access_log,
             schedules.list_schedules,
             insights.InsightsController,
             forecasts.ForecastsController,

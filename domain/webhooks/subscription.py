@@ -24,6 +24,7 @@ PUBLIC_EVENT_TYPES = (
     "transaction.flagged",
     "badge.earned",
     "challenge.completed",
+    "vault.switch_triggered",
 )
 
 

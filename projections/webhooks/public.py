@@ -25,6 +25,7 @@ PUBLIC_TYPES = {
     "RiskReviewFlagged": "transaction.flagged",  # TransactionFlagged, by the risk watch
     "BadgeEarned": "badge.earned",
     "ChallengeClaimed": "challenge.completed",  # a complete challenge whose reward is claimed
+    "SwitchTriggered": "vault.switch_triggered",  # ids and times only: nothing sealed
 }
 # Events that may move accounts' balances: each account one moved also goes out as an
 # account.balance_updated of its own.

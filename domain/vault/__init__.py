@@ -1,0 +1,1 @@
+"""The vault: PIN-guarded encrypted records, a dead man's switch and its beneficiaries."""
