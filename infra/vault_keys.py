@@ -222,7 +222,11 @@ def read_vault_token(
             algorithms=["HS256"],
             issuer=VAULT_TOKEN_ISSUER,
             audience=str(workspace_id),
-            options={"require": ["exp", "sub", "sid", "jti", "aud"], "verify_exp": False},
+            options={
+                "require": ["exp", "sub", "sid", "jti", "aud"],
+                "verify_exp": False,  # checked below, against the injectable now
+                "verify_iat": False,
+            },
         )
         expires_at = datetime.fromtimestamp(int(claims["exp"]), UTC)
         if expires_at <= now:

@@ -93,10 +93,16 @@ class Vault(CentsourceApplication):
 
     def key_ids(self) -> list[UUID]:
         """Every vault key's id (one per workspace with a vault), for a rewrap."""
-        return [
-            UUID(str(n.originator_id))
-            for n in self.notification_log.select(1, 2**62, topics=[get_topic(VaultKey.Created)])
-        ]
+        found: list[UUID] = []
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(
+                start, 1000, topics=[get_topic(VaultKey.Created)]
+            )
+            found += [UUID(str(n.originator_id)) for n in page]
+            if len(page) < 1000:
+                return found
+            start = page[-1].id + 1
 
     def rewrap(
         self, key: UUID, rewrap: Callable[[UUID, str, str], tuple[str, str]], by: Actor
