@@ -102,15 +102,22 @@ SELECT t.id, t.workspace_id, t.amount, t.currency, t.date, t.time, t.merchant,
   EXISTS(SELECT 1 FROM transactions h
          WHERE h.workspace_id = t.workspace_id AND {SAME_MERCHANT}
            AND NOT h.deleted AND h.id <> t.id AND h.created_at < t.created_at) AS merchant_seen,
-  ARRAY(SELECT h.time FROM transactions h
-        WHERE h.workspace_id = t.workspace_id AND {SAME_MERCHANT}
+  ARRAY(SELECT h.time FROM transactions h  -- found by date: a day holds few
+        WHERE h.workspace_id = t.workspace_id AND h.date = t.date
+          AND lower(btrim(h.merchant)) = lower(btrim(t.merchant))
           AND NOT h.deleted AND h.transfer_id IS NULL AND h.amount < 0 AND h.id <> t.id
-          AND h.date = t.date AND h.time IS NOT NULL) AS merchant_times,
-  (SELECT coalesce(jsonb_object_agg(c.currency, c.n), '{{}}') FROM (
+          AND h.time IS NOT NULL) AS merchant_times,
+  -- Counted only when another currency is there: else its own is the usual one.
+  CASE WHEN EXISTS(SELECT 1 FROM transactions h
+     WHERE h.workspace_id = t.workspace_id AND h.account_id = t.account_id AND NOT h.deleted
+       AND h.date >= t.date - %(currency_days)s AND h.date < t.date
+       AND h.currency <> t.currency)
+  THEN (SELECT jsonb_object_agg(c.currency, c.n) FROM (
      SELECT h.currency, count(*) AS n FROM transactions h
      WHERE h.workspace_id = t.workspace_id AND h.account_id = t.account_id AND NOT h.deleted
        AND h.date >= t.date - %(currency_days)s AND h.date < t.date
-     GROUP BY h.currency) c) AS account_currencies
+     GROUP BY h.currency) c)
+  ELSE jsonb_build_object(t.currency, 1) END AS account_currencies
 FROM transactions t WHERE t.id = ANY(%(ids)s) AND NOT t.deleted
 """  # noqa: S608 - constants only
 
