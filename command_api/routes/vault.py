@@ -26,6 +26,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import Body, FromPath, HeaderParameter, JSONBody
 from msgspec import UNSET, Meta, UnsetType
 
+from command_api import vault_index
 from command_api.access import Access
 from command_api.context import new_id
 from command_api.routes.attachments import _file_name
@@ -665,10 +666,7 @@ class VaultController(Controller):
 
 
 async def _beneficiary_count(request: Request[Any, Any, State], workspace_id: UUID) -> int:
-    from projections.vault import view
-
-    async with request.app.state.pool.connection() as conn:
-        return await view.beneficiary_count(conn, workspace_id)
+    return await vault_index.beneficiary_count(request.app.state.pool, workspace_id)
 
 
 async def _mail_confirmation(

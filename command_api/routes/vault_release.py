@@ -17,11 +17,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
+from command_api import vault_index
 from command_api.access import Access
 from command_api.context import correlation_id
 from domain.vault.application import Vault
 from infra import openapi
-from projections.vault import view
 
 LinkToken = Annotated[str, Meta(min_length=1, max_length=200)]
 
@@ -95,8 +95,7 @@ async def open_release(
     release = None if release_id is None else await asyncio.to_thread(vault.get_release, release_id)
     record_ids: list[UUID] = []
     if release is not None:
-        async with request.app.state.pool.connection() as conn:
-            record_ids = await view.record_ids(conn, release.workspace_id)
+        record_ids = await vault_index.record_ids(request.app.state.pool, release.workspace_id)
     shown, position = await asyncio.to_thread(
         vault.open_release,
         token[:200],

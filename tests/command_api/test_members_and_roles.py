@@ -291,6 +291,44 @@ RULES = {
     ("POST", "/api/me/events"): "SIGNED_IN",
     ("POST", "/api/me/research/progress-snapshots"): "SIGNED_IN",
     ("POST", "/api/me/challenge-metrics"): "SIGNED_IN",
+    ("POST", "/api/workspaces/{workspace_id}/reports"): "ADMIN",
+    ("POST", "/api/workspaces/{workspace_id}/reports/{report_id}/email"): "ADMIN",
+    ("POST", "/api/workspaces/{workspace_id}/report-schedules"): "ADMIN",
+    ("PATCH", "/api/workspaces/{workspace_id}/report-schedules/{schedule_id}"): "ADMIN",
+    ("DELETE", "/api/workspaces/{workspace_id}/report-schedules/{schedule_id}"): "ADMIN",
+    ("POST", "/api/workspaces/{workspace_id}/report-schedules/{schedule_id}/run"): "ADMIN",
+    ("POST", "/api/vault-beneficiaries/confirm"): "PUBLIC",
+    ("POST", "/api/vault-release/{token}"): "PUBLIC",
+    ("POST", "/api/workspaces/{workspace_id}/vault/pin"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/vault/unlock"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/vault/records"): "EDITOR",
+    ("GET", "/api/workspaces/{workspace_id}/vault/records/{record_id}"): "EDITOR",
+    ("PATCH", "/api/workspaces/{workspace_id}/vault/records/{record_id}"): "EDITOR",
+    ("DELETE", "/api/workspaces/{workspace_id}/vault/records/{record_id}"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/vault/records/{record_id}/attachments"): "EDITOR",
+    (
+        "GET",
+        "/api/workspaces/{workspace_id}/vault/records/{record_id}/attachments/{attachment_id}",
+    ): "EDITOR",
+    (
+        "DELETE",
+        "/api/workspaces/{workspace_id}/vault/records/{record_id}/attachments/{attachment_id}",
+    ): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/vault/dms"): "EDITOR",
+    ("GET", "/api/workspaces/{workspace_id}/vault/dms"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/vault/check-in"): "EDITOR",
+    ("POST", "/api/workspaces/{workspace_id}/vault/beneficiaries"): "EDITOR",
+    ("PATCH", "/api/workspaces/{workspace_id}/vault/beneficiaries/{beneficiary_id}"): "EDITOR",
+    ("DELETE", "/api/workspaces/{workspace_id}/vault/beneficiaries/{beneficiary_id}"): "EDITOR",
+}
+
+
+# Past the role check these want the vault unlocked: an allowed role without a vault token
+# is told to unlock (401), not refused (403), unless its body is refused first (400).
+UNLOCK_FIRST = {
+    route
+    for route in RULES
+    if "/vault/" in route[1] and not route[1].endswith(("/vault/pin", "/vault/unlock"))
 }
 
 
@@ -346,6 +384,9 @@ def test_every_workspace_route_answers_each_role_as_its_rule_says(
             goal_id=uuid4(),
             schedule_id=uuid4(),
             challenge_id=uuid4(),
+            report_id=uuid4(),
+            record_id=uuid4(),
+            beneficiary_id=uuid4(),
         )
         # An empty body: a route that lets the caller in then refuses the body (400) or the
         # made-up id (404 "no such …"); one that does not answers 403 or, to a stranger, 404.
@@ -355,6 +396,8 @@ def test_every_workspace_route_answers_each_role_as_its_rule_says(
             assert (response.status_code, detail) == (404, "no such workspace"), (method, path)
         elif ROLES.index(who) < ROLES.index(rule):
             assert response.status_code == 403, (who, method, path, response.text)
+        elif (method, path) in UNLOCK_FIRST and response.status_code == 401:
+            assert detail == "unlock the vault: an X-Vault-Token is required", (who, method, path)
         else:
             assert response.status_code not in (401, 403), (who, method, path, response.text)
             assert detail != "no such workspace", (who, method, path)
