@@ -120,14 +120,28 @@ def levels(sizes: Sequence[Decimal]) -> int | None:
     """Where the latest level starts: 0 for one level, ``k`` for a step after ``sₖ``; None when
     the sizes are neither one level nor a step (see the module's rules 1 to 3)."""
     n = len(sizes)
-    splits = range(n - 2, 0, -1)  # the latest step first; the new level holds 2 or more
-    for k in splits:
-        old, new = sizes[:k], sizes[k:]
-        if len(set(old)) == 1 and len(set(new)) == 1 and old[0] != new[0]:
-            return k
+    # Two exact levels: the last run of one size, after a run of another; the new level
+    # holds 2 or more.
+    k = n - 1
+    while k > 0 and sizes[k - 1] == sizes[-1]:
+        k -= 1
+    if 1 <= k <= n - 2 and len(set(sizes[:k])) == 1:
+        return k
     if steady(sizes):
         return 0
-    for k in splits:
+    # Two steady levels, the latest step first. Sizes within 20 % of their median are within
+    # a ratio of 1.2 / 0.8 = 1.5 of each other, so a split whose either side spans more is
+    # no step: that cheap test keeps a long irregular group from costing n medians.
+    spread = (1 + TOLERANCE) / (1 - TOLERANCE)
+    low, high = [sizes[0]], [sizes[0]]
+    for size in sizes[1:]:
+        low.append(min(low[-1], size))
+        high.append(max(high[-1], size))
+    after_low, after_high = sizes[-1], sizes[-1]
+    for k in range(n - 1, 0, -1):  # sizes[k:] is the new level
+        after_low, after_high = min(after_low, sizes[k]), max(after_high, sizes[k])
+        if k > n - 2 or after_high > after_low * spread or high[k - 1] > low[k - 1] * spread:
+            continue
         old, new = sizes[:k], sizes[k:]
         before, after = _median(old), _median(new)
         if steady(old) and steady(new) and abs(after - before) > before * TOLERANCE:
