@@ -345,7 +345,7 @@ def _plaintext_anywhere(settings: Settings, plaintext: str) -> list[str]:
                     if isinstance(value, memoryview | bytes):
                         hit = needle in bytes(value)
                     elif isinstance(value, dict | list):
-                        hit = plaintext in json.dumps(value)
+                        hit = plaintext in json.dumps(value, default=str)  # uuid[] too
                     else:
                         hit = plaintext in str(value)
                     if hit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -633,8 +634,14 @@ def test_a_cached_answer_gives_way_to_a_rename_and_a_new_rate_though_no_transact
     first = api.reads.get(url, params={"min_position": at}, headers=user.headers)
     assert (first.headers["X-Cache"], first.json()["total_expenses"]) == ("miss", "10.00")
     assert [r["category"] for r in first.json()["data"]] == ["Pets"]
-    again = api.reads.get(url, params={"min_position": at}, headers=user.headers)
-    assert (again.headers["X-Cache"], again.content) == ("hit", first.content)
+    # The processes that follow the log (points, badges) may still add to the workspace,
+    # each a new key: read until an answer is kept.
+    for _ in range(50):
+        again = api.reads.get(url, params={"min_position": at}, headers=user.headers)
+        if again.headers["X-Cache"] == "hit":
+            break
+        time.sleep(0.1)
+    assert (again.headers["X-Cache"], again.json()) == ("hit", first.json())
     renamed = api.commands.patch(
         f"/api/workspaces/{workspace}/categories/{category}",
         json={"name": "Animals"},

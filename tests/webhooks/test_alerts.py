@@ -131,7 +131,8 @@ def test_a_rule_without_the_webhook_channel_sends_no_webhook(
     eventually(lambda: receiver.at("/all"), "the transaction's webhook")
     time.sleep(1.5)  # an alert.triggered would come by now
     kinds = {verified(everything["secret"], r)["type"] for r in receiver.at("/all")}
-    assert kinds == {"transaction.created", "account.balance_updated"}  # no alert.triggered
+    assert {"transaction.created", "account.balance_updated"} <= kinds
+    assert "alert.triggered" not in kinds  # (a first transaction's badge.earned may come too)
 
 
 def test_a_rule_says_where_it_stands_and_an_inactive_budget_alerts_no_one(api: Api) -> None:
