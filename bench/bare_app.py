@@ -1,8 +1,9 @@
-"""A bare Litestar JSON route: the ceiling the read API's routes are compared against."""
+"""Bare Litestar JSON routes, GET and POST: the ceiling the APIs' routes are compared
+against."""
 
 from __future__ import annotations
 
-from litestar import Litestar, get
+from litestar import Litestar, get, post
 
 
 @get("/bare")
@@ -14,4 +15,9 @@ async def bare() -> dict[str, object]:
     }
 
 
-app = Litestar([bare], logging_config=None)
+@post("/bare", status_code=201)
+async def bare_post(data: dict[str, object]) -> dict[str, object]:
+    return {"id": "00000000-0000-0000-0000-000000000000", **data}
+
+
+app = Litestar([bare, bare_post], logging_config=None)

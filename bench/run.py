@@ -1,4 +1,5 @@
-"""Prints centsource's throughput figures side by side. Run: `.venv/bin/python bench/run.py`.
+"""Prints centsource's speed figures side by side, the HTTP ones driven by wrk.
+Run: `.venv/bin/python bench/run.py [--json FILE] [--seconds N] [--import-lines N]`.
 
 Uses the services named by CENTSOURCE_*_URL (else embedded ones) and a schema of its own,
 dropped at the end. Client and servers share the machine, so figures are lower bounds.
@@ -6,19 +7,23 @@ dropped at the end. Client and servers share the machine, so figures are lower b
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import os
-import statistics
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
 import httpx
+import import_100k
 import msgspec
 from services import services_and_schema
 
@@ -35,9 +40,6 @@ from projections import registry, runtime
 
 RAW_EVENTS = 2_000
 BULK_EVENTS = 20_000
-COMMANDS = {1: 300, 32: 1_500}
-READ_SECONDS = 5.0
-READ_CLIENTS = 16
 TRANSCODED = 20_000
 rows: list[tuple[str, str]] = []
 
@@ -144,147 +146,248 @@ def bench_catch_up(settings: Settings) -> None:
 
     started = time.perf_counter()
     count = asyncio.run(read_log())
-    report(
-        "notification log read + decode", f"{count / (time.perf_counter() - started):,.0f} events/s"
-    )
-    for name in ("transactions", "dashboard", "audit_trail"):
-        [projection] = registry.select(settings, [name])
+    rate = count / (time.perf_counter() - started)
+    figures["log_read_decode_eps"] = rate
+    report("notification log read + decode", f"{rate:,.0f} events/s")
+    known = registry.build(settings)
+    # Read models first: a process manager waits for the ones it reads.
+    names = sorted(known, key=lambda name: name in registry.PROCESS_MANAGERS or name == "relay")
+    for name in names:
+        if name == "relay":  # publishes to NATS: measured by bench/webhooks.py
+            continue
         started = time.perf_counter()
-        asyncio.run(runtime.catch_up_once(settings, projection))
-        elapsed = time.perf_counter() - started
-        report(f"projection catch-up: {name}", f"{head / elapsed:,.0f} events/s")
+        asyncio.run(runtime.catch_up_once(settings, known[name]))
+        rate = head / (time.perf_counter() - started)
+        figures[f"catchup_eps_{name}"] = rate
+        share = rate / figures["log_read_decode_eps"]
+        report(f"projection catch-up: {name}", f"{rate:,.0f} events/s ({share:.0%} of the read)")
 
 
-async def load(
-    concurrency: int,
-    total: int,
-    call: Callable[[httpx.AsyncClient, int], Awaitable[None]],
-    url: str,
-) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    counter = iter(range(total))
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
-
-        async def worker() -> None:
-            for number in counter:
-                started = time.perf_counter()
-                await call(client, number)
-                latencies.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return time.perf_counter() - started, latencies
-
-
-async def load_for(
-    seconds: float, concurrency: int, url: str, path: str, headers: dict[str, str]
-) -> float:
-    done = 0
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-
-        async def worker() -> None:
-            nonlocal done
-            while time.monotonic() < deadline:
-                response = await client.get(path, headers=headers)
-                assert response.status_code == 200, response.text
-                done += 1
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return done / seconds
+GRACEFUL = ("--timeout-graceful-shutdown", "3")
+WRK_SECONDS = 10
+WRK_CONNECTIONS = (1, 8, 32)
+CATEGORIES = 50
+SEEDED_LINES = 3_000
+RECORD_BODY = (
+    '{"account_id":"%s","date":"2026-03-%02d","amount":"-%d.25","currency":"EUR",'
+    '"description":"COFFEE SHOP %d-%d","merchant":"Coffee %d"}'
+)
+# Each wrk thread numbers its own requests, so every body is a new transaction.
+RECORD_SCRIPT = """
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("tid", threads) end
+function init(args) n = 0 end
+function request()
+  n = n + 1
+  local body = string.format('%(body)s', '%(account)s', n %% 28 + 1, n %% 90 + 1, tid, n, n %% 40)
+  return wrk.format("POST", "%(path)s", {
+    ["Authorization"] = "Bearer %(token)s", ["Content-Type"] = "application/json"}, body)
+end
+"""
+BARE_POST_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"amount": "-5.25", "description": "COFFEE SHOP"}'
+"""
+GET_SCRIPT = """
+wrk.headers["Authorization"] = "Bearer %(token)s"
+"""
+figures: dict[str, float] = {}
 
 
-def bench_http(settings: Settings) -> None:
-    command_port, read_port, bare_port = free_port(), free_port(), free_port()
-    bench = msgspec.structs.replace(
-        settings,
-        command_port=command_port,
-        read_port=read_port,
-        log_level="warning",
-        rate_limits="off",  # one client sends thousands of writes: the limits would measure
-    )
-    env = {**os.environ, **bench.as_env()}
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "infra.cli", "command-api"], env=env),
-        subprocess.Popen([sys.executable, "-m", "infra.cli", "read-api"], env=env),
-        subprocess.Popen(
+def wrk(url: str, connections: int, script: str, seconds: int) -> tuple[float, float, float]:
+    """Requests/s, p50 and p99 in ms of ``wrk`` against ``url``; every answer must be 2xx."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
+        lua.write(script)
+        lua.flush()
+        output = subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "bench.bare_app:app",
-                "--port",
-                str(bare_port),
-                "--log-level",
-                "warning",
+                "wrk",
+                "--latency",
+                f"-c{connections}",
+                f"-t{min(2, connections)}",
+                f"-d{seconds}s",
+                "-s",
+                lua.name,
+                url,
             ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if failed:
+        raise SystemExit(f"wrk got {failed.group(1)} answers that are not 2xx from {url}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    return rate, _latency(output, "50%"), _latency(output, "99%")
+
+
+def _latency(output: str, quantile: str) -> float:
+    found = re.search(rf"^\s+{quantile}\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    assert found is not None, output
+    return float(found.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+
+
+def seed(client: httpx.Client, auth: dict[str, str]) -> tuple[str, str]:
+    """A realistic workspace: 50 categories, rules, and a few thousand imported transactions.
+    Returns its id and its account's."""
+    workspace = client.post(
+        "/api/workspaces", json={"name": "B", "base_currency": "EUR"}, headers=auth
+    ).json()["id"]
+    base = f"/api/workspaces/{workspace}"
+    account = client.post(
+        f"{base}/accounts", json={"name": "A", "type": "CHECKING", "currency": "EUR"}, headers=auth
+    ).json()["id"]
+    categories = [
+        client.post(f"{base}/categories", json={"name": f"Bench {n}"}, headers=auth).json()["id"]
+        for n in range(CATEGORIES)
+    ]
+    for n in range(10):
+        client.post(
+            f"{base}/rules",
+            json={"name": f"rule {n}", "contains": f"SHOP {n}", "category_id": categories[n]},
+            headers=auth,
+        ).raise_for_status()
+    lines = ["date,amount,description"] + [
+        f"2026-{n % 12 + 1:02d}-{n % 28 + 1:02d},-{n % 300 + 1}.50,SHOP {n % 60} #{n}"
+        for n in range(SEEDED_LINES)
+    ]
+    client.post(
+        f"{base}/imports",
+        data={"account_id": account},
+        files={"file": ("seed.csv", "\n".join(lines).encode(), "text/csv")},
+        headers=auth,
+        timeout=300,
+    ).raise_for_status()
+    return workspace, account
+
+
+def serve(settings: Settings, bare_port: int) -> list[subprocess.Popen[bytes]]:
+    """The APIs and the projector as `centsource up` starts them, and the bare routes on the
+    same server (uvicorn, one process, no access log)."""
+    env = {**os.environ, **settings.as_env()}
+    cli = [sys.executable, "-m", "infra.cli"]
+    uvicorn = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(bare_port)]
+    return [
+        subprocess.Popen([*cli, "command-api"], env=env),
+        subprocess.Popen([*cli, "read-api"], env=env),
+        subprocess.Popen([*cli, "project"], env=env),
+        subprocess.Popen(
+            [*uvicorn, "--log-level", "warning", "--no-access-log", *GRACEFUL],
             env=env,
         ),
     ]
-    command_url, read_url = f"http://127.0.0.1:{command_port}", f"http://127.0.0.1:{read_port}"
+
+
+def bench_http(settings: Settings, seconds: int) -> None:
+    bench = msgspec.structs.replace(
+        settings,
+        command_port=free_port(),
+        read_port=free_port(),
+        metrics_port=free_port(),
+        log_level="warning",
+        rate_limits="off",  # the load comes from one address: the limits would be measured
+    )
+    bare_port = free_port()
+    processes = serve(bench, bare_port)
+    command_url = f"http://127.0.0.1:{bench.command_port}"
+    read_url = f"http://127.0.0.1:{bench.read_port}"
+    bare_url = f"http://127.0.0.1:{bare_port}/bare"
     try:
         wait_healthy(f"{command_url}/health")
         wait_healthy(f"{read_url}/health")
-        wait_healthy(f"http://127.0.0.1:{bare_port}/bare")
+        wait_healthy(bare_url)
         client = httpx.Client(base_url=command_url, timeout=30)
         credentials = {"email": f"bench-{uuid4().hex[:8]}@example.com", "password": "Bench-mark-1"}
         client.post("/api/auth/signup", json={**credentials, "name": "Bench"}).raise_for_status()
         token = client.post("/api/auth/login", json=credentials).json()["access_token"]
-        auth = {"Authorization": f"Bearer {token}"}
-        workspace = client.post(
-            "/api/workspaces", json={"name": "B", "base_currency": "EUR"}, headers=auth
-        ).json()["id"]
-        account = client.post(
-            f"/api/workspaces/{workspace}/accounts",
-            json={"name": "A", "type": "CHECKING", "currency": "EUR"},
-            headers=auth,
-        ).json()["id"]
-        url = f"/api/workspaces/{workspace}/transactions"
+        workspace, account = seed(client, {"Authorization": f"Bearer {token}"})
+        path = f"/api/workspaces/{workspace}/transactions"
 
-        async def record(http: httpx.AsyncClient, number: int) -> None:
-            body = {
-                "account_id": account,
-                "date": "2026-03-14",
-                "amount": f"-{number % 90 + 1}.25",
-                "currency": "EUR",
-                "description": f"coffee {number}",
-                "category": "food_and_drink",
-            }
-            response = await http.post(url, json=body, headers=auth)
-            assert response.status_code == 201, response.text
-
-        for concurrency, total in COMMANDS.items():
-            elapsed, latencies = asyncio.run(load(concurrency, total, record, command_url))
-            quantiles = statistics.quantiles(latencies, n=100)
-            report(
-                f"command API record_transaction, {concurrency} client(s)",
-                f"{total / elapsed:,.0f} commands/s, p50 {quantiles[49] * 1000:.1f} ms, "
-                f"p99 {quantiles[98] * 1000:.1f} ms",
+        rate, p50, p99 = wrk(bare_url, 32, BARE_POST_SCRIPT, seconds)
+        _figure("bare POST route, 32 connections", "bare_post_rps", rate, p50, p99)
+        bare_post = rate
+        script = RECORD_SCRIPT % {
+            "body": RECORD_BODY, "account": account, "path": path, "token": token
+        }  # fmt: skip
+        for connections in WRK_CONNECTIONS:
+            rate, p50, p99 = wrk(command_url + path, connections, script, seconds)
+            _figure(
+                f"record_transaction, {connections} connection(s)",
+                f"record_transaction_rps_{connections}",
+                rate,
+                p50,
+                p99,
             )
+            figures[f"record_transaction_p50_ms_{connections}"] = p50
+            figures[f"record_transaction_p99_ms_{connections}"] = p99
+        recorded = figures["record_transaction_rps_32"]
+        figures["record_transaction_vs_bare_post"] = recorded / bare_post
 
-        for name in ("workspaces", "users", "ledger", "dashboard"):  # what the read waits for
-            asyncio.run(runtime.catch_up_once(settings, registry.select(settings, [name])[0]))
-        dashboard = f"/api/workspaces/{workspace}/dashboard?month=2026-03"
-        cached = asyncio.run(load_for(READ_SECONDS, READ_CLIENTS, read_url, dashboard, auth))
-        report(f"read API dashboard (cached), {READ_CLIENTS} clients", f"{cached:,.0f} req/s")
-        bare = asyncio.run(
-            load_for(READ_SECONDS, READ_CLIENTS, f"http://127.0.0.1:{bare_port}", "/bare", {})
-        )
-        report(f"bare Litestar JSON route, {READ_CLIENTS} clients", f"{bare:,.0f} req/s")
+        rate, p50, p99 = wrk(bare_url, 32, "", seconds)
+        _figure("bare GET route, 32 connections", "bare_get_rps", rate, p50, p99)
+        bare_get = rate
+        with httpx.Client(base_url=read_url, timeout=120) as read:  # until the reads catch up
+            auth = {"Authorization": f"Bearer {token}"}
+            for route in ("dashboard?month=2026-03", "transactions?page_size=20"):
+                deadline = time.monotonic() + 300
+                url = f"/api/workspaces/{workspace}/{route}"
+                while read.get(url, headers=auth).status_code != 200:
+                    assert time.monotonic() < deadline, f"{route} never answered"
+                    time.sleep(0.5)
+        reads = GET_SCRIPT % {"token": token}
+        for route, key in (
+            ("dashboard?month=2026-03", "dashboard_cached_rps"),
+            ("transactions?page_size=20", "transactions_page_rps"),
+        ):
+            url = f"{read_url}/api/workspaces/{workspace}/{route}"
+            rate, p50, p99 = wrk(url, 32, reads, seconds)
+            _figure(f"read API {route}, 32 connections", key, rate, p50, p99)
+            figures[key.replace("_rps", "_vs_bare_get")] = rate / bare_get
     finally:
         for process in processes:
             process.terminate()
+        for process in processes:
             process.wait(15)
 
 
+def _figure(name: str, key: str, rate: float, p50: float, p99: float) -> None:
+    figures[key] = rate
+    report(name, f"{rate:,.0f} req/s, p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+
+
+def bench_import(settings: Settings, lines: int) -> None:
+    """A generated CSV through the import path, to every row visible in the transactions
+    read model; and this process's peak memory (the import and the catch-up both run here)."""
+    found = import_100k.run(settings, lines)
+    figures["import_rows_per_s_to_visible"] = found["rows_per_s_to_visible"]
+    figures["import_peak_mb"] = found["peak_mb"]
+    report(
+        f"import of {lines:,} CSV lines to visible",
+        f"{found['rows_per_s_to_visible']:,.0f} rows/s, peak {found['peak_mb']:,.0f} MB",
+    )
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON here")
+    parser.add_argument("--seconds", type=int, default=WRK_SECONDS, help="each wrk run's length")
+    parser.add_argument("--import-lines", type=int, default=100_000, help="0: no import bench")
+    arguments = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk drives the HTTP figures: `apt-get install wrk` (Debian), then again")
     with services_and_schema() as settings:
         print(f"centsource bench ({os.cpu_count()} cores), schema {settings.database_schema}")
         bench_transcoding()
         bench_store(settings)
         bench_catch_up(settings)
-        bench_http(settings)
+        bench_http(settings, arguments.seconds)
+    if arguments.import_lines:
+        with services_and_schema() as settings:
+            bench_import(settings, arguments.import_lines)
+    if arguments.json:
+        with open(arguments.json, "w") as out:
+            json.dump({key: round(value, 3) for key, value in figures.items()}, out, indent=2)
 
 
 if __name__ == "__main__":
