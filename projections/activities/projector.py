@@ -6,6 +6,7 @@ import re
 from typing import Any
 from uuid import UUID
 
+from domain.engagement.points import Badge, Points
 from domain.ledger.account import Account
 from domain.ledger.transaction import Transaction
 from domain.workspaces.api_key import ApiKey
@@ -13,6 +14,7 @@ from domain.workspaces.workspace import Workspace
 from projections.activities.view import TABLES
 from projections.runtime import Cursor, Projection, event_type
 
+AWARDS = (Points.Awarded, Badge.Earned)  # shown on the gamification page instead
 SUBJECT = "{subject}"  # where the subject's current name goes, filled in at read time
 
 
@@ -77,6 +79,8 @@ class ActivitiesProjection(Projection):
 
     async def on_event(self, cur: Cursor, event: Any, position: int) -> None:
         if event.workspace_id is None:  # a user's or a session's event: no workspace's business
+            return
+        if isinstance(event, AWARDS):  # the engagement watch's bookkeeping, not a member's act
             return
         text, subject_id = describe(event)
         self.lines.append(
