@@ -7,18 +7,25 @@ from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import psycopg
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    StoredEvent,
+)
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
     PostgresFactory,
 )
 from eventsourcing.utils import retry
-from psycopg import sql
+from psycopg import Cursor, sql
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import AsyncConnectionPool
 
+from infra.group_commit import GroupCommit, Save
 from infra.settings import Settings
 
 # Processes start together and each creates what it needs; DDL takes this lock so that two
@@ -112,6 +119,8 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
     # for it, up to POSTGRES_LOCK_TIMEOUT).
     LOCKED_IDLE_SECONDS = 5
 
+    _groups_lock: ClassVar[threading.Lock] = threading.Lock()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # One message, one round trip: the library's lock and notification, and the bound.
@@ -155,12 +164,63 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """Inserts the events in one transaction under the table's lock (taken last, after
-        every event is built), so notification ids commit in the order they were given."""
+        """Inserts the events in one transaction under the table's lock, shared with the
+        saves that other threads of this process make at the same time (group commit)."""
         if not stored_events:
             return None
-        chunks = list(byte_chunks(stored_events, self.CHUNK_BYTES))
-        notification_ids: list[int] = []
+        if kwargs.get("tracking") is not None:  # the library's process recorders: alone
+            return self._write_alone(stored_events, **kwargs)
+        return self._group_commit().submit(stored_events)
+
+    def _group_commit(self) -> GroupCommit[StoredEvent]:
+        """One per pool (kept on it, to go with it): a process's applications share it."""
+        with self._groups_lock:
+            group: GroupCommit[StoredEvent] | None = getattr(self.datastore, "group_commit", None)
+            if group is None:
+                group = GroupCommit(self._write_group)
+                self.datastore.group_commit = group  # type: ignore[attr-defined]
+            return group
+
+    def _write_group(self, group: list[Save[StoredEvent]]) -> None:
+        """One INSERT for the whole group; if a save is refused (a conflict), again with a
+        savepoint each, so that the refused save fails alone and the others commit."""
+        try:
+            self._write_together(group)
+        except (IntegrityError, DataError):
+            if len(group) == 1:
+                raise
+            self._write_apart(group)
+
+    def _write_together(self, group: list[Save[StoredEvent]]) -> None:
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            curs.execute(self.lock_statement)
+            positions = self._insert(curs, [e for save in group for e in save.events])
+        start = 0
+        for save in group:
+            save.positions = positions[start : start + len(save.events)]
+            start += len(save.events)
+
+    def _write_apart(self, group: list[Save[StoredEvent]]) -> None:
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            curs.execute(self.lock_statement)
+            for save in group:
+                try:
+                    with conn.transaction():  # a savepoint
+                        save.positions = self._insert(curs, save.events)
+                except psycopg.IntegrityError as error:
+                    save.error = IntegrityError(str(error))
+                except psycopg.DataError as error:
+                    save.error = DataError(str(error))
+
+    def _write_alone(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
@@ -168,18 +228,23 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         ):
             self._insert_events(curs, stored_events, **kwargs)
             curs.execute(self.lock_statement)
-            for chunk in chunks:
-                curs.execute(
-                    self.insert_columns_statement,
-                    (
-                        [e.originator_id for e in chunk],
-                        [e.originator_version for e in chunk],
-                        [e.topic for e in chunk],
-                        [e.state for e in chunk],
-                    ),
-                )
-                # unnest() gives the rows in the arrays' order, and RETURNING in the same
-                notification_ids += [row["notification_id"] for row in curs.fetchall()]
+            return self._insert(curs, stored_events)
+
+    def _insert(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[int]:
+        """Inserts after the lock is taken, in statements of at most CHUNK_BYTES."""
+        notification_ids: list[int] = []
+        for chunk in byte_chunks(stored_events, self.CHUNK_BYTES):
+            curs.execute(
+                self.insert_columns_statement,
+                (
+                    [e.originator_id for e in chunk],
+                    [e.originator_version for e in chunk],
+                    [e.topic for e in chunk],
+                    [e.state for e in chunk],
+                ),
+            )
+            # unnest() gives the rows in the arrays' order, and RETURNING in the same
+            notification_ids += [row["notification_id"] for row in curs.fetchall()]
         return notification_ids
 
 
