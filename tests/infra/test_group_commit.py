@@ -40,7 +40,7 @@ def recorder(ledger: Ledger) -> database.ChunkedApplicationRecorder:
     return recorder
 
 
-def stored(ledger: Ledger) -> list[UUID]:
+def stored(ledger: Ledger) -> list[UUID | str]:
     return [n.originator_id for n in ledger.recorder.select_notifications(start=1, limit=1000)]
 
 
