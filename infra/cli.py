@@ -26,6 +26,7 @@ ENTRY_POINTS = {
     "worker": "projections.jobs.worker:serve",
     "status": "projections.registry:status",
     "rebuild": "projections.registry:rebuild",
+    "partition": "projections.registry:partition",
     "admin": "command_api.admin_cli:change_system_role",
     "import": "command_api.import_cli:import_file",
     "vault-rewrap": "command_api.vault_cli:rewrap",
@@ -33,6 +34,7 @@ ENTRY_POINTS = {
 STATEMENT_FORMATS = ("csv", "json", "xlsx", "ofx", "qfx", "qif", "camt053")
 # Names a command takes, by dotted path too: looked up only when its help is shown.
 READ_MODELS = "projections.registry:READ_MODELS"
+PARTITIONABLE = "projections.registry:PARTITIONABLE"
 PROCESS_MANAGERS = "projections.registry:PROCESS_MANAGERS"
 JOB_KINDS = "projections.jobs.kinds:KINDS"
 
@@ -266,6 +268,14 @@ def parser() -> argparse.ArgumentParser:
         ),
     )
     project.add_argument("names", nargs="*", metavar="NAME", help="a projection (see below)")
+    project.add_argument(
+        "--partition",
+        metavar="K/N",
+        help="run partition K (from 0) of N of each named read model: only the events of its "
+        "share of workspaces, with its own position; run 0/N to N-1/N, in as many processes "
+        "as suit. A read model running as one is split at the first start; `projections "
+        "partition` changes N. Events of no workspace go to partition 0",
+    )
     command("relay", "publish every event to NATS JetStream, in the log's order")
     command("webhooks", "deliver events to webhook subscribers, signed, with retries")
     command(
@@ -296,6 +306,18 @@ def parser() -> argparse.ArgumentParser:
         listing=listed(("read models", READ_MODELS)),
     )
     rebuild.add_argument("name", metavar="NAME", help="a read model (see below)")
+    partition = command(
+        "partition",
+        "make a read model run as COUNT partitions by workspace (1: as one)",
+        "Partitions behind are first brought up to the one furthest on; then each new "
+        "partition starts from there, and runners of the old count stop. Run `centsource "
+        "project NAME --partition K/COUNT` for K from 0 to COUNT-1.",
+        under=actions,
+        reads="projections",
+        listing=listed(("read models that run as partitions", PARTITIONABLE)),
+    )
+    partition.add_argument("name", metavar="NAME", help="a read model (see below)")
+    partition.add_argument("count", metavar="COUNT", type=int, help="how many partitions")
     statement = command(
         "import",
         "import a statement file into an account, with a progress bar on a terminal",
@@ -360,9 +382,11 @@ def main(argv: list[str] | None = None) -> None:
     # The rest run against the services their URLs name, else those a running `up` started.
     settings = attach(settings).require()
     if args.command == "project":
-        entry_point("project")(settings, args.names)
+        entry_point("project")(settings, args.names, args.partition)
     elif args.command == "projections" and args.action == "rebuild":
         entry_point("rebuild")(settings, args.name)
+    elif args.command == "projections" and args.action == "partition":
+        entry_point("partition")(settings, args.name, args.count)
     elif args.command == "projections":
         entry_point("status")(settings)
     elif args.command == "import":

@@ -31,7 +31,7 @@ from projections.reports.projector import ReportsProjection
 from projections.research.projector import ResearchProjection
 from projections.risk_flags.projector import RiskFlagsProjection
 from projections.risk_watch.projector import RiskWatch
-from projections.runtime import Projection
+from projections.runtime import Partition, Projection
 from projections.schedule_watch.projector import ScheduleWatch
 from projections.schedules.projector import SchedulesProjection
 from projections.transactions.projector import TransactionsProjection
@@ -73,6 +73,11 @@ PROCESS_MANAGERS = (
     "report_watch",
     "vault_watch",
 )
+# Read models whose rows for a workspace follow from that workspace's events alone, so each
+# can run as N partitions by workspace (`centsource project NAME --partition K/N`), several
+# processes sharing its work. The others read rows that another workspace's events, or
+# events of no workspace, write (rates, users), or act on what happens (process managers).
+PARTITIONABLE = ("transactions", "dashboard")
 log = structlog.get_logger("projections")
 
 
@@ -121,21 +126,27 @@ async def run_all(
     settings: Settings,
     projections: list[Projection],
     reported: metrics.ProjectionMetrics | None = None,
+    partition: Partition | None = None,
 ) -> None:
     watcher = runtime.LogWatcher(settings)
     async with asyncio.TaskGroup() as group:
         group.create_task(watcher.run())
         for projection in projections:
-            group.create_task(runtime.run(settings, projection, watcher, reported))
+            group.create_task(runtime.run(settings, projection, watcher, reported, partition))
 
 
-async def serve(settings: Settings, projections: list[Projection], process: str) -> None:
+async def serve(
+    settings: Settings,
+    projections: list[Projection],
+    process: str,
+    partition: Partition | None = None,
+) -> None:
     """Runs the projections until SIGINT or SIGTERM, then stops between batches' commits;
     their metrics are served on CENTSOURCE_METRICS_PORT plus the process's offset."""
     reported = metrics.ProjectionMetrics()
     metrics.serve(reported, settings.host, metrics.port_of(settings.metrics_port, process))
     loop = asyncio.get_running_loop()
-    running = asyncio.ensure_future(run_all(settings, projections, reported))
+    running = asyncio.ensure_future(run_all(settings, projections, reported, partition))
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, running.cancel)
     try:
@@ -144,12 +155,56 @@ async def serve(settings: Settings, projections: list[Projection], process: str)
         log.info("stopped", projections=[p.name for p in projections])
 
 
-def project(settings: Settings, names: list[str]) -> None:
-    """``centsource project [NAME …]``: the read models named (all by default), live."""
+def project(settings: Settings, names: list[str], partition: str | None = None) -> None:
+    """``centsource project [NAME …] [--partition K/N]``: the read models named (all by
+    default), live; with a partition, only its workspaces' events of each."""
     configure_logging(settings.log_level)
+    part = None if partition is None else parse_partition(partition, names)
     projections = select(settings, names or [*READ_MODELS, *PROCESS_MANAGERS])
-    log.info("projecting", projections=[p.name for p in projections])
-    asyncio.run(serve(settings, projections, "project"))
+    log.info(
+        "projecting",
+        projections=[p.name for p in projections],
+        partition=None if part is None else f"{part.index}/{part.count}",
+    )
+    asyncio.run(serve(settings, projections, "project", part))
+
+
+def parse_partition(text: str, names: list[str]) -> Partition:
+    """``--partition K/N`` for these projections; SystemExit saying why it cannot be."""
+    try:
+        partition = Partition.parse(text)
+    except ValueError as error:
+        raise SystemExit(str(error)) from None
+    refused = [name for name in names if name not in PARTITIONABLE]
+    if not names or refused:
+        raise SystemExit(
+            f"only these run as partitions: {', '.join(PARTITIONABLE)}; name them "
+            f"(not {', '.join(refused) or 'every projection'})"
+        )
+    return partition
+
+
+def partition(settings: Settings, name: str, count: int) -> None:
+    """``centsource projections partition NAME COUNT``: the read model runs as ``count``
+    partitions from now on (1: as one); the runners of the old count stop."""
+    configure_logging(settings.log_level)
+    if name not in PARTITIONABLE and count != 1:
+        raise SystemExit(f"only these run as partitions: {', '.join(PARTITIONABLE)}")
+    if count < 1:
+        raise SystemExit("a projection runs as 1 partition or more")
+    [projection] = select(settings, [name])
+    position = asyncio.run(_repartition(settings, projection, count))
+    print(f"{name} runs as {count} partition{'s' if count > 1 else ''} from position {position}")
+
+
+async def _repartition(settings: Settings, projection: Projection, count: int) -> int:
+    conn = await runtime.open_connection(settings)
+    try:
+        await runtime.create_tables(conn, projection)
+        return await runtime.repartition(conn, projection, count)
+    finally:
+        await projection.close()
+        await conn.close()
 
 
 def relay(settings: Settings) -> None:
@@ -162,8 +217,14 @@ def status(settings: Settings) -> None:
     """``centsource projections status``: where each projection stands; FAILING, with its last
     error's class, once FAILING_AFTER batches in a row have failed."""
     head, standing = asyncio.run(runtime.standing(settings))
-    print(f"{'projection':<14}{'position':>12}{'head':>12}{'behind':>10}  state")
-    for name in build(settings):
+    print(f"{'projection':<18}{'position':>12}{'head':>12}{'behind':>10}  state")
+    # A partitioned projection's row (the least of its partitions'), then each partition's.
+    listed = [
+        name
+        for projection in build(settings)
+        for name in [projection, *sorted(n for n in standing if n.startswith(f"{projection}#"))]
+    ]
+    for name in listed:
         row = standing.get(name, {})
         position = row.get("position", 0)
         failures = row.get("failures", 0)
@@ -174,7 +235,7 @@ def status(settings: Settings) -> None:
             )
         elif failures:
             state = f"retrying ({row['last_error']})"
-        print(f"{name:<14}{position:>12}{head:>12}{head - position:>10}  {state}")
+        print(f"{name:<18}{position:>12}{head:>12}{head - position:>10}  {state}")
 
 
 def rebuild(settings: Settings, name: str) -> None:

@@ -4,6 +4,10 @@ A projection writes its rows and its position in one transaction, and the transa
 starts by locking the projection's row in ``projection_positions``. So a crash at any
 moment leaves rows and position agreeing, and two runners of one projection (or a runner
 and a rebuild) take turns instead of applying an event twice.
+
+A projection may also run as N partitions by workspace (``Partition``), each with its own
+row (``transactions#0/3`` …) and runner, all writing the same tables; its own row then
+holds the least of their positions, which is what readers wait on.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ import asyncio
 import itertools
 import re
 import time
+import zlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, TypeVar
-from uuid import uuid5
+from uuid import UUID, uuid5
 
+import msgspec
 import psycopg
 import structlog
 from eventsourcing.persistence import StoredEvent
@@ -210,6 +217,80 @@ def domain_event(row: dict[str, Any]) -> Any:
     return event
 
 
+class PartitionCountError(Exception):
+    """The projection runs as another number of partitions than this runner's: it stops
+    applying events (another count's runner would apply them a second time)."""
+
+
+def partition_of(workspace_id: UUID | None, count: int) -> int:
+    """The partition a workspace's events go to: CRC-32 of its id's 16 bytes, modulo the
+    count, the same in every process and release. Events without a workspace (users,
+    sessions) go to partition 0, so each event has exactly one partition."""
+    return 0 if workspace_id is None else zlib.crc32(workspace_id.bytes) % count
+
+
+class _UUIDHex(msgspec.Struct):
+    data: str = msgspec.field(name="_data_")
+
+
+class _Scope(msgspec.Struct):
+    """The one field of a stored event's JSON a partition needs, read without the rest."""
+
+    workspace_id: _UUIDHex | msgspec.UnsetType | None = msgspec.UNSET
+
+
+def stored_workspace(stored: dict[str, Any]) -> UUID | None:
+    """The workspace of a row of the log. Read from its JSON alone where it is there (a
+    fraction of a full decode); an event stored without the field (an upcaster may add it)
+    is decoded in full."""
+    try:
+        scope = msgspec.json.decode(stored["state"], type=_Scope)
+    except msgspec.DecodeError:
+        scope = _Scope()
+    if scope.workspace_id is None:
+        return None
+    if isinstance(scope.workspace_id, _UUIDHex):
+        try:
+            return UUID(scope.workspace_id.data)
+        except ValueError:
+            pass
+    workspace_id = getattr(domain_event(stored), "workspace_id", None)
+    return workspace_id if isinstance(workspace_id, UUID) else None
+
+
+@dataclass(frozen=True, order=True)
+class Partition:
+    """Partition ``index`` of ``count`` of a projection: the events of the workspaces that
+    ``partition_of`` gives it, with its own tracked position."""
+
+    index: int
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Partition:
+        """``"1/3"``: the second of three (partitions count from 0)."""
+        index, slash, count = text.partition("/")
+        if not (slash and index.isdigit() and count.isdigit()):
+            raise ValueError(f"a partition is INDEX/COUNT, like 0/3, not {text!r}")
+        partition = cls(int(index), int(count))
+        if not 0 <= partition.index < partition.count:
+            raise ValueError(
+                f"partition {text} is not one of 0/{count} to {int(count) - 1}/{count}"
+            )
+        return partition
+
+    def key(self, name: str) -> str:
+        """Its row in ``projection_positions``: ``transactions#1/3``."""
+        return f"{name}#{self.index}/{self.count}"
+
+    def owns(self, stored: dict[str, Any]) -> bool:
+        return partition_of(stored_workspace(stored), self.count) == self.index
+
+
+def partitions_of(count: int) -> list[Partition]:
+    return [Partition(index, count) for index in range(count)]
+
+
 async def wait_for_projections(
     conn: psycopg.AsyncConnection[dict[str, Any]], names: tuple[str, ...], position: int
 ) -> None:
@@ -279,28 +360,44 @@ async def process_batch(
     conn: psycopg.AsyncConnection[dict[str, Any]],
     projection: Projection,
     metrics: ProjectionMetrics | None = None,
+    partition: Partition | None = None,
+    until: int = MAX_POSITION,
 ) -> Batch:
-    """Handles the next batch of events in one transaction.
+    """Handles the next batch of events (up to position ``until``) in one transaction.
 
     With ``metrics``, reports the position, the head and the lag once it commits. The lag is
     cheap: a batch shorter than BATCH_SIZE reached the head (lag 0); a full one asks the
     head (an index's last entry) and takes the age of its last event (one more decode).
+
+    With a ``partition``, handles only its workspaces' events and moves its own row; then,
+    under the lock of the projection's row, sets that row to the least of the partitions'
+    positions (every partition has handled its events up to there). Whoever takes that lock
+    last reads every other partition's commit, so the least is never left stale.
     """
-    name = projection.name
+    name = projection.name if partition is None else partition.key(projection.name)
     started = time.perf_counter()
     async with conn.transaction(), conn.cursor() as cur:
         await cur.execute(
-            "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (name,)
+            "SELECT position, EXISTS (SELECT 1 FROM projection_positions "
+            "WHERE starts_with(name, %s)) AS partitioned "
+            "FROM projection_positions WHERE name = %s FOR UPDATE",
+            (f"{projection.name}#", name),
         )
         row = await cur.fetchone()
-        assert row is not None, f"projection {name} has no position row"
+        if partition is None:
+            assert row is not None, f"projection {name} has no position row"
+            if row["partitioned"]:
+                raise PartitionCountError(f"{name} runs as partitions now, not as one")
+        elif row is None:
+            raise PartitionCountError(f"{projection.name} does not run as {partition.count} now")
         start = row["position"]
         await cur.execute(
             sql.SQL(
                 "SELECT notification_id, originator_id, originator_version, topic, state "
-                "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+                "FROM {} WHERE notification_id > %s AND notification_id <= %s "
+                "ORDER BY notification_id LIMIT %s"
             ).format(sql.Identifier(EVENTS_TABLE)),
-            (start, BATCH_SIZE),
+            (start, until, BATCH_SIZE),
         )
         rows = await cur.fetchall()
         if not rows:
@@ -310,6 +407,8 @@ async def process_batch(
         await projection.before_batch()
         for index, stored in enumerate(rows):
             if not projection.wants(stored["topic"]):
+                continue
+            if partition is not None and not partition.owns(stored):
                 continue
             event = domain_event(stored)
             first = event if index == 0 else first
@@ -330,6 +429,8 @@ async def process_batch(
             "failures = 0, failing_since = NULL, last_error = NULL WHERE name = %s",
             (position, name),
         )
+        if partition is not None:
+            await _settle_least(cur, projection.name)
         await cur.execute(
             "SELECT pg_notify(%s, %s)",
             (POSITIONS_CHANNEL, f"{name}:{position}"),
@@ -348,6 +449,19 @@ async def process_batch(
     return Batch(position, len(rows), waited)
 
 
+async def _settle_least(cur: Cursor, name: str) -> None:
+    """The projection's row becomes the least of its partitions' positions. Two statements:
+    the second starts once the lock is held, so it sees what the lock's last holder
+    committed (one UPDATE would compute the least from before it waited)."""
+    await cur.execute("SELECT 1 FROM projection_positions WHERE name = %s FOR UPDATE", (name,))
+    await cur.execute(
+        "UPDATE projection_positions SET position = (SELECT min(position) "
+        "FROM projection_positions WHERE starts_with(name, %s)), updated_at = now() "
+        "WHERE name = %s",
+        (f"{name}#", name),
+    )
+
+
 async def _head(cur: Cursor) -> int:
     await cur.execute(
         sql.SQL("SELECT coalesce(max(notification_id), 0) AS head FROM {}").format(
@@ -362,15 +476,17 @@ async def catch_up(
     conn: psycopg.AsyncConnection[dict[str, Any]],
     projection: Projection,
     metrics: ProjectionMetrics | None = None,
+    partition: Partition | None = None,
+    until: int = MAX_POSITION,
 ) -> int:
-    """Handles batches until the head; says so at info when the projection was behind
-    (more than one batch, or its first event had waited over CAUGHT_UP_AFTER_SECONDS)."""
+    """Handles batches until the head (or ``until``); says so at info when the projection was
+    behind (more than one batch, or its first event had waited over CAUGHT_UP_AFTER_SECONDS)."""
     started = time.monotonic()
     batches = events = 0
     waited = 0.0
     while True:
         try:
-            batch = await process_batch(conn, projection, metrics)
+            batch = await process_batch(conn, projection, metrics, partition, until)
         except psycopg.errors.UndefinedTable as missing:
             # Projectors may start before the first command has created the event store.
             if EVENTS_TABLE not in str(missing):
@@ -382,7 +498,9 @@ async def catch_up(
             if batches > 1 or waited > CAUGHT_UP_AFTER_SECONDS:
                 log.info(
                     "caught up",
-                    projection=projection.name,
+                    projection=projection.name
+                    if partition is None
+                    else partition.key(projection.name),
                     position=batch.position,
                     events=events,
                     batches=batches,
@@ -392,17 +510,102 @@ async def catch_up(
             return batch.position
 
 
-async def catch_up_once(settings: Settings, projection: Projection) -> int:
-    """Brings the projection up to the head of the log, then returns its position."""
+async def catch_up_once(
+    settings: Settings, projection: Projection, partition: Partition | None = None
+) -> int:
+    """Brings the projection (or one partition of it) up to the head of the log, then
+    returns its position."""
     # Off the loop: it waits for DDL_LOCK, which another runner here may hold.
     await asyncio.to_thread(create_schema, settings)
     conn = await open_connection(settings)
     try:
         await create_tables(conn, projection)
-        return await catch_up(conn, projection)
+        if partition is not None:
+            await claim(conn, projection, partition)
+        return await catch_up(conn, projection, partition=partition)
     finally:
         await projection.close()
         await conn.close()
+
+
+async def claim(
+    conn: psycopg.AsyncConnection[dict[str, Any]], projection: Projection, partition: Partition
+) -> None:
+    """Before a partition's runner starts: a projection that runs as one is split into
+    ``partition.count`` partitions from where it stands; one that runs as another count is
+    left as it is (PartitionCountError: ``repartition`` changes the count)."""
+    name = projection.name
+    rows = await (
+        await conn.execute(
+            "SELECT name FROM projection_positions WHERE starts_with(name, %s)", (f"{name}#",)
+        )
+    ).fetchall()
+    await conn.rollback()
+    if not rows:
+        await repartition(conn, projection, partition.count)
+    elif partition.key(name) not in {row["name"] for row in rows}:
+        count = rows[0]["name"].rpartition("/")[2]
+        raise PartitionCountError(
+            f"{name} runs as {count} partitions, not {partition.count}; "
+            f"`centsource projections partition {name} {partition.count}` changes that"
+        )
+
+
+async def repartition(
+    conn: psycopg.AsyncConnection[dict[str, Any]], projection: Projection, count: int
+) -> int:
+    """Makes the projection run as ``count`` partitions (1: as one), in one transaction;
+    returns the position they all start from.
+
+    Its current partitions may stand at different positions: the ones behind are first
+    brought up to the one furthest on, so that every event up to there was handled once
+    and none after. The rows of the old partitions are then replaced, so their runners
+    stop (PartitionCountError) instead of applying events a second time. The projection's
+    rows are locked partitions first, then its own row, the order its runners take them.
+    """
+    if count < 1:
+        raise ValueError("a projection runs as 1 partition or more")
+    name = projection.name
+    async with conn.transaction(), conn.cursor() as cur:
+        # Two runners splitting one projection at once: the second sees the first's split.
+        await cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"partition {name}",))
+        await cur.execute(
+            "SELECT name, position FROM projection_positions WHERE starts_with(name, %s) "
+            "ORDER BY name FOR UPDATE",
+            (f"{name}#",),
+        )
+        rows = await cur.fetchall()
+        await cur.execute(
+            "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (name,)
+        )
+        own = await cur.fetchone()
+        assert own is not None, f"projection {name} has no position row"
+        current = {Partition.parse(row["name"].rpartition("#")[2]): row["position"] for row in rows}
+        counts = {partition.count for partition in current} or {1}
+        if len(counts) > 1:
+            raise PartitionCountError(f"{name} has rows of {sorted(counts)} partitions")
+        [was] = counts
+        if was == count and len(current) == (0 if count == 1 else count):
+            return int(own["position"])
+        target = max([own["position"], *current.values()])
+        for partition, position in sorted(current.items()):
+            if position < target:  # each batch nests as a savepoint
+                await catch_up(conn, projection, partition=partition, until=target)
+        await cur.execute(
+            "DELETE FROM projection_positions WHERE starts_with(name, %s)", (f"{name}#",)
+        )
+        if count > 1:
+            await cur.executemany(
+                "INSERT INTO projection_positions (name, position) VALUES (%s, %s)",
+                [(partition.key(name), target) for partition in partitions_of(count)],
+            )
+        await cur.execute(
+            "UPDATE projection_positions SET position = %s, updated_at = now() WHERE name = %s",
+            (target, name),
+        )
+        await cur.execute("SELECT pg_notify(%s, %s)", (POSITIONS_CHANNEL, f"{name}:{target}"))
+    log.info("partitioned", projection=name, partitions=count, was=was, position=target)
+    return int(target)
 
 
 class LogWatcher:
@@ -434,19 +637,27 @@ async def run(
     projection: Projection,
     watcher: LogWatcher,
     metrics: ProjectionMetrics | None = None,
+    partition: Partition | None = None,
 ) -> None:
-    """Catches up, then follows the log live; runs until cancelled.
+    """Catches up, then follows the log live; runs until cancelled, or until the projection
+    is found to run as another number of partitions (PartitionCountError: said at error).
 
     When the database or the broker goes away, it waits and starts over from its committed
     position: a batch that did not commit is simply done again.
     """
-    await retrying(
-        lambda: _follow(settings, projection, watcher, metrics),
-        log,
-        "projection interrupted; retrying",
-        MAX_RETRY_SECONDS,
-        projection=projection.name,
-    )
+    name = projection.name if partition is None else partition.key(projection.name)
+    try:
+        await retrying(
+            lambda: _follow(settings, projection, watcher, metrics, partition),
+            log,
+            "projection interrupted; retrying",
+            MAX_RETRY_SECONDS,
+            projection=name,
+        )
+    except PartitionCountError as changed:
+        # The runners of the other count apply its events; this one would apply them twice.
+        # The process's other projections go on.
+        log.error("projection stopped", projection=name, reason=str(changed))
 
 
 async def _follow(
@@ -454,23 +665,29 @@ async def _follow(
     projection: Projection,
     watcher: LogWatcher,
     metrics: ProjectionMetrics | None,
+    partition: Partition | None = None,
 ) -> None:
+    name = projection.name if partition is None else partition.key(projection.name)
     # Off the loop: it waits for DDL_LOCK, which another runner here may hold.
     await asyncio.to_thread(create_schema, settings)
     conn = await open_connection(settings)
     try:
         await create_tables(conn, projection)
+        if partition is not None:
+            await claim(conn, projection, partition)
         while True:
             changed = watcher.changed  # taken first: an insert during catch-up is not missed
             try:
-                await catch_up(conn, projection, metrics)
+                await catch_up(conn, projection, metrics, partition)
                 await projection.idle()
             except OUTAGES:
                 raise  # run() waits for the database or the broker, then starts over
+            except PartitionCountError:
+                raise  # run() stops this runner
             except Exception as error:  # noqa: BLE001 - any other failure is recorded and retried
-                failures = await record_failure(conn, projection.name, error)
+                failures = await record_failure(conn, name, error)
                 if metrics is not None:
-                    metrics.batch_failed(projection.name, failures)
+                    metrics.batch_failed(name, failures)
                 # The other projections of the process go on; this one tries again, slower.
                 await asyncio.sleep(min(2.0 ** (failures - 1), MAX_RETRY_SECONDS))
                 continue
@@ -511,7 +728,8 @@ async def rebuild(settings: Settings, projection: Projection) -> int:
     """Replays the whole log into fresh tables, then swaps them in within one transaction.
 
     Readers keep reading the old tables until the swap commits; the live runner waits on the
-    position row during the swap and then carries on from the rebuilt position.
+    position row during the swap and then carries on from the rebuilt position. A partitioned
+    projection is replayed as one, and each of its partitions carries on from there.
     """
     schema = f"{settings.database_schema}__rebuild_{projection.name}"
     admin = await open_connection(settings)
@@ -573,7 +791,15 @@ async def _swap(
     """
     main = sql.Identifier(main_schema)
     async with conn.transaction(), conn.cursor() as cur:
-        # Lock the live position, so the runner cannot commit a batch while we swap.
+        # Lock the live position, so the runner cannot commit a batch while we swap: a
+        # partitioned projection's partitions first, then its own row, as its runners do.
+        await cur.execute(
+            sql.SQL(
+                "SELECT 1 FROM {}.projection_positions WHERE starts_with(name, %s) "
+                "ORDER BY name FOR UPDATE"
+            ).format(main),
+            (f"{projection.name}#",),
+        )
         await cur.execute(
             sql.SQL("SELECT 1 FROM {}.projection_positions WHERE name = %s FOR UPDATE").format(
                 main
@@ -607,9 +833,9 @@ async def _swap(
         await cur.execute(
             sql.SQL(
                 "UPDATE {}.projection_positions SET position = %s, updated_at = now() "
-                "WHERE name = %s"
+                "WHERE name = %s OR starts_with(name, %s)"
             ).format(main),
-            (position, projection.name),
+            (position, projection.name, f"{projection.name}#"),
         )
     return position
 
