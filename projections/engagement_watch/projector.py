@@ -105,9 +105,17 @@ class EngagementWatch(Projection):
         self.due: list[PointsDue | BadgeDue] = []
         self.until = 0
         self.conn: Any = None
+        # What the batch has read and not written yet, so each is asked or written once:
+        # time zones, members known to have recorded, each member's day's counts (logged,
+        # expenses), and the typed transactions, written in flush (or before a streak is read).
+        self.zones: dict[UUID, str] = {}
+        self.people: set[tuple[UUID, UUID]] = set()
+        self.counts: dict[tuple[UUID, UUID, date], list[int]] = {}
+        self.logged: list[tuple[UUID, UUID, UUID, date, bool, int]] = []
 
     async def before_batch(self) -> None:
         self.due.clear()
+        self.zones, self.people, self.counts, self.logged = {}, set(), {}, []
         if self.engagement is None:  # made off the loop: making the event store waits for its lock
             self.engagement = await asyncio.to_thread(Engagement, event_store_env(self.settings))
 
@@ -119,14 +127,43 @@ class EngagementWatch(Projection):
             "ON CONFLICT (workspace_id) DO UPDATE SET timezone = excluded.timezone",
             (event.originator_id, zone),
         )
+        self.zones[event.originator_id] = zone
         self.until = position
 
     async def _zone(self, cur: Cursor, workspace_id: UUID) -> str:
-        await cur.execute(
-            "SELECT timezone FROM engagement_watch_zones WHERE workspace_id = %s", (workspace_id,)
+        if workspace_id not in self.zones:
+            await cur.execute(
+                "SELECT timezone FROM engagement_watch_zones WHERE workspace_id = %s",
+                (workspace_id,),
+            )
+            row = await cur.fetchone()
+            self.zones[workspace_id] = "UTC" if row is None else str(row["timezone"])
+        return self.zones[workspace_id]
+
+    async def flush(self, cur: Cursor) -> None:
+        await cur.executemany(
+            "INSERT INTO engagement_watch_logged (transaction_id, workspace_id, user_id, day, "
+            "expense, position) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            self.logged,
         )
-        row = await cur.fetchone()
-        return "UTC" if row is None else str(row["timezone"])
+        self.logged = []
+
+    async def _day_counts(
+        self, cur: Cursor, key: tuple[UUID, UUID, date], position: int
+    ) -> list[int]:
+        """The member's day's [logged, expenses] before this position: read once a batch,
+        then counted here as the batch's transactions come."""
+        if key not in self.counts:
+            await cur.execute(
+                "SELECT count(*) AS logged, count(*) FILTER (WHERE expense) AS expenses "
+                "FROM engagement_watch_logged WHERE workspace_id = %s AND user_id = %s "
+                "AND day = %s AND position < %s",
+                (*key, position),
+            )
+            row = await cur.fetchone()
+            assert row is not None
+            self.counts[key] = [int(row["logged"]), int(row["expenses"])]
+        return self.counts[key]
 
     @handles(Transaction.Recorded)
     async def on_transaction_recorded(self, cur: Cursor, event: Any, position: int) -> None:
@@ -135,12 +172,16 @@ class EngagementWatch(Projection):
             return  # a transfer moves money between one's own accounts; a schedule posts itself
         workspace_id, user_id = event.workspace_id, event.actor_id
         day = local_day(event.timestamp, await self._zone(cur, workspace_id))
-        await cur.execute(
-            "INSERT INTO engagement_watch_people (workspace_id, user_id, since) "
-            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING since",
-            (workspace_id, user_id, day),
-        )
-        if await cur.fetchone() is not None:
+        first = False
+        if (workspace_id, user_id) not in self.people:  # known for the rest of the batch
+            self.people.add((workspace_id, user_id))
+            await cur.execute(
+                "INSERT INTO engagement_watch_people (workspace_id, user_id, since) "
+                "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING RETURNING since",
+                (workspace_id, user_id, day),
+            )
+            first = await cur.fetchone() is not None
+        if first:
             self.due.append(
                 BadgeDue(
                     workspace_id,
@@ -153,21 +194,13 @@ class EngagementWatch(Projection):
         if event.import_id is not None:
             return  # logging points and streaks are for what a member types in
         expense = bool(event.amount < 0)
-        await cur.execute(
-            "INSERT INTO engagement_watch_logged (transaction_id, workspace_id, user_id, day, "
-            "expense, position) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            (event.originator_id, workspace_id, user_id, day, expense, position),
-        )
-        await cur.execute(
-            "SELECT count(*) AS logged, count(*) FILTER (WHERE expense) AS expenses "
-            "FROM engagement_watch_logged WHERE workspace_id = %s AND user_id = %s "
-            "AND day = %s AND position <= %s",
-            (workspace_id, user_id, day, position),
-        )
-        counts = await cur.fetchone()
-        assert counts is not None
+        counts = await self._day_counts(cur, (workspace_id, user_id, day), position)
+        self.logged.append((event.originator_id, workspace_id, user_id, day, expense, position))
+        counts[0] += 1
+        counts[1] += expense
+        logged, expenses = counts
         rules = points_rules()
-        if counts["logged"] <= rules["logged_per_day"]:
+        if logged <= rules["logged_per_day"]:
             self.due.append(
                 PointsDue(
                     workspace_id,
@@ -177,7 +210,8 @@ class EngagementWatch(Projection):
                     event.originator_id,
                 )
             )
-        if expense and counts["expenses"] == 1:  # the day joins the streak
+        if expense and expenses == 1:  # the day joins the streak
+            await self.flush(cur)  # the batch's days so far count
             await cur.execute(
                 "SELECT DISTINCT day FROM engagement_watch_logged WHERE workspace_id = %s "
                 "AND user_id = %s AND expense AND position <= %s AND day BETWEEN %s AND %s",

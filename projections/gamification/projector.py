@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from uuid import UUID
 
 from domain.engagement.points import Badge, Points
 from domain.engagement.streaks import local_day
@@ -17,12 +19,38 @@ class GamificationProjection(Projection):
     name = "gamification"
     tables = TABLES
 
-    @handles(Points.Awarded)
-    async def on_points_awarded(self, cur: Cursor, event: Any, position: int) -> None:
-        await cur.execute(
+    def __init__(self) -> None:
+        # The batch's rows, written together in flush; and the time zones it has asked for.
+        self.points: list[tuple[Any, ...]] = []
+        self.badges: list[tuple[Any, ...]] = []
+        self.days: set[tuple[UUID, UUID, date]] = set()
+        self.zones: dict[UUID, str | None] = {}
+
+    async def before_batch(self) -> None:
+        self.points, self.badges, self.days, self.zones = [], [], set(), {}
+
+    async def flush(self, cur: Cursor) -> None:
+        await cur.executemany(
             "INSERT INTO gamification_points (id, workspace_id, user_id, amount, reason, "
             "source_id, awarded_at, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (id) DO NOTHING",
+            self.points,
+        )
+        await cur.executemany(
+            "INSERT INTO gamification_badges (id, workspace_id, user_id, slug, points, reason, "
+            "source_id, earned_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (id) DO NOTHING",
+            self.badges,
+        )
+        await cur.executemany(
+            "INSERT INTO gamification_log_days (workspace_id, user_id, day) VALUES (%s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            sorted(self.days),  # one order for every writer: no deadlock between two
+        )
+
+    @handles(Points.Awarded)
+    async def on_points_awarded(self, cur: Cursor, event: Any, position: int) -> None:
+        self.points.append(
             (
                 event.originator_id,
                 event.workspace_id,
@@ -32,15 +60,12 @@ class GamificationProjection(Projection):
                 event.source_id,
                 event.timestamp,
                 position,
-            ),
+            )
         )
 
     @handles(Badge.Earned)
     async def on_badge_earned(self, cur: Cursor, event: Any, position: int) -> None:
-        await cur.execute(
-            "INSERT INTO gamification_badges (id, workspace_id, user_id, slug, points, reason, "
-            "source_id, earned_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (id) DO NOTHING",
+        self.badges.append(
             (
                 event.originator_id,
                 event.workspace_id,
@@ -50,16 +75,18 @@ class GamificationProjection(Projection):
                 event.reason,
                 event.source_id,
                 event.timestamp,
-            ),
+            )
         )
 
     @handles(Workspace.Created, Workspace.SettingsChanged)
     async def on_workspace_zone(self, cur: Cursor, event: Any, position: int) -> None:
+        zone = getattr(event, "timezone", "UTC")
         await cur.execute(
             "INSERT INTO gamification_zones (workspace_id, timezone) VALUES (%s, %s) "
             "ON CONFLICT (workspace_id) DO UPDATE SET timezone = excluded.timezone",
-            (event.originator_id, getattr(event, "timezone", "UTC")),
+            (event.originator_id, zone),
         )
+        self.zones[event.originator_id] = zone
 
     @handles(Transaction.Recorded)
     async def on_transaction_recorded(self, cur: Cursor, event: Any, position: int) -> None:
@@ -72,14 +99,12 @@ class GamificationProjection(Projection):
             or event.actor_id == SCHEDULE_WATCH_ACTOR_ID
         ):
             return
-        await cur.execute(
-            "SELECT timezone FROM gamification_zones WHERE workspace_id = %s",
-            (event.workspace_id,),
-        )
-        row = await cur.fetchone()
-        day = local_day(event.timestamp, None if row is None else row["timezone"])
-        await cur.execute(
-            "INSERT INTO gamification_log_days (workspace_id, user_id, day) VALUES (%s, %s, %s) "
-            "ON CONFLICT DO NOTHING",
-            (event.workspace_id, event.actor_id, day),
-        )
+        if event.workspace_id not in self.zones:  # asked once a batch
+            await cur.execute(
+                "SELECT timezone FROM gamification_zones WHERE workspace_id = %s",
+                (event.workspace_id,),
+            )
+            row = await cur.fetchone()
+            self.zones[event.workspace_id] = None if row is None else row["timezone"]
+        day = local_day(event.timestamp, self.zones[event.workspace_id])
+        self.days.add((event.workspace_id, event.actor_id, day))
