@@ -93,6 +93,17 @@ SAME_MERCHANT = (
     "AND lower(btrim(h.merchant)) = lower(btrim(t.merchant))"
 )
 SCORED = f"""
+WITH batch AS (SELECT * FROM transactions WHERE id = ANY(%(ids)s) AND NOT deleted),
+-- Each of the batch's accounts: its currencies over every window of the batch, read once.
+-- Most accounts hold one; then no expense in its own currency needs its window counted.
+accounts AS (
+  SELECT h.account_id, min(h.currency) AS currency, count(DISTINCT h.currency) AS currencies
+  FROM transactions h
+  JOIN (SELECT workspace_id, account_id, min(date) AS first, max(date) AS last
+        FROM batch GROUP BY workspace_id, account_id) b
+    ON h.workspace_id = b.workspace_id AND h.account_id = b.account_id
+   AND h.date >= b.first - %(currency_days)s AND h.date < b.last
+  WHERE NOT h.deleted GROUP BY h.account_id)
 SELECT t.id, t.workspace_id, t.amount, t.currency, t.date, t.time, t.merchant,
   ARRAY(SELECT abs(h.amount) FROM transactions h
         WHERE h.workspace_id = t.workspace_id AND h.category_id = t.category_id
@@ -102,13 +113,14 @@ SELECT t.id, t.workspace_id, t.amount, t.currency, t.date, t.time, t.merchant,
   EXISTS(SELECT 1 FROM transactions h
          WHERE h.workspace_id = t.workspace_id AND {SAME_MERCHANT}
            AND NOT h.deleted AND h.id <> t.id AND h.created_at < t.created_at) AS merchant_seen,
-  ARRAY(SELECT h.time FROM transactions h  -- found by date: a day holds few
+  CASE WHEN t.time IS NULL THEN '{{}}'::time[]  -- an expense without a time has no neighbours
+  ELSE ARRAY(SELECT h.time FROM transactions h  -- found by date: a day holds few
         WHERE h.workspace_id = t.workspace_id AND h.date = t.date
           AND lower(btrim(h.merchant)) = lower(btrim(t.merchant))
           AND NOT h.deleted AND h.transfer_id IS NULL AND h.amount < 0 AND h.id <> t.id
-          AND h.time IS NOT NULL) AS merchant_times,
+          AND h.time IS NOT NULL) END AS merchant_times,
   -- Counted only when another currency is there: else its own is the usual one.
-  CASE WHEN EXISTS(SELECT 1 FROM transactions h
+  CASE WHEN (a.currencies > 1 OR a.currency <> t.currency) AND EXISTS(SELECT 1 FROM transactions h
      WHERE h.workspace_id = t.workspace_id AND h.account_id = t.account_id AND NOT h.deleted
        AND h.date >= t.date - %(currency_days)s AND h.date < t.date
        AND h.currency <> t.currency)
@@ -118,7 +130,7 @@ SELECT t.id, t.workspace_id, t.amount, t.currency, t.date, t.time, t.merchant,
        AND h.date >= t.date - %(currency_days)s AND h.date < t.date
      GROUP BY h.currency) c)
   ELSE jsonb_build_object(t.currency, 1) END AS account_currencies
-FROM transactions t WHERE t.id = ANY(%(ids)s) AND NOT t.deleted
+FROM batch t LEFT JOIN accounts a ON a.account_id = t.account_id
 """  # noqa: S608 - constants only
 
 
