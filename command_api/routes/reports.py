@@ -1,7 +1,9 @@
 """Reports: generate one for a period, mail one; report schedules: create, change, delete, run.
 
-Generation reads the read models once they have reached the log's head and reuses the
-insights' functions (``projections/reports``), as a forecast reads the transactions model.
+A report is computed from the read models, which the command API does not read: the command
+records what is asked for (``ReportRequestMade``, ``ReportEmailRequested``), the report_watch
+process makes the report or sends the mail and records how it went, and the command answers
+once the reports read model holds that outcome (``command_api/report_index.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from msgspec import UNSET, Meta, UnsetType
 
+from command_api import report_index
 from command_api.access import Access
 from command_api.context import new_id
 from command_api.routes.auth import Email
@@ -35,13 +38,17 @@ from domain.reporting.periods import (
     period_holding,
     range_period,
 )
-from domain.reporting.report import CATEGORIES_MAX, MEDIA_TYPES, RECIPIENTS_MAX, Report
+from domain.reporting.report import (
+    CATEGORIES_MAX,
+    MEDIA_TYPES,
+    RECIPIENTS_MAX,
+    NoDataFoundError,
+    Report,
+)
+from domain.reporting.request import requested_report_id, run_mailing_id
 from domain.reporting.schedule import ReportSchedule, ScheduleTerms
 from domain.workspaces.application import Workspaces
-from infra.mail import Mailer
 from infra.tokens import Principal
-from projections.reports.delivery import mail_report
-from projections.reports.generation import ReportRequest, generate_report
 
 READS = "/api/workspaces/{}/reports/{}"
 Categories = Annotated[list[UUID], Meta(min_length=1, max_length=CATEGORIES_MAX)]
@@ -202,21 +209,19 @@ class ReportsController(Controller):
         else:
             period = range_period(data.period.start, data.period.end)
         await asyncio.to_thread(_check_categories, ledger, workspace_id, data.categories, actor)
-        wanted = ReportRequest(
-            period=period,
-            format=data.format,
-            categories=data.categories,
-            include_insights=data.include_insights,
-            title=data.title,
-        )
-        report, position = await generate_report(
-            request.app.state.pool,
-            request.app.state.blobs,
-            reporting,
-            new_id(request, principal, "report"),
-            workspace_id,
-            wanted,
-            actor,
+        terms = {
+            "format": data.format,
+            "category_ids": None
+            if data.categories is None
+            else tuple(str(c) for c in data.categories),
+            "include_insights": data.include_insights,
+            "title": data.title,
+            "schedule_id": None,
+            "recipients": (),
+        }
+        request_id = new_id(request, principal, "report")
+        report, position = await _made(
+            request, reporting, workspace_id, request_id, period, terms, actor
         )
         return report_out(report, position)
 
@@ -227,7 +232,7 @@ class ReportsController(Controller):
         report_id: FromPath[UUID],
         data: JSONBody[EmailReport],
         reporting: NamedDependency[Reporting],
-        mailer: NamedDependency[Mailer],
+        principal: NamedDependency[Principal],
         actor: NamedDependency[Actor],
         request: Request[Any, Any, State],
     ) -> Emailed:
@@ -235,18 +240,25 @@ class ReportsController(Controller):
         through SMTP when configured, else the dev mailbox; ``subject`` is the report's title
         by default, ``message`` comes before the summary. Recorded as an event naming those it
         was handed over for; when none was, 503."""
-        report = await asyncio.to_thread(reporting.get_report, workspace_id, report_id)
-        recipients = list(_recipients(data.recipients))
-        sent, failed = await mail_report(
-            mailer, request.app.state.blobs, report, recipients, data.subject, data.message
+        mailing_id = new_id(request, principal, "report-mailing")
+        await asyncio.to_thread(
+            reporting.request_email,
+            workspace_id,
+            report_id,
+            mailing_id,
+            _recipients(data.recipients),
+            data.subject,
+            data.message,
+            actor,
         )
-        if not sent:
+        mailed = await report_index.outcome(request.app.state.pool, workspace_id, mailing_id)
+        if mailed.outcome != "emailed":
+            if mailed.code == "FILE_MISSING":
+                raise NotFoundError(mailed.detail or "the report's file is missing")
             raise MailNotSentError("the mail server did not take the mail; retry later")
-        subject = data.subject or report.title
-        position = await asyncio.to_thread(
-            reporting.record_emailed, workspace_id, report_id, tuple(sent), subject, actor
+        return Emailed(
+            id=report_id, sent=mailed.sent, failed=mailed.failed, position=mailed.position
         )
-        return Emailed(id=report_id, sent=sent, failed=failed, position=position)
 
     @post("/report-schedules", status_code=201)
     async def create_report_schedule(
@@ -344,7 +356,6 @@ class ReportsController(Controller):
         schedule_id: FromPath[UUID],
         reporting: NamedDependency[Reporting],
         workspaces: NamedDependency[Workspaces],
-        mailer: NamedDependency[Mailer],
         principal: NamedDependency[Principal],
         actor: NamedDependency[Actor],
         request: Request[Any, Any, State],
@@ -357,45 +368,75 @@ class ReportsController(Controller):
         today = local_today(datetime.now(UTC), workspace.timezone)
         current = period_holding(schedule.terms.frequency, today, workspace.week_start)
         period = range_period(current.start, today) if current.end > today else current
-        report_id = (
+        request_id = (
             uuid4()
             if request.headers.get("idempotency-key") is None
             else new_id(request, principal, "report-run")
         )
-        report, position = await generate_report(
-            request.app.state.pool,
-            request.app.state.blobs,
+        report, position = await _made(
+            request,
             reporting,
-            report_id,
             workspace_id,
-            scheduled_request(schedule, period),
+            request_id,
+            period,
+            scheduled_terms(schedule),
             actor,
         )
-        sent, failed = await mail_report(
-            mailer, request.app.state.blobs, report, list(schedule.terms.recipients)
+        mailed = await report_index.outcome(
+            request.app.state.pool, workspace_id, run_mailing_id(report.id)
         )
-        if sent:
-            position = await asyncio.to_thread(
-                reporting.record_emailed, workspace_id, report.id, tuple(sent), report.title, actor
-            )
+        position = max(position, mailed.position)
         return ScheduleRun(
-            report=report_out(report, position), sent=sent, failed=failed, position=position
+            report=report_out(report, position),
+            sent=mailed.sent,
+            failed=mailed.failed,
+            position=position,
         )
+
+
+async def _made(
+    request: Request[Any, Any, State],
+    reporting: Reporting,
+    workspace_id: UUID,
+    request_id: UUID,
+    period: ReportPeriod,
+    terms: dict[str, Any],
+    actor: Actor,
+) -> tuple[Report, int]:
+    """Records the request, waits for the report watch to make it, and answers the report
+    and the position of its ``ReportGenerated``; a period without a transaction is 422."""
+    await asyncio.to_thread(
+        reporting.request_report, request_id, workspace_id, period, terms, actor
+    )
+    report_id = requested_report_id(request_id)
+    made = await report_index.outcome(request.app.state.pool, workspace_id, report_id)
+    if made.outcome == "failed":
+        if made.code == NoDataFoundError.code:
+            raise NoDataFoundError(made.detail or "no transactions in the period", "period")
+        raise ReportNotMadeError(made.detail or "the report was not made")
+    report = await asyncio.to_thread(reporting.get_report, workspace_id, report_id)
+    return report, made.position
 
 
 class MailNotSentError(DomainError):
     status = 503
 
 
-def scheduled_request(schedule: ReportSchedule, period: ReportPeriod) -> ReportRequest:
+class ReportNotMadeError(DomainError):
+    code = "NOT_GENERATED"
+
+
+def scheduled_terms(schedule: ReportSchedule) -> dict[str, Any]:
+    """A schedule's run: its terms, mailed to its recipients once made."""
     terms = schedule.terms
-    return ReportRequest(
-        period=period,
-        format=terms.format,
-        categories=None if terms.categories is None else [UUID(c) for c in terms.categories],
-        include_insights=terms.include_insights,
-        schedule_id=schedule.id,
-    )
+    return {
+        "format": terms.format,
+        "category_ids": terms.categories,
+        "include_insights": terms.include_insights,
+        "title": None,
+        "schedule_id": schedule.id,
+        "recipients": terms.recipients,
+    }
 
 
 def report_out(report: Report, position: int) -> ReportOut:

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import Actor, DomainError, Tracked, natural_id
+from domain.base import Actor, DomainError, InvalidInputError, Tracked, natural_id
 from domain.reporting.periods import ReportPeriod
 
 CATEGORIES_MAX = 50
@@ -123,6 +123,8 @@ class Report(Tracked):
         self.charts = charts
         self.schedule_id = schedule_id
         self.emailed_to: list[str] = []
+        self.mailings_asked: set[UUID] = set()
+        self.mailings: set[UUID] = set()  # the mailings asked for that were answered
 
     @classmethod
     def generate(
@@ -151,15 +153,113 @@ class Report(Tracked):
             **files,
         )
 
+    class EmailRequested(Tracked.Event):
+        """``POST …/reports/{id}/email``: the report_watch process mails the file, attached,
+        to each recipient, and records the outcome under ``mailing_id``."""
+
+        mailing_id: UUID
+        recipients: tuple[str, ...]
+        subject: str
+        message: str | None
+
+    def request_email(
+        self,
+        mailing_id: UUID,
+        recipients: tuple[str, ...],
+        subject: str | None,
+        message: str | None,
+        by: Actor,
+    ) -> None:
+        if not 1 <= len(recipients) <= RECIPIENTS_MAX:
+            raise InvalidInputError(f"1 to {RECIPIENTS_MAX} emails", "recipients")
+        if mailing_id in self.mailings_asked:
+            return  # a retry of the same request
+        self._trigger(
+            self.EmailRequested,
+            by,
+            mailing_id=mailing_id,
+            recipients=recipients,
+            subject=subject or self.title,
+            message=message,
+        )
+
+    @event(EmailRequested)
+    def _email_requested(
+        self, mailing_id: UUID, recipients: tuple[str, ...], subject: str, message: str | None
+    ) -> None:
+        self.mailings_asked = {*self.mailings_asked, mailing_id}
+
     class Emailed(Tracked.Event):
-        """The file went out by mail, attached, to these recipients."""
+        """The file went out by mail, attached, to these recipients; ``failed``: those the
+        mail server did not take; ``mailing_id``: the request answered (none for a
+        schedule's period report)."""
+
+        class_version = 2
 
         recipients: tuple[str, ...]
         subject: str
+        mailing_id: UUID | None
+        failed: tuple[str, ...]
 
-    def record_emailed(self, recipients: tuple[str, ...], subject: str, by: Actor) -> None:
-        self._trigger(self.Emailed, by, recipients=recipients, subject=subject)
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["mailing_id"] = None
+            state["failed"] = ()
+
+    def record_emailed(
+        self,
+        recipients: tuple[str, ...],
+        subject: str,
+        by: Actor,
+        mailing_id: UUID | None = None,
+        failed: tuple[str, ...] = (),
+    ) -> None:
+        if mailing_id is None or mailing_id not in self.mailings:
+            self._trigger(
+                self.Emailed,
+                by,
+                recipients=recipients,
+                subject=subject,
+                mailing_id=mailing_id,
+                failed=failed,
+            )
 
     @event(Emailed)
-    def _emailed(self, recipients: tuple[str, ...], subject: str) -> None:
+    def _emailed(
+        self,
+        recipients: tuple[str, ...],
+        subject: str,
+        mailing_id: UUID | None,
+        failed: tuple[str, ...],
+    ) -> None:
         self.emailed_to = [*self.emailed_to, *recipients]
+        if mailing_id is not None:
+            self.mailings = {*self.mailings, mailing_id}
+
+    class EmailFailed(Tracked.Event):
+        """A requested mailing sent nothing: ``code`` NOT_TAKEN (the mail server took none
+        of ``recipients``) or FILE_MISSING (the file is gone from the attachments store)."""
+
+        mailing_id: UUID
+        recipients: tuple[str, ...]
+        code: str
+        detail: str
+
+    def record_email_failed(
+        self, mailing_id: UUID, recipients: tuple[str, ...], code: str, detail: str, by: Actor
+    ) -> None:
+        if mailing_id not in self.mailings:
+            self._trigger(
+                self.EmailFailed,
+                by,
+                mailing_id=mailing_id,
+                recipients=recipients,
+                code=code,
+                detail=detail[:500],
+            )
+
+    @event(EmailFailed)
+    def _email_failed(
+        self, mailing_id: UUID, recipients: tuple[str, ...], code: str, detail: str
+    ) -> None:
+        self.mailings = {*self.mailings, mailing_id}

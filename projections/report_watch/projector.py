@@ -13,6 +13,15 @@ recipient's mail is claimed in ``report_watch_deliveries`` before it is sent, so
 watch sends it. A mail the server refuses gives its claim back and is tried at the next look;
 a crash between claiming and sending loses that mail rather than sending it twice. A period
 without a transaction makes no report and sends nothing.
+
+It also makes the reports the command API records as asked for (``ReportRequestMade``:
+``POST …/reports``, ``…/report-schedules/{id}/run``) and mails those asked to be mailed
+(``ReportEmailRequested``), as the command API may not compute from the read models. The
+report's id is fixed by the request, so a request handled twice (a restart before the
+watch's position committed) records nothing more; a period without a transaction is recorded
+as ``ReportRequestFailed`` with code NO_DATA_FOUND. Each recipient of a mailing is claimed in
+``report_watch_mailings`` before it is sent, and only the watch that claimed them records how
+the mailing went (``ReportEmailed`` or ``ReportEmailFailed``).
 """
 
 from __future__ import annotations
@@ -25,18 +34,19 @@ from uuid import UUID
 
 import structlog
 
-from domain.base import Actor, ConflictError, NotFoundError
+from domain.base import Actor, ConflictError, DomainError, NotFoundError
 from domain.reporting.application import REPORT_WATCH_ACTOR_ID, Reporting
 from domain.reporting.periods import ReportPeriod, frequency_of, last_complete, local_today
 from domain.reporting.report import NoDataFoundError, Report, scheduled_report_id
+from domain.reporting.request import ReportRequest, run_mailing_id
 from domain.reporting.schedule import ReportSchedule
 from infra.blobs import Blobs, blobs_for
 from infra.database import async_pool, event_store_env
 from infra.mail import DevMailbox, Mailer, SmtpMailer
 from infra.settings import Settings
 from projections.reports.delivery import mail_report
-from projections.reports.generation import ReportRequest, generate_report
-from projections.runtime import Cursor, Projection, handles, open_connection
+from projections.reports.generation import ReportTerms, generate_report
+from projections.runtime import Cursor, Projection, handles, open_connection, storable
 
 log = structlog.get_logger("report_watch")
 TABLES = (
@@ -55,7 +65,17 @@ TABLES = (
         sent_at timestamptz,
         PRIMARY KEY (report_id, recipient)
     )""",
+    """CREATE TABLE IF NOT EXISTS report_watch_mailings (
+        mailing_id uuid NOT NULL,
+        recipient text NOT NULL,
+        claimed_at timestamptz NOT NULL DEFAULT now(),
+        sent_at timestamptz,
+        PRIMARY KEY (mailing_id, recipient)
+    )""",
 )
+# What a request's generation may refuse: recorded as the request's failure, so one request
+# cannot stop the watch (its terms come from the log, which a hostile writer may have filled).
+REFUSALS = (DomainError, ValueError, ArithmeticError)
 
 
 class ReportWatch(Projection):
@@ -72,6 +92,7 @@ class ReportWatch(Projection):
         self.pool: Any = None
         self.blobs: Blobs | None = None
         self.mailer: Mailer | None = None
+        self.asked: list[Any] = []  # the batch's requests, made once it is handled
 
     @handles(ReportSchedule.Created, ReportSchedule.Changed)
     async def on_schedule_set(self, cur: Cursor, event: Any, position: int) -> None:
@@ -89,12 +110,171 @@ class ReportWatch(Projection):
             (event.originator_id,),
         )
 
-    async def idle(self) -> None:
-        """Reports on each schedule's latest period that is over, if it has not yet."""
+    async def before_batch(self) -> None:
+        self.asked.clear()
+
+    @handles(ReportRequest.Made, Report.EmailRequested)
+    async def on_asked(self, cur: Cursor, event: Any, position: int) -> None:
+        self.asked.append(event)
+
+    async def after_batch(self) -> None:
+        """Makes and mails what the batch asked for, in its order, before its position
+        commits: a crash here has the next run do it again, which records nothing twice."""
+        if not self.asked:
+            return
+        await self._connect()
+        await self._open()
+        for event in self.asked:
+            if isinstance(event, ReportRequest.Made):
+                await self.make(event)
+            else:
+                await self.mail_requested(event)
+        self.asked.clear()
+
+    async def make(self, event: ReportRequest.Made) -> None:
+        """The report asked for, or the request's failure; then its mailing, if asked."""
+        assert self.reporting is not None
+        assert self.blobs is not None
+        by = Actor(event.actor_id, event.correlation_id)
+        workspace_id, request_id = event.workspace_id, event.originator_id
+        if workspace_id is None:
+            return  # nothing a command records
+        request = await asyncio.to_thread(self.reporting.find_request, workspace_id, request_id)
+        if request is None or request.failed:
+            return  # failed before: handled twice
+        # The terms as the event holds them, made storable (the aggregate's may not be).
+        try:
+            wanted = ReportTerms(
+                period=ReportPeriod(event.period, event.start_date, event.end_date),
+                format=event.format,
+                categories=None
+                if event.category_ids is None
+                else [UUID(c) for c in event.category_ids],
+                include_insights=event.include_insights,
+                title=event.title,
+                schedule_id=event.schedule_id,
+            )
+            report, _ = await generate_report(
+                self.pool, self.blobs, self.reporting, event.report_id, workspace_id, wanted, by
+            )
+        except ConflictError:  # read models behind, or recorded by a run before this one
+            found = await asyncio.to_thread(
+                self.reporting.find_report, workspace_id, event.report_id
+            )
+            if found is None:
+                raise  # the batch is tried again
+            report = found
+        except REFUSALS as refused:
+            code = getattr(refused, "code", None) or "NOT_GENERATED"
+            detail = storable(getattr(refused, "detail", None) or "the report was not made")
+            await asyncio.to_thread(
+                self.reporting.fail_request, workspace_id, request_id, code, detail, by
+            )
+            log.info("report not made", request_id=str(request_id), code=code)
+            return
+        if event.recipients:
+            await self.mail_once(
+                report,
+                run_mailing_id(report.id),
+                event.recipients,
+                storable(report.title),
+                None,
+                by,
+            )
+
+    async def mail_requested(self, event: Report.EmailRequested) -> None:
+        assert self.reporting is not None
+        if event.workspace_id is None:
+            return  # nothing a command records
+        report = await asyncio.to_thread(
+            self.reporting.find_report, event.workspace_id, event.originator_id
+        )
+        if report is None:
+            return  # not a report of that workspace: nothing to send
+        by = Actor(event.actor_id, event.correlation_id)
+        await self.mail_once(
+            report, event.mailing_id, event.recipients, event.subject, event.message, by
+        )
+
+    async def mail_once(
+        self,
+        report: Report,
+        mailing_id: UUID,
+        recipients: tuple[str, ...],
+        subject: str,
+        message: str | None,
+        by: Actor,
+    ) -> None:
+        """Mails the recipients this watch claims, and records how it went; recipients
+        claimed before (a run that stopped mid-way) are not mailed again."""
+        assert self.reporting is not None
+        assert self.blobs is not None
+        assert self.mailer is not None
+        if mailing_id in report.mailings:
+            return
+        claimed = []
+        for to in dict.fromkeys(recipients):
+            row = await (
+                await self.conn.execute(
+                    "INSERT INTO report_watch_mailings (mailing_id, recipient) VALUES (%s, %s) "
+                    "ON CONFLICT DO NOTHING RETURNING recipient",
+                    (mailing_id, to),
+                )
+            ).fetchone()
+            if row is not None:
+                claimed.append(to)
+        if not claimed:
+            return  # claimed by a run before this one: that one answers
+        ids = (report.workspace_id, report.id, mailing_id)
+        try:
+            sent, failed = await mail_report(
+                self.mailer, self.blobs, report, claimed, subject, message
+            )
+        except NotFoundError as missing:
+            await asyncio.to_thread(
+                self.reporting.record_email_failed,
+                *ids,
+                tuple(claimed),
+                "FILE_MISSING",
+                storable(missing.detail),
+                by,
+            )
+            return
+        if sent:
+            await self.conn.execute(
+                "UPDATE report_watch_mailings SET sent_at = now() "
+                "WHERE mailing_id = %s AND recipient = ANY(%s)",
+                (mailing_id, sent),
+            )
+            await asyncio.to_thread(
+                self.reporting.record_emailed,
+                report.workspace_id,
+                report.id,
+                tuple(sent),
+                subject,
+                by,
+                mailing_id,
+                tuple(failed),
+            )
+        else:
+            await asyncio.to_thread(
+                self.reporting.record_email_failed,
+                *ids,
+                tuple(failed),
+                "NOT_TAKEN",
+                "the mail server did not take the mail; retry later",
+                by,
+            )
+
+    async def _connect(self) -> None:
         if self.conn is None or self.conn.closed:
             # Its own connection, in autocommit: each claim and each day moved on stays.
             self.conn = await open_connection(self.settings)
             await self.conn.set_autocommit(True)
+
+    async def idle(self) -> None:
+        """Reports on each schedule's latest period that is over, if it has not yet."""
+        await self._connect()
         now = self.clock()
         rows = await (
             await self.conn.execute(
@@ -133,7 +313,7 @@ class ReportWatch(Projection):
         terms = schedule.terms
         by = Actor(REPORT_WATCH_ACTOR_ID, f"report_watch:{schedule_id}:{period.label}")
         report_id = scheduled_report_id(schedule_id, period)
-        wanted = ReportRequest(
+        wanted = ReportTerms(
             period=period,
             format=terms.format,
             categories=None if terms.categories is None else [UUID(c) for c in terms.categories],

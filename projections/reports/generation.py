@@ -1,8 +1,9 @@
 """Generates a report: reads the read models once they have reached the log's head, computes
 the figures, draws the charts and the file, keeps them by SHA-256 and records the report.
 
-Shared by the command API (``POST …/reports``, ``…/report-schedules/{id}/run``) and the
-report_watch process (scheduled reports). The work that takes CPU runs off the event loop.
+The report_watch process runs it for each report asked for (``POST …/reports``,
+``…/report-schedules/{id}/run``) and for each schedule's period. The work that takes CPU
+runs off the event loop.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from projections.reports.figures import report_figures
 
 
 @dataclass(frozen=True)
-class ReportRequest:
+class ReportTerms:
     period: ReportPeriod
     format: str
     categories: list[UUID] | None = None
@@ -40,7 +41,7 @@ async def generate_report(
     reporting: Reporting,
     report_id: UUID,
     workspace_id: UUID,
-    wanted: ReportRequest,
+    wanted: ReportTerms,
     by: Actor,
 ) -> tuple[Report, int]:
     """The report, and the position of its ``ReportGenerated`` (0 when it was recorded before

@@ -1,4 +1,5 @@
-"""Reports as generated, with their mailings; report schedules as they stand."""
+"""Reports as generated, with their mailings; report schedules as they stand; how each report
+and mailing asked for turned out."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from typing import Any
 
 from domain.reporting.report import Report
+from domain.reporting.request import ReportRequest
 from domain.reporting.schedule import ReportSchedule
 from projections.reports.view import TABLES
 from projections.runtime import Cursor, Projection, handles
@@ -53,6 +55,7 @@ class ReportsProjection(Projection):
                 event.timestamp,
             ),
         )
+        await _outcome(cur, event.originator_id, event.workspace_id, "generated", position)
         if event.schedule_id is not None:
             await cur.execute(
                 "UPDATE reports_schedules SET last_report_id = %s, last_run_at = %s "
@@ -60,12 +63,51 @@ class ReportsProjection(Projection):
                 (event.originator_id, event.timestamp, event.schedule_id, event.timestamp),
             )
 
+    @handles(ReportRequest.Failed)
+    async def on_report_request_failed(
+        self, cur: Cursor, event: ReportRequest.Failed, position: int
+    ) -> None:
+        await _outcome(
+            cur,
+            event.report_id,
+            event.workspace_id,
+            "failed",
+            position,
+            code=event.code,
+            detail=event.detail,
+        )
+
     @handles(Report.Emailed)
     async def on_report_emailed(self, cur: Cursor, event: Report.Emailed, position: int) -> None:
         sent = {"recipients": list(event.recipients), "at": event.timestamp.isoformat()}
         await cur.execute(
             "UPDATE reports SET emailed = emailed || %s::jsonb WHERE id = %s",
             (json.dumps([sent]), event.originator_id),
+        )
+        if event.mailing_id is not None:
+            await _outcome(
+                cur,
+                event.mailing_id,
+                event.workspace_id,
+                "emailed",
+                position,
+                sent=event.recipients,
+                failed=event.failed,
+            )
+
+    @handles(Report.EmailFailed)
+    async def on_report_email_failed(
+        self, cur: Cursor, event: Report.EmailFailed, position: int
+    ) -> None:
+        await _outcome(
+            cur,
+            event.mailing_id,
+            event.workspace_id,
+            "email_failed",
+            position,
+            code=event.code,
+            detail=event.detail,
+            failed=event.recipients,
         )
 
     @handles(ReportSchedule.Created)
@@ -118,3 +160,22 @@ def _terms(event: Any) -> dict[str, Any]:
         "delivery_method": event.delivery_method,
         "recipients": list(event.recipients),
     }
+
+
+async def _outcome(
+    cur: Cursor,
+    key: Any,
+    workspace_id: Any,
+    outcome: str,
+    position: int,
+    code: str | None = None,
+    detail: str | None = None,
+    sent: tuple[str, ...] = (),
+    failed: tuple[str, ...] = (),
+) -> None:
+    """The first outcome under a key stays (an id only ever has one)."""
+    await cur.execute(
+        "INSERT INTO reports_outcomes (id, workspace_id, outcome, code, detail, sent, failed, "
+        "position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+        (key, workspace_id, outcome, code, detail, json.dumps(sent), json.dumps(failed), position),
+    )

@@ -59,6 +59,18 @@ TABLES = (
     )""",
     "CREATE INDEX IF NOT EXISTS reports_schedules_by_workspace "
     "ON reports_schedules (workspace_id, created_at, id)",
+    # How each report asked for, and each mailing asked for, turned out (keyed by the report's
+    # or the mailing's id): what the command that asked waits for.
+    """CREATE TABLE IF NOT EXISTS reports_outcomes (
+        id uuid PRIMARY KEY,
+        workspace_id uuid,
+        outcome text NOT NULL,  -- generated, failed, emailed, email_failed
+        code text,
+        detail text,
+        sent jsonb NOT NULL DEFAULT '[]',
+        failed jsonb NOT NULL DEFAULT '[]',
+        position bigint NOT NULL
+    )""",
 )
 DOWNLOADS_DDL = """CREATE TABLE IF NOT EXISTS reports_downloads (
     report_id uuid PRIMARY KEY,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -100,9 +101,15 @@ class Ledger:
         )
 
     def read(self, path: str, position: int = 0, user: User | None = None) -> Any:
-        return self.api.reads.get(
-            path, params={"min_position": position}, headers=(user or self.admin).headers
-        )
+        """As a client does: a 503 (the read model not there yet) is asked again."""
+        for _ in range(20):
+            answer = self.api.reads.get(
+                path, params={"min_position": position}, headers=(user or self.admin).headers
+            )
+            if answer.status_code != 503:
+                break
+            time.sleep(0.5)
+        return answer
 
 
 @pytest.fixture(scope="module")
