@@ -14,6 +14,7 @@ from uuid import UUID
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
+from domain.aggregate_cache import LogChanges
 from domain.base import ForbiddenError, UnauthorizedError
 from domain.identity.application import Identity
 from domain.identity.user import SystemRole, User
@@ -41,9 +42,14 @@ async def authorize(
     rule = handler.opt.get("access")
     if rule is None:  # a route nobody thought about is closed, and the role matrix test fails
         raise ForbiddenError("this route declares no access rule")
+    state = connection.app.state
+    # What changed since this process last asked the log: the command's reads (this check's
+    # included) then take every aggregate that did not change from memory.
+    changes: LogChanges = state.identity.repository.changes
+    await asyncio.to_thread(changes.ask)
+    changes.asked_for_this_task()
     if rule is Access.PUBLIC:
         return
-    state = connection.app.state
     settings: Settings = state.settings
     try:
         principal = principal_from(connection.headers.get("authorization"), settings.secret)

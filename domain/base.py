@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import hashlib
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Repository,
+)
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     DatetimeAsISO,
@@ -21,6 +31,8 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 from eventsourcing.utils import EnvType
+
+from domain.aggregate_cache import CHANGES_PER_QUERY, CachedRepository, LogChanges
 
 # Natural keys (an email, an idempotency key) become ids in this namespace, so that the
 # event store's (originator_id, version) key refuses a second aggregate for the same key.
@@ -123,6 +135,14 @@ class Tracked(Aggregate):
 
     workspace_id: UUID | None
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tracked:
+        """A copy for one command of an aggregate the repository keeps in memory: its
+        containers are copied, its immutable values shared (the generic deepcopy rebuilds
+        every UUID and frozen dataclass, and cost more than replaying a short stream)."""
+        twin = object.__new__(type(self))
+        twin.__dict__.update({name: _copied(value) for name, value in self.__dict__.items()})
+        return twin
+
     def _trigger(self, event_class: type[Tracked.Event], by: Actor, **fields: Any) -> None:
         self.trigger_event(
             event_class,
@@ -131,6 +151,31 @@ class Tracked(Aggregate):
             correlation_id=by.correlation_id,
             **fields,
         )
+
+
+IMMUTABLE = (str, int, float, bytes, type(None), UUID, Decimal, date, time, Enum)
+
+
+def _copied(value: Any) -> Any:
+    """``value`` with every mutable part copied and every immutable part shared."""
+    if isinstance(value, IMMUTABLE):  # datetime is a date
+        return value
+    kind = type(value)
+    if kind is dict:
+        return {key: _copied(item) for key, item in value.items()}
+    if kind is list:
+        return [_copied(item) for item in value]
+    if kind is tuple:
+        return tuple(_copied(item) for item in value)
+    if kind in (set, frozenset):
+        return kind(value)  # members are hashable, so immutable
+    if (
+        dataclasses.is_dataclass(value)
+        and kind.__dataclass_params__.frozen
+        and all(isinstance(item, IMMUTABLE) for item in vars(value).values())
+    ):
+        return value
+    return copy.deepcopy(value)
 
 
 class DateAsISO(Transcoding):
@@ -172,6 +217,8 @@ def build_mapper() -> Mapper[UUID]:
 
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
+_changes_lock = threading.Lock()
+
 
 class CentsourceApplication(Application[UUID]):
     """Base of the bounded contexts' applications.
@@ -188,6 +235,48 @@ class CentsourceApplication(Application[UUID]):
 
     def construct_transcoder(self) -> Transcoder:
         return build_transcoder()
+
+    def construct_repository(self) -> Repository[UUID]:
+        """Reads through the process's LogChanges, where the store is PostgreSQL."""
+        datastore = getattr(self.recorder, "datastore", None)
+        if datastore is None:
+            return super().construct_repository()
+        repository = CachedRepository(event_store=self.events)
+        with _changes_lock:  # one per pool, kept on it: a process's applications share it
+            changes = getattr(datastore, "log_changes", None)
+            if changes is None:
+                start = self.recorder.max_notification_id() or 0
+                changes = LogChanges(self._changes_since, start)
+                datastore.log_changes = changes
+        repository.changes = changes
+        return repository
+
+    def _changes_since(self, position: int) -> list[tuple[int, UUID]]:
+        """The aggregates whose events were stored after ``position``, in order."""
+        datastore = self.recorder.datastore  # type: ignore[attr-defined]
+        query = (
+            f"SELECT notification_id, originator_id FROM {self._table()} "  # noqa: S608
+            "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+        )
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute(query, (position, CHANGES_PER_QUERY))
+            return [(row["notification_id"], row["originator_id"]) for row in cursor.fetchall()]
+
+    def _table(self) -> str:
+        datastore = self.recorder.datastore  # type: ignore[attr-defined]
+        return ".".join(
+            '"' + name.replace('"', '""') + '"'
+            for name in (datastore.schema, self.recorder.events_table_name)  # type: ignore[attr-defined]
+        )
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> Any:
+        """Saves, and forgets the saved aggregates' kept copies, whatever the outcome: a
+        later read in the same command reads what was stored."""
+        try:
+            return super()._record(processing_event)
+        finally:
+            if isinstance(self.repository, CachedRepository):
+                self.repository.changes.forget(processing_event.aggregates)
 
     def save_all(self, *aggregates: Aggregate) -> int:
         """Saves the aggregates' new events in one transaction; returns the last position.
@@ -206,12 +295,8 @@ class CentsourceApplication(Application[UUID]):
         datastore = getattr(self.recorder, "datastore", None)
         if datastore is None:  # not PostgreSQL: ask the repository one by one
             return {i for i in ids if i in self.repository}
-        table = ".".join(
-            '"' + name.replace('"', '""') + '"'
-            for name in (datastore.schema, self.recorder.events_table_name)  # type: ignore[attr-defined]
-        )
         query = (
-            f"SELECT originator_id FROM {table} "  # noqa: S608 - quoted identifiers of our own
+            f"SELECT originator_id FROM {self._table()} "  # noqa: S608 - quoted identifiers of our own
             "WHERE originator_id = ANY(%s) AND originator_version = 1"
         )
         with datastore.transaction(commit=False) as cursor:

@@ -1,0 +1,168 @@
+"""Aggregates kept in memory: a command sees every change committed before it began, by any
+process; a read that a change overtook is not kept; a save is read back as stored."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+import msgspec
+import pytest
+
+from domain.aggregate_cache import MISSING, LogChanges
+from domain.base import Actor
+from domain.ledger.account import Account, AccountType
+from domain.ledger.application import Ledger
+from infra import database
+from infra.settings import Settings
+
+ACTOR = Actor(uuid4(), "test")
+X, Y = uuid4(), uuid4()
+
+
+class Log:
+    """A log whose next answers a test decides."""
+
+    def __init__(self) -> None:
+        self.next: list[tuple[int, UUID]] = []
+        self.asked = 0
+
+    def __call__(self, position: int) -> list[tuple[int, UUID]]:
+        self.asked += 1
+        answer = [change for change in self.next if change[0] > position]
+        self.next = []
+        return answer
+
+
+def test_a_kept_aggregate_is_forgotten_when_the_log_says_it_changed() -> None:
+    log = Log()
+    changes = LogChanges(log, start=10)
+    changes.keep(X, "x at 10", holds_up_to=10)
+    changes.keep(Y, "y at 10", holds_up_to=10)
+    log.next = [(11, Y)]
+    assert changes.get(X) == "x at 10"
+    assert changes.get(Y) is None
+    assert changes.position == 11
+
+
+def test_a_read_that_a_later_change_overtook_is_not_kept() -> None:
+    log = Log()
+    changes = LogChanges(log, start=10)
+    log.next = [(11, X)]
+    changes.ask()  # the change at 11 is seen while X, read at 10, was on its way
+    changes.keep(X, "x at 10", holds_up_to=10)
+    assert changes.get(X) is None
+    changes.keep(X, "x at 11", holds_up_to=11)
+    assert changes.get(X) == "x at 11"
+
+
+def test_inside_a_command_the_log_is_asked_once_and_outside_at_every_read() -> None:
+    log = Log()
+    changes = LogChanges(log, start=0)
+    with changes.command():
+        for _ in range(3):
+            changes.get(X)
+    assert log.asked == 1
+    for _ in range(3):
+        changes.get(X)
+    assert log.asked == 4
+
+
+def test_far_behind_everything_kept_is_forgotten_and_older_reads_are_not_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("domain.aggregate_cache.CHANGES_PER_QUERY", 2)
+    log = Log()
+    changes = LogChanges(log, start=0)
+    changes.keep(X, "x", holds_up_to=0)
+    log.next = [(1, uuid4()), (2, uuid4())]
+    assert changes.get(X) is None
+    changes.keep(Y, "y", holds_up_to=1)
+    assert changes.get(Y) is None
+
+
+@pytest.fixture
+def two_processes(own_schema: Settings) -> Any:
+    """Two ledgers with pools (and kept aggregates) of their own, as two processes have."""
+    database.create_schema(own_schema)
+    here = Ledger(database.event_store_env(own_schema))
+    elsewhere_settings = msgspec.structs.replace(
+        own_schema, database_url=own_schema.database.replace("127.0.0.1", "localhost")
+    )
+    elsewhere = Ledger(database.event_store_env(elsewhere_settings))
+    assert here.repository.changes is not elsewhere.repository.changes  # type: ignore[attr-defined]
+    yield here, elsewhere
+    here.close()
+    elsewhere.close()
+
+
+def open_account(ledger: Ledger, workspace_id: UUID) -> Account:
+    account, _ = ledger.open_account(
+        uuid4(), workspace_id, "Checking", AccountType.CHECKING, "EUR", Decimal(0), ACTOR
+    )
+    return account
+
+
+def test_a_command_sees_what_another_process_committed_before_it_began(
+    two_processes: tuple[Ledger, Ledger],
+) -> None:
+    here, elsewhere = two_processes
+    workspace_id = uuid4()
+    account = open_account(here, workspace_id)
+    changes: LogChanges = here.repository.changes  # type: ignore[attr-defined]
+    with changes.command():
+        assert here.get_account(workspace_id, account.id).name == "Checking"  # now kept
+    closing = elsewhere.get_account(workspace_id, account.id)
+    closing.close(ACTOR)
+    elsewhere.save_all(closing)
+    with changes.command():
+        assert here.get_account(workspace_id, account.id).closed
+
+
+def test_an_id_known_to_have_no_aggregate_is_found_once_another_process_made_it(
+    two_processes: tuple[Ledger, Ledger],
+) -> None:
+    here, elsewhere = two_processes
+    account_id, workspace_id = uuid4(), uuid4()
+    changes: LogChanges = here.repository.changes  # type: ignore[attr-defined]
+    with changes.command():
+        assert here.find(Account, account_id) is None
+        assert changes.get(account_id) is MISSING
+    elsewhere.open_account(
+        account_id, workspace_id, "Savings", AccountType.SAVINGS, "EUR", Decimal(0), ACTOR
+    )
+    with changes.command():
+        found = here.find(Account, account_id)
+    assert found is not None
+    assert found.name == "Savings"
+
+
+def test_what_a_command_saved_it_reads_back_as_stored(
+    two_processes: tuple[Ledger, Ledger],
+) -> None:
+    here, _ = two_processes
+    workspace_id = uuid4()
+    account = open_account(here, workspace_id)
+    changes: LogChanges = here.repository.changes  # type: ignore[attr-defined]
+    with changes.command():
+        kept = here.get_account(workspace_id, account.id)
+        kept.close(ACTOR)
+        here.save_all(kept)
+        again = here.get_account(workspace_id, account.id)
+    assert again.closed
+    assert again.version == kept.version
+
+
+def test_a_command_s_changes_to_its_copy_do_not_reach_what_is_kept(
+    two_processes: tuple[Ledger, Ledger],
+) -> None:
+    here, _ = two_processes
+    workspace_id = uuid4()
+    account = open_account(here, workspace_id)
+    changes: LogChanges = here.repository.changes  # type: ignore[attr-defined]
+    with changes.command():
+        copy = here.get_account(workspace_id, account.id)
+        copy.close(ACTOR)  # and never saved: the command failed after this
+    with changes.command():
+        assert not here.get_account(workspace_id, account.id).closed
