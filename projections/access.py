@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.utils import get_topic
@@ -86,3 +87,27 @@ async def last_narrowing_position(conn: psycopg.AsyncConnection[dict[str, Any]])
         return 0
     row = await cursor.fetchone()
     return int(row["position"]) if row else 0
+
+
+async def session_access(
+    conn: psycopg.AsyncConnection[dict[str, Any]],
+    session_id: UUID,
+    user_id: UUID,
+    workspace_id: UUID | None,
+) -> dict[str, Any]:
+    """In one round trip: the last narrowing event's position, whether the session ended,
+    and the user's role in the workspace (None for a stranger, or without a workspace)."""
+    cursor = await conn.execute(
+        sql.SQL(
+            "SELECT (SELECT COALESCE(max(notification_id), 0) FROM {} WHERE topic IN ({}))"
+            " AS narrowed_at,"
+            " EXISTS (SELECT 1 FROM users_sessions WHERE id = %s AND ended_at IS NOT NULL)"
+            " AS ended,"
+            " (SELECT m.role FROM workspaces_members m JOIN workspaces w ON w.id = m.workspace_id"
+            "  WHERE m.workspace_id = %s AND m.user_id = %s AND w.deleted_at IS NULL) AS role"
+        ).format(sql.Identifier(EVENTS_TABLE), _TOPICS),
+        (session_id, workspace_id, user_id),
+    )
+    row = await cursor.fetchone()
+    assert row is not None
+    return row

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from litestar import Request
 from litestar.datastructures import State
 from litestar.exceptions import (
@@ -21,7 +22,6 @@ from infra.settings import Settings
 from infra.tokens import InvalidTokenError, Principal, principal_from
 from projections import access
 from projections.runtime import MAX_POSITION
-from projections.users import view as users_view
 from projections.workspaces import view as workspaces_view
 from read_api.consistency import PositionWatcher
 
@@ -47,29 +47,59 @@ async def read_access(
         raise _unauthorized(str(error)) from None
     request.scope["state"]["actor_id"] = str(principal.actor_id)
     await wait_for_min_position(request, serving)
+    if principal.is_api_key:
+        return await _key_access(request, principal, workspace_id)
+    assert principal.session_id is not None
+    watcher: PositionWatcher = request.app.state.positions
+    # What the access models had surely projected before the query below began: where that
+    # is past the last narrowing event, what the query read of them is current.
+    projected = min(watcher.position(name) for name in access.ACCESS_MODELS)
+    async with request.app.state.pool.connection() as conn:
+        found = await _session_access(conn, principal, workspace_id)
+        if found["narrowed_at"] > projected:
+            await _wait(request, access.ACCESS_MODELS, found["narrowed_at"])
+            found = await _session_access(conn, principal, workspace_id)
+    if found["ended"]:
+        raise _unauthorized("this session has ended; log in again")
+    if workspace_id is None:
+        return Reader(principal, None)
+    if found["role"] is None:
+        raise NotFoundException("no such workspace")
+    return Reader(principal, str(found["role"]))
+
+
+async def _session_access(
+    conn: psycopg.AsyncConnection[dict[str, Any]], principal: Principal, workspace_id: UUID | None
+) -> dict[str, Any]:
+    assert principal.session_id is not None
+    try:
+        return await access.session_access(
+            conn, principal.session_id, principal.actor_id, workspace_id
+        )
+    except psycopg.errors.UndefinedTable:  # a new installation: no event or read model yet
+        raise HTTPException(
+            "the read models are starting; retry shortly",
+            status_code=503,
+            headers={"Retry-After": "1"},
+        ) from None
+
+
+async def _key_access(
+    request: Request[Any, Any, State], principal: Principal, workspace_id: UUID | None
+) -> Reader:
     async with request.app.state.pool.connection() as conn:
         narrowed_at = await access.last_narrowing_position(conn)
         await _wait(request, access.ACCESS_MODELS, narrowed_at)
-        if principal.is_api_key:
-            key = await workspaces_view.api_key(conn, principal.actor_id)
-            if key is None or not hmac.compare_digest(
-                key["secret_hash"], _hash(principal.key_secret or "")
-            ):
-                raise _unauthorized("the API key is not valid")
-            if workspace_id is None:
-                raise PermissionDeniedException("an API key reaches its workspace's routes only")
-            if key["workspace_id"] != workspace_id:
-                raise NotFoundException("no such workspace")
-            return Reader(principal, str(key["role"]))
-        assert principal.session_id is not None
-        if await users_view.session_ended(conn, principal.session_id):
-            raise _unauthorized("this session has ended; log in again")
-        if workspace_id is None:
-            return Reader(principal, None)
-        role = await workspaces_view.role_of(conn, workspace_id, principal.actor_id)
-    if role is None:
+        key = await workspaces_view.api_key(conn, principal.actor_id)
+    if key is None or not hmac.compare_digest(
+        key["secret_hash"], _hash(principal.key_secret or "")
+    ):
+        raise _unauthorized("the API key is not valid")
+    if workspace_id is None:
+        raise PermissionDeniedException("an API key reaches its workspace's routes only")
+    if key["workspace_id"] != workspace_id:
         raise NotFoundException("no such workspace")
-    return Reader(principal, role)
+    return Reader(principal, str(key["role"]))
 
 
 def require_role(reader: Reader, required: str) -> None:
