@@ -72,11 +72,22 @@ class BudgetWatch(Projection):
         self.undated: dict[UUID, set[UUID]] = defaultdict(set)  # workspace → transaction ids
         self.budgets: dict[UUID, set[UUID]] = defaultdict(set)  # workspace → budget ids
         self.everything: set[UUID] = set()  # workspaces whose every budget is asked again
+        # Transactions' dates the batch has seen (its own written in flush, once each).
+        self.dates: dict[UUID, date | None] = {}
+        self.written: dict[UUID, date] = {}
         self.until = 0
         self.conn: Any = None
 
     async def before_batch(self) -> None:
-        for touched in (self.workspaces, self.days, self.undated, self.budgets, self.everything):
+        for touched in (
+            self.workspaces,
+            self.days,
+            self.undated,
+            self.budgets,
+            self.everything,
+            self.dates,
+            self.written,
+        ):
             touched.clear()
         # Made off the loop: making the event store waits for its lock, and the other
         # runners of this process must go on meanwhile.
@@ -84,6 +95,25 @@ class BudgetWatch(Projection):
             self.budgeting = await asyncio.to_thread(Budgeting, event_store_env(self.settings))
         if self.goals is None:
             self.goals = await asyncio.to_thread(Goals, event_store_env(self.settings))
+
+    async def flush(self, cur: Cursor) -> None:
+        await cur.executemany(
+            "INSERT INTO budget_watch_dates (transaction_id, date) VALUES (%s, %s) "
+            "ON CONFLICT (transaction_id) DO UPDATE SET date = excluded.date",
+            sorted(self.written.items()),  # one order for every writer
+        )
+        self.written.clear()
+
+    async def _date_seen(self, cur: Cursor, transaction_id: UUID) -> date | None:
+        """The transaction's date when the watch last saw it (read once a batch)."""
+        if transaction_id not in self.dates:
+            await cur.execute(
+                "SELECT date FROM budget_watch_dates WHERE transaction_id = %s",
+                (transaction_id,),
+            )
+            row = await cur.fetchone()
+            self.dates[transaction_id] = None if row is None else row["date"]
+        return self.dates[transaction_id]
 
     @handles(
         Transaction.Recorded,
@@ -97,23 +127,17 @@ class BudgetWatch(Projection):
         """The days whose spending moved: the transaction's date before, and after."""
         workspace_id = event.workspace_id
         self.workspaces.add(workspace_id)
-        if isinstance(event, Transaction.Recorded | Transaction.Amended):
-            self.days[workspace_id].add(event.date)
-            await cur.execute(  # the new date kept, the one before given back
-                "WITH seen AS (SELECT date FROM budget_watch_dates WHERE transaction_id = %s) "
-                "INSERT INTO budget_watch_dates (transaction_id, date) VALUES (%s, %s) "
-                "ON CONFLICT (transaction_id) DO UPDATE SET date = excluded.date "
-                "RETURNING (SELECT date FROM seen) AS date",
-                (event.originator_id, event.originator_id, event.date),
-            )
+        if isinstance(event, Transaction.Recorded):
+            # A transaction is recorded once (its id is new to the log): no date before.
+            seen = self.dates.get(event.originator_id)
         else:
-            await cur.execute(
-                "SELECT date FROM budget_watch_dates WHERE transaction_id = %s",
-                (event.originator_id,),
-            )
-        seen = await cur.fetchone()
-        if seen is not None and seen["date"] is not None:
-            self.days[workspace_id].add(seen["date"])
+            seen = await self._date_seen(cur, event.originator_id)
+        if isinstance(event, Transaction.Recorded | Transaction.Amended):
+            # The new date kept (written in flush), the one before given back.
+            self.days[workspace_id].add(event.date)
+            self.dates[event.originator_id] = self.written[event.originator_id] = event.date
+        if seen is not None:
+            self.days[workspace_id].add(seen)
         elif not isinstance(event, Transaction.Recorded):
             # Recorded before the watch kept dates: where it was is not known, so every
             # period that may have lost it (those crossed before) is asked again.
