@@ -45,8 +45,14 @@ class LogChanges:
     holds has been seen (``last_change``), and never if those changes were forgotten.
     """
 
-    def __init__(self, read_changes: Callable[[int], list[tuple[int, UUID]]], start: int) -> None:
+    def __init__(
+        self,
+        read_changes: Callable[[int], list[tuple[int, UUID]]],
+        read_last_position: Callable[[], int],
+    ) -> None:
         self._read_changes = read_changes
+        self._read_last_position = read_last_position
+        start = read_last_position()
         self._asking = threading.Lock()  # one query at a time
         self._lock = threading.Lock()  # the state below
         self._asks_begun = 0
@@ -83,11 +89,15 @@ class LogChanges:
             self._asks_begun += 1
             number = self._asks_begun
             changes = self._read_changes(self.position)
-            with self._lock:
-                if len(changes) >= CHANGES_PER_QUERY:  # too far behind: start again
+            if len(changes) >= CHANGES_PER_QUERY:  # far behind: forget all, go to the end
+                last = self._read_last_position()
+                with self._lock:
                     self._kept.clear()
                     self._last_change.clear()
-                    self._forgotten_up_to = changes[-1][0]
+                    self.position = self._forgotten_up_to = last
+                self._asks_done = number
+                return
+            with self._lock:
                 for position, aggregate_id in changes:
                     self._kept.pop(aggregate_id, None)
                     self._last_change[aggregate_id] = position

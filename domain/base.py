@@ -245,8 +245,7 @@ class CentsourceApplication(Application[UUID]):
         with _changes_lock:  # one per pool, kept on it: a process's applications share it
             changes = getattr(datastore, "log_changes", None)
             if changes is None:
-                start = self.recorder.max_notification_id() or 0
-                changes = LogChanges(self._changes_since, start)
+                changes = LogChanges(self._changes_since, self._last_position)
                 datastore.log_changes = changes
         repository.changes = changes
         return repository
@@ -261,6 +260,9 @@ class CentsourceApplication(Application[UUID]):
         with datastore.transaction(commit=False) as cursor:
             cursor.execute(query, (position, CHANGES_PER_QUERY))
             return [(row["notification_id"], row["originator_id"]) for row in cursor.fetchall()]
+
+    def _last_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
 
     def _table(self) -> str:
         datastore = self.recorder.datastore  # type: ignore[attr-defined]

@@ -37,7 +37,7 @@ class Log:
 
 def test_a_kept_aggregate_is_forgotten_when_the_log_says_it_changed() -> None:
     log = Log()
-    changes = LogChanges(log, start=10)
+    changes = LogChanges(log, lambda: 10)
     changes.keep(X, "x at 10", holds_up_to=10)
     changes.keep(Y, "y at 10", holds_up_to=10)
     log.next = [(11, Y)]
@@ -48,7 +48,7 @@ def test_a_kept_aggregate_is_forgotten_when_the_log_says_it_changed() -> None:
 
 def test_a_read_that_a_later_change_overtook_is_not_kept() -> None:
     log = Log()
-    changes = LogChanges(log, start=10)
+    changes = LogChanges(log, lambda: 10)
     log.next = [(11, X)]
     changes.ask()  # the change at 11 is seen while X, read at 10, was on its way
     changes.keep(X, "x at 10", holds_up_to=10)
@@ -59,7 +59,7 @@ def test_a_read_that_a_later_change_overtook_is_not_kept() -> None:
 
 def test_inside_a_command_the_log_is_asked_once_and_outside_at_every_read() -> None:
     log = Log()
-    changes = LogChanges(log, start=0)
+    changes = LogChanges(log, lambda: 0)
     with changes.command():
         for _ in range(3):
             changes.get(X)
@@ -69,17 +69,22 @@ def test_inside_a_command_the_log_is_asked_once_and_outside_at_every_read() -> N
     assert log.asked == 4
 
 
-def test_far_behind_everything_kept_is_forgotten_and_older_reads_are_not_kept(
+def test_far_behind_everything_kept_is_forgotten_and_the_next_question_starts_at_the_end(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("domain.aggregate_cache.CHANGES_PER_QUERY", 2)
     log = Log()
-    changes = LogChanges(log, start=0)
+    last = 0
+    changes = LogChanges(log, lambda: last)
     changes.keep(X, "x", holds_up_to=0)
     log.next = [(1, uuid4()), (2, uuid4())]
+    last = 900  # the log has gone on since: the next question starts there
     assert changes.get(X) is None
-    changes.keep(Y, "y", holds_up_to=1)
+    assert changes.position == 900
+    changes.keep(Y, "y", holds_up_to=2)
     assert changes.get(Y) is None
+    changes.keep(Y, "y", holds_up_to=900)
+    assert changes.get(Y) == "y"
 
 
 @pytest.fixture
