@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 
 import psycopg
 from eventsourcing.persistence import (
-    DataError,
     IntegrityError,
     InterfaceError,
     OperationalError,
+    PersistenceError,
     StoredEvent,
 )
 from eventsourcing.postgres import (
@@ -186,7 +186,9 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
         savepoint each, so that the refused save fails alone and the others commit."""
         try:
             self._write_together(group)
-        except (IntegrityError, DataError):
+        except (InterfaceError, OperationalError):  # the connection: every save retries
+            raise
+        except PersistenceError:
             if len(group) == 1:
                 raise
             self._write_apart(group)
@@ -217,8 +219,8 @@ class ChunkedApplicationRecorder(PostgresApplicationRecorder):
                         save.positions = self._insert(curs, save.events)
                 except psycopg.IntegrityError as error:
                     save.error = IntegrityError(str(error))
-                except psycopg.DataError as error:
-                    save.error = DataError(str(error))
+                except (psycopg.DataError, psycopg.ProgrammingError) as error:
+                    save.error = PersistenceError(str(error))
 
     def _write_alone(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
         with (

@@ -11,7 +11,12 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
 
 from domain.base import Actor, ConflictError
 from domain.ledger.account import AccountType
@@ -107,6 +112,18 @@ def test_one_refused_save_in_a_group_fails_alone_and_the_others_commit(ledger: L
     positions = [p for s in (group[0], group[2], group[3]) for p in s.positions or []]
     assert positions == sorted(positions)
     assert len(positions) == 3
+
+
+def test_a_save_the_database_refuses_for_its_content_fails_alone(ledger: Ledger) -> None:
+    kept = uuid4()
+    refused = Save([StoredEvent(uuid4(), 1, "tests:Nul\x00Event", b"{}")])
+    group = [refused, Save([event(kept)])]
+
+    recorder(ledger)._write_group(group)
+
+    assert isinstance(refused.error, PersistenceError)
+    assert group[1].error is None
+    assert stored(ledger) == [kept]
 
 
 def test_a_group_that_fails_midway_commits_none_of_its_saves(
