@@ -68,8 +68,9 @@ ZERO = Decimal(0)
 
 @dataclass
 class HealthData:
-    """What the score is worked out from: lines and occurrences up to the last day asked
-    about, account balances on each day asked about, the budgets' finished periods."""
+    """What the score is worked out from: lines (or their day totals, ``rows.day_totals``:
+    only the months' sums are read) and occurrences up to the last day asked about, account
+    balances on each day asked about, the budgets' finished periods."""
 
     lines: list[Line]
     occurrences: list[Occurrence]
@@ -78,6 +79,8 @@ class HealthData:
     conversion: ledger_view.Conversion
     workspace_id: UUID
     names: dict[UUID, str] = field(default_factory=dict)
+    month_sums: dict[date, stats.Sums] | None = None
+    grouped: recurring.Grouped | None = None
 
 
 @dataclass
@@ -130,7 +133,9 @@ def complete_months(as_of: date, count: int) -> list[date]:
 def _window(data: HealthData, as_of: date) -> _Window:
     conversion, base = data.conversion, data.conversion.base
     months = complete_months(as_of, WINDOW_MONTHS)
-    sums = [stats.sums(data.lines, conversion, m, stats.month_end(m)) for m in months]
+    if data.month_sums is None:  # the same for every day asked about: worked out once
+        data.month_sums = stats.month_sums(data.lines, conversion)
+    sums = [data.month_sums.get(m) or stats.Sums(conversion) for m in months]
     first = next((i for i, s in enumerate(sums) if s.transactions), len(sums))
     months, sums = months[first:], sums[first:]
     income = in_minor_units(sum((s.income.total for s in sums), ZERO), base)
@@ -312,12 +317,9 @@ def _coverage(
 def subscription_management(data: HealthData, as_of: date) -> _Dimension:
     """``10 * (1 - flagged / series)`` over the ACTIVE and LATE recurring expense series."""
     start = as_of - timedelta(days=recurring.HISTORY_DAYS)
-    found = recurring.find_recurring(
-        [o for o in data.occurrences if start <= o.date <= as_of],
-        data.workspace_id,
-        as_of,
-        data.names,
-    )
+    if data.grouped is None:  # grouped once for every day asked about
+        data.grouped = recurring.grouped(data.occurrences)
+    found = recurring.series_in(data.grouped, data.workspace_id, as_of, data.names, start, as_of)
     series = [s for s in found if s.type == "expense" and s.status in ("ACTIVE", "LATE")]
     late = {s.id for s in series if s.status == "LATE"}
     seen: set[UUID] = set()

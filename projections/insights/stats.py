@@ -126,6 +126,19 @@ def sums(lines: Iterable[Line], conversion: ledger_view.Conversion, start: date,
     return total
 
 
+def month_sums(lines: Iterable[Line], conversion: ledger_view.Conversion) -> dict[date, Sums]:
+    """The sums of each month holding a line, by its first day: what ``sums`` gives for
+    the month, in one pass over the lines."""
+    found: dict[date, Sums] = {}
+    for line in counted(lines, conversion):
+        first_day = line.date.replace(day=1)
+        total = found.get(first_day)
+        if total is None:
+            total = found[first_day] = Sums(conversion)
+        total.add(line)
+    return found
+
+
 def month_end(first_day: date) -> date:
     return next_start(first_day, "month") - timedelta(days=1)
 
@@ -326,9 +339,10 @@ def cash_flow(
 ) -> CashFlow:
     """Per month, oldest first: income, expenses and ``savings = income - expenses``."""
     base = conversion.base
+    totals = month_sums(lines, conversion)
     data = []
     for first_day in months:
-        total = sums(lines, conversion, first_day, month_end(first_day))
+        total = totals.get(first_day) or Sums(conversion)
         data.append(
             CashFlowMonth(
                 month=first_day.strftime("%Y-%m"),

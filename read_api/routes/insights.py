@@ -106,6 +106,9 @@ class Reading:
     async def lines(self, start: date, end: date) -> list[Line]:
         return await rows.lines(self.conn, self.workspace_id, start, end)
 
+    async def day_totals(self, start: date, end: date, by_category: bool = False) -> list[Line]:
+        return await rows.day_totals(self.conn, self.workspace_id, start, end, by_category)
+
     async def months(self) -> list[date]:
         return await rows.months(self.conn, self.workspace_id)
 
@@ -176,7 +179,8 @@ async def _health_data(
     """What the health score as of each of ``days`` (oldest first) is worked out from."""
     conn, workspace_id = reading.conn, reading.workspace_id
     first, last = days[0], days[-1]
-    lines = await reading.lines(health.complete_months(first, health.WINDOW_MONTHS)[0], last)
+    # Only the months' sums are read from the lines: their day totals say the same.
+    lines = await reading.day_totals(health.complete_months(first, health.WINDOW_MONTHS)[0], last)
     found = await reading.occurrences(first - timedelta(days=recurring.HISTORY_DAYS), last)
     balances = await health_rows.balances(conn, workspace_id, days)
     budget_start = health.complete_months(first, health.BUDGET_MONTHS)[0]
@@ -250,7 +254,7 @@ class InsightsController(Controller):
                     f"at most {stats.MAX_PERIODS} periods: shorten the range or widen the interval",
                     extra=[{"key": "interval", "message": "too many periods"}],
                 )
-            lines = await reading.lines(first, last)
+            lines = await reading.day_totals(first, last, by_category=True)
             return stats.trends(lines, conversion, spans, interval, names)
 
         return await answer(request, workspace_id, SERVING, compute)
@@ -289,7 +293,7 @@ class InsightsController(Controller):
         async def compute(reading: Reading) -> CashFlow:
             today, _, conversion, _ = await reading.start()
             firsts = stats.last_months(today.replace(day=1), months)
-            lines = await reading.lines(firsts[0], stats.month_end(firsts[-1]))
+            lines = await reading.day_totals(firsts[0], stats.month_end(firsts[-1]))
             return stats.cash_flow(lines, conversion, firsts)
 
         return await answer(request, workspace_id, SERVING, compute)
