@@ -17,7 +17,7 @@ from infra.settings import Settings
 from projections import registry, runtime
 from projections.runtime import Cursor, Partition, PartitionCountError, Projection
 from tests.projections.log_writer import write_history
-from tests.projections.processes import head, query
+from tests.projections.processes import head, positions, query, start, wait_until
 
 TABLES = {
     "transactions": ["transactions"],
@@ -322,3 +322,23 @@ def test_a_stored_event_s_workspace_is_read_without_decoding_it(own_schema: Sett
         assert runtime.stored_workspace(stored) == runtime.domain_event(stored).workspace_id
     assert runtime.stored_workspace(rows[-1]) == workspace
     assert runtime.stored_workspace({"state": b'{"workspace_id": null}'}) is None
+
+
+def test_partition_processes_started_from_the_command_line_bring_the_model_to_the_head(
+    own_schema: Settings,
+) -> None:
+    settings = own_schema
+    _history(settings)
+    last = head(settings)
+    processes = [
+        start(settings, "project", "transactions", "--partition", f"{k}/2") for k in range(2)
+    ]
+    try:
+        wait_until(lambda: positions(settings).get("transactions") == last, 120, "both partitions")
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(10)
+    assert positions(settings)["transactions#0/2"] == positions(settings)["transactions#1/2"]
+    [(count,)] = query(settings, "SELECT count(*) FROM transactions")
+    assert count == TRANSACTIONS * WORKSPACES
