@@ -74,15 +74,19 @@ def import_file(
             total = len(statement.lines) + len(statement.rejected)
             bar.show("checked" if dry_run else "saved", total, total)
     except KeyboardInterrupt:
-        # The import is one transaction: cut short before its commit, nothing of it is kept.
-        # A Ctrl-C that lands while the commit is on its way may find it kept, though.
+        # An import is saved in chunks, each one transaction: cut short, it keeps the chunks
+        # committed before (importing the file again adds the rest, none twice). A Ctrl-C
+        # that lands while the last commit is on its way may find the whole import kept.
         kept = ledger is not None and ledger.find(Import, import_id) is not None
-        print(
-            f"interrupted: import {import_id} was saved already"
-            if kept
-            else "interrupted: nothing saved",
-            file=sys.stderr,
-        )
+        if kept:
+            said = f"interrupted: import {import_id} was saved already"
+        elif bar.saved:
+            said = (
+                f"interrupted: {bar.saved} transactions saved; import the file again for the rest"
+            )
+        else:
+            said = "interrupted: nothing saved"
+        print(said, file=sys.stderr)
         raise SystemExit(INTERRUPTED) from None
     except StatementError as error:
         raise SystemExit(f"{path.name}: {error}") from None
@@ -123,8 +127,12 @@ class Bar:
             disable=not console.is_terminal,
         )
         self.task = self.progress.add_task("reading", total=1, rate=0.0)
+        self.saved = 0  # transactions in chunks committed so far
 
     def show(self, stage: str, done: int, total: int) -> None:
+        if stage == "kept":
+            self.saved = done
+            return
         rate = done / max(time.monotonic() - self.started, 1e-6)
         self.progress.update(
             self.task, description=stage, completed=done, total=max(total, 1), rate=rate

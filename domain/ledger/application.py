@@ -6,10 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
-
-from eventsourcing.domain import Aggregate
 
 from domain.base import (
     Actor,
@@ -22,6 +20,7 @@ from domain.base import (
 from domain.ledger.account import Account, AccountType
 from domain.ledger.categories import TRANSFERS, Categories, system_category_id
 from domain.ledger.exchange_rates import Rate, RateSheet
+from domain.ledger.import_chunks import ImportChunks
 from domain.ledger.imports import (
     Import,
     ImportProfile,
@@ -48,6 +47,7 @@ from domain.money import check_amount, in_minor_units
 T = TypeVar("T", Account, Transaction, Import, ImportProfile)
 MAX_BULK = 1000
 PROGRESS_EVERY = 1000  # lines
+KEPT_TRANSACTIONS = 1000  # an import's report holds its first ones, not all of them
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class ImportReport:
     imported: int
     skipped: list[dict[str, Any]]
     rejected: list[dict[str, Any]]
-    transactions: list[Transaction]
+    transactions: list[Transaction]  # the first KEPT_TRANSACTIONS imported (or that would be)
     categories: Categories
     position: int
 
@@ -536,8 +536,11 @@ class Ledger(CentsourceApplication):
         progress: Callable[[str, int, int], None] | None = None,
     ) -> ImportReport:
         """Every line becomes a transaction, is skipped as one already there, or is refused
-        with its reason; the transactions and the report are saved in one transaction.
-        ``progress(stage, done, total)`` hears how far it is, now and then."""
+        with its reason. The transactions are saved in chunks (see ``import_chunks``), each
+        in one transaction, the report with the last: an import cut short keeps whole chunks,
+        and the same file imported again records the rest. ``progress(stage, done, total)``
+        hears how far it is, now and then ("kept" once a chunk is committed: ``done``
+        counts the transactions kept so far)."""
         account = self.get_account(workspace_id, account_id)
         account.check_open()
         categories = self.categories(workspace_id, by)
@@ -549,17 +552,23 @@ class Ledger(CentsourceApplication):
         rejected: list[dict[str, Any]] = [
             {"line": line, "reason": reason} for line, reason in unreadable
         ]
-        transactions: list[Transaction] = []
+        kept: list[Transaction] = []
+        chunks = ImportChunks(self)
+        merchants: dict[str, str | None] = {}  # a file names few merchants, many times
         taken: set[UUID] = set()
+        total = len(lines)
         for done, (line, key, transaction_id) in enumerate(zip(lines, keys, ids, strict=True)):
             if progress is not None and done % PROGRESS_EVERY == 0:
-                progress("checking", done, len(lines))
+                progress("checking", done, total)
             if transaction_id in already or transaction_id in taken:
                 skipped.append(
                     {"line": line.line, "transaction_id": transaction_id, "reason": "duplicate"}
                 )
                 continue
             currency = line.currency or account.currency
+            named = line.merchant or line.description
+            if named not in merchants:
+                merchants[named] = normalize_merchant(named)
             try:
                 account.check_accepts(currency)
                 category_id = categories.find_or_add(line.category, by) if line.category else None
@@ -569,7 +578,7 @@ class Ledger(CentsourceApplication):
                     in_minor_units(line.amount, currency),
                     currency,
                     line.description,
-                    normalize_merchant(line.merchant or line.description),
+                    merchants[named],
                     category_id,
                     line.tags,
                     line.notes,
@@ -579,16 +588,25 @@ class Ledger(CentsourceApplication):
                 if category_id is None:
                     details, categorization = categorizer.categorize(details)
                 origin = Origin(external_id=key, import_id=import_id)
-                transaction = Transaction.record(
+                recorded = Transaction.recorded(
                     transaction_id, workspace_id, details, by, categorization, origin
                 )
             except DomainError as error:
                 rejected.append({"line": line.line, "reason": error.detail})
                 continue
             taken.add(transaction_id)
-            transactions.append(transaction)
+            if len(kept) < KEPT_TRANSACTIONS:
+                kept.append(cast(Transaction, recorded.mutate(None)))
+            if dry_run:
+                continue
+            chunks.add(recorded)
+            if chunks.full:
+                if progress is not None:
+                    progress("saving", done, total)
+                chunks.save(*_changed(categories))
+                if progress is not None:
+                    progress("kept", chunks.saved, total)
         rejected.sort(key=lambda row: row["line"])
-        position = 0
         if not dry_run:
             report = Import.complete(
                 import_id,
@@ -596,25 +614,24 @@ class Ledger(CentsourceApplication):
                 account_id,
                 file_name,
                 format,
-                len(transactions),
+                len(taken),
                 skipped,
                 rejected,
                 by,
             )
-            aggregates: list[Aggregate] = [*transactions, *_changed(categories), report]
             if progress is not None:
-                progress("saving", len(lines), len(lines))
-            position = self.save_all(*aggregates)
+                progress("saving", total, total)
+            chunks.save(*_changed(categories), report)
         return ImportReport(
             import_id,
             format,
             dry_run,
-            len(transactions),
+            len(taken),
             skipped,
             rejected,
-            transactions,
+            kept,
             categories,
-            position,
+            chunks.position,
         )
 
     # Saved CSV profiles
