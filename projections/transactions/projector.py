@@ -9,21 +9,52 @@ from domain.ledger.transaction import Transaction
 from projections.runtime import Cursor, Projection, handles
 from projections.transactions.view import TABLES
 
+RECORDED_COLUMNS = (
+    "id, workspace_id, account_id, date, time, amount, currency, description, merchant, "
+    "category_id, categorized_by, confidence, tags, notes, transfer_id, counter_account_id, "
+    "external_id, import_id, version, created_at, updated_at"
+)
+RECORDED_TYPES = (
+    *("uuid", "uuid", "uuid", "date", "time", "numeric", "text", "text", "text", "uuid"),
+    *("text", "numeric", "text[]", "text", "uuid", "uuid", "text", "uuid", "int4"),
+    *("timestamptz", "timestamptz"),
+)
+
 
 class TransactionsProjection(Projection):
+    """Recordings, the bulk of the log (an import's thousands), are kept in memory and copied
+    into the table together: at the end of the batch, or before any other event, whose
+    handler may change the rows they make."""
+
     name = "transactions"
     tables = TABLES
+
+    def __init__(self) -> None:
+        self.recorded: list[tuple[Any, ...]] = []
+
+    async def before_batch(self) -> None:
+        self.recorded = []
+
+    async def process(self, cur: Cursor, event: Any, position: int) -> None:
+        if self.recorded and not isinstance(event, Transaction.Recorded):
+            await self.flush(cur)
+        await super().process(cur, event, position)
+
+    async def flush(self, cur: Cursor) -> None:
+        rows, self.recorded = self.recorded, []
+        if not rows:
+            return
+        statement = f"COPY transactions ({RECORDED_COLUMNS}) FROM STDIN (FORMAT BINARY)"
+        async with cur.copy(statement) as copy:
+            copy.set_types(RECORDED_TYPES)  # binary: 2-3x faster to write than text
+            for row in rows:
+                await copy.write_row(row)
 
     @handles(Transaction.Recorded)
     async def on_transaction_recorded(
         self, cur: Cursor, event: Transaction.Recorded, position: int
     ) -> None:
-        await cur.execute(
-            "INSERT INTO transactions (id, workspace_id, account_id, date, time, amount, "
-            "currency, description, merchant, category_id, categorized_by, confidence, tags, "
-            "notes, transfer_id, counter_account_id, external_id, import_id, version, "
-            "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        self.recorded.append(
             (
                 event.originator_id,
                 event.workspace_id,
@@ -46,7 +77,7 @@ class TransactionsProjection(Projection):
                 event.originator_version,
                 event.timestamp,
                 event.timestamp,
-            ),
+            )
         )
 
     @handles(Transaction.Amended)
