@@ -95,9 +95,10 @@ def import_statement(
     request: Request[Any, Any, State],
 ) -> ImportOut:
     """Every line is imported, skipped as a duplicate (same FITID, or same date, amount and
-    description at the same occurrence) or rejected with its reason. A file of up to ~20,000
-    lines is saved in one transaction; a bigger one in chunks of ~25,000, each whole or not
-    at all (sent again, the file adds what an interrupted import did not keep, none twice).
+    description at the same occurrence) or rejected with its reason. A file of up to 25,000
+    lines is saved in one transaction; a bigger one in chunks of 25,000 (fewer where their
+    events pass 32 MB), each whole or not at all (sent again, the file adds what an
+    interrupted import did not keep, none twice).
     ``dry_run`` reports the same without saving."""
     content = data.file.file.read(MAX_FILE_BYTES + 1)
     if len(content) > MAX_FILE_BYTES:
