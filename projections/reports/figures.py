@@ -139,13 +139,16 @@ def report_figures(data: ReportData) -> dict[str, Any]:
     base = conversion.base
     kept = scope(data.categories, data.tree)
     lines = data.lines if kept is None else [x for x in data.lines if x.category_id in kept]
-    total = stats.sums(lines, conversion, period.start, period.end)
+    # The summary reads the period's lines only; the insights also the months before it
+    # (with insights the lines reach back a year: four times a quarter's).
+    within = [x for x in lines if period.start <= x.date <= period.end]
+    total = stats.sums(within, conversion, period.start, period.end)
     expense_ids = {
         x.transaction_id
-        for x in stats.counted(lines, conversion)
-        if not x.transfer and x.amount < 0 and period.start <= x.date <= period.end
+        for x in stats.counted(within, conversion)
+        if not x.transfer and x.amount < 0
     }
-    breakdown = stats.top_categories(lines, conversion, period.start, period.end, ALL, data.names)
+    breakdown = stats.top_categories(within, conversion, period.start, period.end, ALL, data.names)
     budgets = [
         b
         for b in data.budgets
@@ -184,8 +187,8 @@ def report_figures(data: ReportData) -> dict[str, Any]:
         "currency": base,
         "summary": summary,
         "budgets": budget_rows,
-        "top_merchants": _top_merchants(lines, conversion, period, total.expenses.total),
-        "monthly_trend": _monthly_trend(lines, conversion, period, data.names),
+        "top_merchants": _top_merchants(within, conversion, period, total.expenses.total),
+        "monthly_trend": _monthly_trend(within, conversion, period, data.names),
         "insights": [],
         "recommendations": [],
     }
