@@ -26,6 +26,9 @@ from projections.ledger import view
 from projections.ledger.view import TABLES
 from projections.runtime import Cursor, Projection, handles
 
+# Changes of one transaction: their handlers read and write its row only.
+ONE_TRANSACTION = (Transaction.Amended, Transaction.Deleted, Transaction.Restored)
+
 
 class Recorded:
     """Recordings not written yet: their rows, what they add to each account's day, and
@@ -35,6 +38,7 @@ class Recorded:
         self.transactions: list[tuple[UUID, UUID, date, Decimal]] = []
         self.days: defaultdict[tuple[UUID, date], Decimal] = defaultdict(Decimal)
         self.moves: list[tuple[int, UUID, Decimal]] = []
+        self.ids: set[UUID] = set()
 
 
 class LedgerProjection(Projection):
@@ -155,13 +159,18 @@ class LedgerProjection(Projection):
         recorded.transactions.append(
             (event.originator_id, event.account_id, event.date, event.amount)
         )
+        recorded.ids.add(event.originator_id)
         recorded.days[(event.account_id, event.date)] += event.amount
         if event.amount:
             recorded.moves.append((position, event.account_id, event.amount))
 
     async def process(self, cur: Cursor, event: Any, position: int) -> None:
-        if not isinstance(event, Transaction.Recorded):
-            await self.flush(cur)  # its handler may read what the recordings write
+        # Another event's handler may read what the recordings write; a change of one
+        # transaction reads only its own row (days and moves are added to, in any order).
+        if not isinstance(event, Transaction.Recorded) and (
+            not isinstance(event, ONE_TRANSACTION) or event.originator_id in self.recorded.ids
+        ):
+            await self.flush(cur)
         await super().process(cur, event, position)
 
     async def flush(self, cur: Cursor) -> None:
