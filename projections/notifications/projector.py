@@ -45,13 +45,21 @@ class NotificationsProjection(Projection):
     tables = TABLES
 
     def __init__(self) -> None:
-        # Each category's running figures as this batch leaves them, written once in flush.
+        # Each category's running figures as this batch leaves them, written once in flush;
+        # and the expenses not looked at yet, with their positions.
         self.spending: dict[tuple[Any, ...], Spending] = {}
+        self.expenses: list[tuple[Transaction.Recorded, int]] = []
 
     async def before_batch(self) -> None:
-        self.spending = {}
+        self.spending, self.expenses = {}, []
+
+    async def process(self, cur: Cursor, event: Any, position: int) -> None:
+        if not isinstance(event, Transaction.Recorded):
+            await self._settle(cur)  # its handler may read or change what they write
+        await super().process(cur, event, position)
 
     async def flush(self, cur: Cursor) -> None:
+        await self._settle(cur)
         await cur.executemany(
             "INSERT INTO notifications_spending (workspace_id, category_id, currency, n, mean, m2) "
             "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (workspace_id, category_id, currency) "
@@ -213,38 +221,74 @@ class NotificationsProjection(Projection):
     async def on_transaction_recorded(
         self, cur: Cursor, event: Transaction.Recorded, position: int
     ) -> None:
-        if event.amount >= 0 or event.transfer_id is not None:
-            return
-        size = -event.amount
-        unusual = event.category_id is not None and await self._unusual(cur, event, size)
-        if event.import_id is not None:  # a statement is history, not news
-            return
-        kind = "LARGE_TRANSACTION" if size >= LARGE else "UNUSUAL_TRANSACTION" if unusual else None
-        if kind is None:
-            return
-        what = "A large expense" if size >= LARGE else "An unusual expense for its category"
-        await self._tell(
-            cur,
-            event,
-            position,
-            await self._members(cur, event.workspace_id),
-            kind,
-            f"{what}: {size} {event.currency}",
-            event.description,
-            {"transaction_id": str(event.originator_id), "amount": str(event.amount)},
-        )
+        """Kept until the batch ends or another event comes: their categories' figures are
+        then read in one statement, and what they tell written in another."""
+        if event.amount < 0 and event.transfer_id is None:
+            self.expenses.append((event, position))
 
-    async def _unusual(self, cur: Cursor, event: Transaction.Recorded, size: Decimal) -> bool:
+    async def _settle(self, cur: Cursor) -> None:
+        """Looks at the kept expenses in their order: counts each into its category and
+        tells the members of those large or unusual."""
+        expenses, self.expenses = self.expenses, []
+        if not expenses:
+            return
+        missing = {
+            key
+            for event, _ in expenses
+            if event.category_id is not None
+            and (key := (event.workspace_id, event.category_id, event.currency))
+            not in self.spending
+        }
+        if missing:
+            columns = list(zip(*missing, strict=True))
+            await cur.execute(
+                "SELECT s.workspace_id, s.category_id, s.currency, s.n, s.mean, s.m2 "
+                "FROM notifications_spending s JOIN unnest(%s::uuid[], %s::uuid[], %s::text[]) "
+                "AS k (workspace_id, category_id, currency) ON s.workspace_id = k.workspace_id "
+                "AND s.category_id = k.category_id AND s.currency = k.currency",
+                [list(column) for column in columns],
+            )
+            found = {
+                (row["workspace_id"], row["category_id"], row["currency"]): (
+                    row["n"],
+                    row["mean"],
+                    row["m2"],
+                )
+                for row in await cur.fetchall()
+            }
+            for key in missing:
+                self.spending[key] = found.get(key, (0, ZERO, ZERO))
+        told: list[tuple[Transaction.Recorded, int, str]] = []
+        for event, position in expenses:
+            size = -event.amount
+            unusual = event.category_id is not None and self._unusual(event, size)
+            if event.import_id is not None:  # a statement is history, not news
+                continue
+            kind = (
+                "LARGE_TRANSACTION" if size >= LARGE else "UNUSUAL_TRANSACTION" if unusual else ""
+            )
+            if kind:
+                told.append((event, position, kind))
+        members: dict[Any, list[UUID]] = {}
+        for event, position, kind in told:
+            if event.workspace_id not in members:
+                members[event.workspace_id] = await self._members(cur, event.workspace_id)
+            size = -event.amount
+            what = "A large expense" if size >= LARGE else "An unusual expense for its category"
+            await self._tell(
+                cur,
+                event,
+                position,
+                members[event.workspace_id],
+                kind,
+                f"{what}: {size} {event.currency}",
+                event.description,
+                {"transaction_id": str(event.originator_id), "amount": str(event.amount)},
+            )
+
+    def _unusual(self, event: Transaction.Recorded, size: Decimal) -> bool:
         """Whether the expense is far above the category's usual ones; then counts it in."""
         key = (event.workspace_id, event.category_id, event.currency)
-        if key not in self.spending:
-            await cur.execute(
-                "SELECT n, mean, m2 FROM notifications_spending "
-                "WHERE workspace_id = %s AND category_id = %s AND currency = %s",
-                key,
-            )
-            row = await cur.fetchone()
-            self.spending[key] = (row["n"], row["mean"], row["m2"]) if row else (0, ZERO, ZERO)
         n, mean, m2 = self.spending[key]
         deviation = (m2 / (n - 1)).sqrt() if n > 1 else ZERO
         unusual = n >= UNUSUAL_AFTER and size > mean + UNUSUAL_DEVIATIONS * deviation
