@@ -380,7 +380,7 @@ class ReportWatch(Projection):
             # Made off the loop: making the event store waits for its lock.
             self.reporting = await asyncio.to_thread(Reporting, event_store_env(self.settings))
         if self.pool is None:
-            self.pool = async_pool(self.settings, max_size=2)
+            self.pool = async_pool(self.settings, max_size=3)  # a report reads on two
             await self.pool.open()
             self.blobs = blobs_for(self.settings, self.pool)
             await self.blobs.create_table()

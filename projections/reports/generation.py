@@ -49,13 +49,13 @@ async def generate_report(
     found = await asyncio.to_thread(reporting.find_report, workspace_id, report_id)
     if found is not None:
         return found, 0
-    async with pool.connection() as conn:
+    async with pool.connection() as conn, pool.connection() as second:
         try:
             position = await reading.caught_up(conn)
         except TimeoutError:
             raise ConflictError("the read models are behind the log; retry shortly") from None
         data = await reading.report_data(
-            conn, workspace_id, wanted.period, wanted.categories, wanted.include_insights
+            conn, workspace_id, wanted.period, wanted.categories, wanted.include_insights, second
         )
         place = await reading.workspace(conn, workspace_id)
         by_name = (

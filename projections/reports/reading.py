@@ -3,8 +3,9 @@ figures are computed from there (lines, times, series, names, categories, budget
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -13,6 +14,7 @@ import psycopg
 
 from domain.reporting.periods import ReportPeriod
 from projections.insights import health_rows, rows
+from projections.insights.model import Line, Occurrence
 from projections.ledger import view as ledger_view
 from projections.reports.figures import BudgetRow, ReportData, lines_start, occurrences_start
 from projections.runtime import wait_for_projections
@@ -84,20 +86,36 @@ async def report_data(
     period: ReportPeriod,
     categories: list[UUID] | None,
     include_insights: bool,
+    second: Conn | None = None,
 ) -> ReportData:
+    """With a ``second`` connection the recurring series' two years of transactions are read
+    on it while the lines are read on ``conn``: the database reads both at once."""
     place = await workspace(conn, workspace_id)
     rates = await ledger_view.Rates.load(conn, workspace_id)
     conversion = RememberedConversion(rates, place.base_currency)
     first = lines_start(period, place.week_start) if include_insights else period.start
-    lines = await rows.lines(conn, workspace_id, first, period.end)
-    times = (
-        await rows.times(conn, workspace_id, period.start, period.end) if include_insights else {}
-    )
-    found = (
-        await rows.occurrences(conn, workspace_id, occurrences_start(period), period.end)
-        if include_insights
-        else []
-    )
+
+    async def recent() -> tuple[list[Line], dict[UUID, time]]:
+        lines = await rows.lines(conn, workspace_id, first, period.end)
+        if not include_insights:
+            return lines, {}
+        return lines, await rows.times(conn, workspace_id, period.start, period.end)
+
+    async def history(on: Conn) -> list[Occurrence]:
+        if not include_insights:
+            return []
+        return await rows.occurrences(on, workspace_id, occurrences_start(period), period.end)
+
+    if second is None:
+        (lines, times), found = await recent(), await history(conn)
+    else:
+        try:
+            async with asyncio.TaskGroup() as group:  # both done, or both stopped, here
+                near = group.create_task(recent())
+                far = group.create_task(history(second))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        (lines, times), found = near.result(), far.result()
     return ReportData(
         period=period,
         lines=lines,
