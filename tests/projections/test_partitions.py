@@ -222,6 +222,12 @@ def test_the_projection_stands_at_its_slowest_partition(own_schema: Settings) ->
     asyncio.run(_wait(settings, last, 5))
     [(count,)] = query(settings, "SELECT count(*) FROM transactions")
     assert count == TRANSACTIONS * WORKSPACES
+    before = _rows(settings, settings.database_schema, "transactions")
+
+    # A rebuild replays it as one and sets every partition's row; the partitions go on.
+    assert asyncio.run(runtime.rebuild(settings, whole)) == last
+    assert set(_positions(settings, settings.database_schema, "transactions").values()) == {last}
+    assert _rows(settings, settings.database_schema, "transactions") == before
 
 
 async def _catch_up_until(settings: Settings, projection: Projection, until: int) -> None:
