@@ -16,9 +16,10 @@ from eventsourcing.domain import event
 from domain.base import Actor, Tracked, natural_id
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatementLine:
-    """A line of a statement as its parser read it; ``line`` is where it starts in the file."""
+    """A line of a statement as its parser read it; ``line`` is where it starts in the file.
+    Slotted: a 100,000-line file's lines are all in memory at once (~2x smaller)."""
 
     line: int
     date: date

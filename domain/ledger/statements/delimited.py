@@ -7,7 +7,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any
@@ -155,11 +155,15 @@ def parse_csv(
         raise StatementError(1, "binary data: not a CSV file")
     delimiter = profile.delimiter or _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return parse_table(_rows(reader), profile)
+
+
+def _rows(reader: Any) -> Iterator[list[str]]:
+    """The reader's rows, read as the table is (not all kept first, then copied)."""
     try:
-        rows = list(reader)
+        yield from reader
     except csv.Error as error:  # a cell over the csv module's 128 KB, an unclosed quote
         raise StatementError(reader.line_num, f"not a readable CSV ({error})") from None
-    return parse_table(rows, profile)
 
 
 def parse_table(
@@ -177,15 +181,20 @@ def parse_table(
     else:
         header_line, header = 0, [str(i) for i in range(1, len(numbered[0][1]) + 1)]
         body = numbered
+    numbered = []
     columns = _columns(header, profile, header_line)
     order = profile.date_order or date_order([_cell(row, columns["date"]) for _, row in body])
-    amounts = [_cell(row, columns[c]) for _, row in body for c in ("amount", "debit", "credit")]
+    amounts = (_cell(row, columns[c]) for _, row in body for c in ("amount", "debit", "credit"))
     comma = profile.decimal_comma
     if comma is None:
         comma = _decimal_comma(amounts)
     lines: list[StatementLine] = []
     rejected: list[tuple[int, str]] = []
-    for number, row in body:
+    # Taken from the end, each row is let go once its line is made: a big file's rows and
+    # lines are not all in memory at once.
+    body.reverse()
+    while body:
+        number, row = body.pop()
         try:
             lines.append(_line(number, row, columns, order, comma, profile.invert))
         except ValueError as error:
@@ -296,7 +305,7 @@ def _delimiter(text: str) -> str:
         return max(",;\t|", key=header.count)
 
 
-def _decimal_comma(amounts: list[str]) -> bool:
+def _decimal_comma(amounts: Iterable[str]) -> bool:
     """``-98,76`` or ``1.234,56`` say decimal comma; ``1,000.00`` or ``2.83`` say point."""
     for value in amounts:
         if _COMMA_DECIMALS.search(value):
