@@ -375,6 +375,9 @@ async def process_batch(
     last reads every other partition's commit, so the least is never left stale.
     """
     name = projection.name if partition is None else partition.key(projection.name)
+    # A partition reads N times as many rows of the log for about as many of its own events:
+    # N partitions commit about as often, together, as one runner would.
+    limit = BATCH_SIZE if partition is None else BATCH_SIZE * partition.count
     started = time.perf_counter()
     async with conn.transaction(), conn.cursor() as cur:
         await cur.execute(
@@ -397,7 +400,7 @@ async def process_batch(
                 "FROM {} WHERE notification_id > %s AND notification_id <= %s "
                 "ORDER BY notification_id LIMIT %s"
             ).format(sql.Identifier(EVENTS_TABLE)),
-            (start, until, BATCH_SIZE),
+            (start, until, limit),
         )
         rows = await cur.fetchall()
         if not rows:
@@ -421,7 +424,7 @@ async def process_batch(
             first = domain_event(rows[0])
         waited = _age(first)
         head, lag_seconds = position, 0.0
-        if len(rows) == BATCH_SIZE:  # maybe behind
+        if len(rows) == limit:  # maybe behind
             head = await _head(cur)
             lag_seconds = _age(domain_event(rows[-1])) if head > position else 0.0
         await cur.execute(
@@ -494,7 +497,7 @@ async def catch_up(
             return 0
         batches, events = batches + 1, events + batch.events
         waited = batch.waited if batches == 1 else waited
-        if batch.events < BATCH_SIZE:
+        if batch.events < (BATCH_SIZE if partition is None else BATCH_SIZE * partition.count):
             if batches > 1 or waited > CAUGHT_UP_AFTER_SECONDS:
                 log.info(
                     "caught up",
