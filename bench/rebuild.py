@@ -226,9 +226,11 @@ def main() -> None:
         print(f"  generated {head:,} events in {generated:,.0f} s ({head / generated:,.0f}/s)")
         seconds = rebuild_all(settings)
         total = sum(seconds.values())
+        # The target is for 1,000,000 events; a shorter log's figure is scaled to say so.
+        scaled = total * EVENTS / head
         print(
-            f"  rebuild of every read model: {total:,.1f} s for {head:,} events "
-            f"(target {TARGET_SECONDS:.0f} s: {'met' if total <= TARGET_SECONDS else 'not met'})"
+            f"  rebuild of every read model: {total:,.1f} s for {head:,} events, "
+            f"~{scaled:,.0f} s per {EVENTS:,} at this rate (target {TARGET_SECONDS:.0f} s)"
         )
         figures = {
             "events": head,
