@@ -81,6 +81,7 @@ async def _replay(conn: Conn, projection: Projection, after: int, until: int) ->
             for stored in rows:
                 if projection.wants(stored["topic"]):
                     await projection.process(cur, domain_event(stored), stored["notification_id"])
+            await projection.flush(cur)  # what a projection kept in memory for the batch
             await projection.after_batch()
             after = rows[-1]["notification_id"]
 
