@@ -24,13 +24,15 @@ from eventsourcing.persistence import (
     DatetimeAsISO,
     DecimalAsStr,
     IntegrityError,
+    InterfaceError,
     JSONTranscoder,
     Mapper,
+    OperationalError,
     Transcoder,
     Transcoding,
     UUIDAsHex,
 )
-from eventsourcing.utils import EnvType
+from eventsourcing.utils import EnvType, retry
 
 from domain.aggregate_cache import CHANGES_PER_QUERY, CachedRepository, LogChanges
 
@@ -250,6 +252,7 @@ class CentsourceApplication(Application[UUID]):
         repository.changes = changes
         return repository
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _changes_since(self, position: int) -> list[tuple[int, UUID]]:
         """The aggregates whose events were stored after ``position``, in order."""
         datastore = self.recorder.datastore  # type: ignore[attr-defined]

@@ -167,7 +167,7 @@ def test_ctrl_c_on_a_shell_import_says_so_in_a_line_keeps_nothing_and_exits_130(
     workspace = api.workspace(user)
     account = api.account(user, workspace)
     file = tmp_path / "big.csv"
-    file.write_bytes(statement(5_000))  # enough to be caught saving
+    file.write_bytes(statement(20_000))  # one chunk, long enough to be caught saving
     before = events_in(database)
     process = shell_import(database, file, workspace, account)
     assert holds_the_event_table(database, lambda: process.poll() is not None)
