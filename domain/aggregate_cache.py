@@ -8,7 +8,8 @@ takes the others from memory. So a warm command reads what changed and nothing e
 change committed before the command began, by any process, is seen by it: a logged-out
 session or a removed member is refused at once.
 
-Outside a command (a process manager, a test, the CLI) every read asks the log first.
+Outside a command (a process manager, a test, the CLI) nothing kept is used: every read
+reads the aggregate's events, as the library does.
 """
 
 from __future__ import annotations
@@ -109,10 +110,12 @@ class LogChanges:
                     self.position = changes[-1][0]
             self._asks_done = number
 
+    @staticmethod
+    def in_command() -> bool:
+        return _asked.get()
+
     def get(self, aggregate_id: UUID) -> Any:
         """The kept aggregate (MISSING for an id known to have none), or None."""
-        if not _asked.get():
-            self.ask()
         with self._lock:
             kept = self._kept.get(aggregate_id)
             if kept is not None:
@@ -144,7 +147,7 @@ class CachedRepository(Repository[UUID]):
     changes: LogChanges
 
     def get(self, aggregate_id: UUID, *, version: int | None = None, **kwargs: Any) -> Any:
-        if version is not None or kwargs:
+        if version is not None or kwargs or not self.changes.in_command():
             return super().get(aggregate_id, version=version, **kwargs)
         kept = self.changes.get(aggregate_id)
         if kept is MISSING:

@@ -41,8 +41,9 @@ def test_a_kept_aggregate_is_forgotten_when_the_log_says_it_changed() -> None:
     changes.keep(X, "x at 10", holds_up_to=10)
     changes.keep(Y, "y at 10", holds_up_to=10)
     log.next = [(11, Y)]
-    assert changes.get(X) == "x at 10"
-    assert changes.get(Y) is None
+    with changes.command():
+        assert changes.get(X) == "x at 10"
+        assert changes.get(Y) is None
     assert changes.position == 11
 
 
@@ -57,16 +58,32 @@ def test_a_read_that_a_later_change_overtook_is_not_kept() -> None:
     assert changes.get(X) == "x at 11"
 
 
-def test_inside_a_command_the_log_is_asked_once_and_outside_at_every_read() -> None:
-    log = Log()
-    changes = LogChanges(log, lambda: 0)
+def test_a_command_asks_the_log_once_and_only_a_command_takes_what_is_kept(
+    two_processes: tuple[Ledger, Ledger],
+) -> None:
+    here, elsewhere = two_processes
+    changes: LogChanges = here.repository.changes  # type: ignore[attr-defined]
+    workspace_id = uuid4()
+    account = open_account(here, workspace_id)
+    asked = 0
+    ask = changes.ask
+
+    def counted_ask() -> None:
+        nonlocal asked
+        asked += 1
+        ask()
+
+    changes.ask = counted_ask  # type: ignore[method-assign]
     with changes.command():
         for _ in range(3):
-            changes.get(X)
-    assert log.asked == 1
-    for _ in range(3):
-        changes.get(X)
-    assert log.asked == 4
+            here.get_account(workspace_id, account.id)
+    assert asked == 1
+    assert changes.get(account.id) is not None  # kept
+    closing = elsewhere.get_account(workspace_id, account.id)
+    closing.close(ACTOR)
+    elsewhere.save_all(closing)
+    assert here.get_account(workspace_id, account.id).closed  # read from the log, not kept
+    assert asked == 1
 
 
 def test_far_behind_everything_kept_is_forgotten_and_the_next_question_starts_at_the_end(
@@ -79,6 +96,7 @@ def test_far_behind_everything_kept_is_forgotten_and_the_next_question_starts_at
     changes.keep(X, "x", holds_up_to=0)
     log.next = [(1, uuid4()), (2, uuid4())]
     last = 900  # the log has gone on since: the next question starts there
+    changes.ask()
     assert changes.get(X) is None
     assert changes.position == 900
     changes.keep(Y, "y", holds_up_to=2)
