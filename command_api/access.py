@@ -42,14 +42,9 @@ async def authorize(
     rule = handler.opt.get("access")
     if rule is None:  # a route nobody thought about is closed, and the role matrix test fails
         raise ForbiddenError("this route declares no access rule")
-    state = connection.app.state
-    # What changed since this process last asked the log: the command's reads (this check's
-    # included) then take every aggregate that did not change from memory.
-    changes: LogChanges = state.identity.repository.changes
-    await asyncio.to_thread(changes.ask)
-    changes.asked_for_this_task()
     if rule is Access.PUBLIC:
         return
+    state = connection.app.state
     settings: Settings = state.settings
     try:
         principal = principal_from(connection.headers.get("authorization"), settings.secret)
@@ -57,6 +52,11 @@ async def authorize(
         raise UnauthorizedError(str(error)) from None
     connection.scope["state"]["actor_id"] = str(principal.actor_id)
     connection.scope["state"]["principal"] = principal
+    # What changed since this process last asked the log: the command's reads (this check's
+    # included) then take every aggregate that did not change from memory.
+    changes: LogChanges = state.identity.repository.changes
+    await asyncio.to_thread(changes.ask)
+    changes.asked_for_this_task()
     workspace_id: UUID | None = connection.path_params.get("workspace_id")
     if principal.is_api_key:
         await _authorize_key(state.workspaces, principal, rule, workspace_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -26,6 +27,11 @@ from read_api.app import create_app as create_read_app
 from tests.api import Api
 
 ALL_PROJECTIONS = [*registry.READ_MODELS, *registry.PROCESS_MANAGERS, "relay"]
+
+# A run started in the background by a script (`cmd &`) has SIGINT ignored, and so would every
+# process its tests start; the tests that press Ctrl-C need it as a terminal has it.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
