@@ -356,6 +356,44 @@ def _age(event: Any) -> float:
     return max((datetime.now(UTC) - occurred_at(event)).total_seconds(), 0.0)
 
 
+async def read_log(cur: Cursor, after: int, until: int, limit: int) -> list[dict[str, Any]]:
+    """The log's rows after ``after`` up to ``until``, at most ``limit``, in order."""
+    await cur.execute(
+        sql.SQL(
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {} WHERE notification_id > %s AND notification_id <= %s "
+            "ORDER BY notification_id LIMIT %s"
+        ).format(sql.Identifier(EVENTS_TABLE)),
+        (after, until, limit),
+    )
+    return await cur.fetchall()
+
+
+async def apply_batch(
+    cur: Cursor,
+    projection: Projection,
+    rows: list[dict[str, Any]],
+    partition: Partition | None = None,
+) -> tuple[int, Any]:
+    """A batch's steps: the events the projection (and partition) wants, then its flush.
+    Returns how many it handled, and the batch's first event if it decoded it."""
+    handled = 0
+    first: Any = None
+    await projection.before_batch()
+    for index, stored in enumerate(rows):
+        if not projection.wants(stored["topic"]):
+            continue
+        if partition is not None and not partition.owns(stored):
+            continue
+        event = domain_event(stored)
+        first = event if index == 0 else first
+        await projection.process(cur, event, stored["notification_id"])
+        handled += 1
+    await projection.flush(cur)
+    await projection.after_batch()
+    return handled, first
+
+
 async def process_batch(
     conn: psycopg.AsyncConnection[dict[str, Any]],
     projection: Projection,
@@ -394,31 +432,10 @@ async def process_batch(
         elif row is None:
             raise PartitionCountError(f"{projection.name} does not run as {partition.count} now")
         start = row["position"]
-        await cur.execute(
-            sql.SQL(
-                "SELECT notification_id, originator_id, originator_version, topic, state "
-                "FROM {} WHERE notification_id > %s AND notification_id <= %s "
-                "ORDER BY notification_id LIMIT %s"
-            ).format(sql.Identifier(EVENTS_TABLE)),
-            (start, until, limit),
-        )
-        rows = await cur.fetchall()
+        rows = await read_log(cur, start, until, limit)
         if not rows:
             return Batch(start, 0, 0.0)
-        handled = 0
-        first: Any = None
-        await projection.before_batch()
-        for index, stored in enumerate(rows):
-            if not projection.wants(stored["topic"]):
-                continue
-            if partition is not None and not partition.owns(stored):
-                continue
-            event = domain_event(stored)
-            first = event if index == 0 else first
-            await projection.process(cur, event, stored["notification_id"])
-            handled += 1
-        await projection.flush(cur)
-        await projection.after_batch()
+        handled, first = await apply_batch(cur, projection, rows, partition)
         position = rows[-1]["notification_id"]
         if first is None:
             first = domain_event(rows[0])

@@ -15,7 +15,7 @@ from psycopg import sql
 
 from infra.settings import Settings
 from projections import runtime
-from projections.runtime import EVENTS_TABLE, Projection, domain_event
+from projections.runtime import Projection
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 
@@ -66,23 +66,10 @@ async def _replay(conn: Conn, projection: Projection, after: int, until: int) ->
     """The events after ``after`` up to ``until`` into the scratch tables (a batch's steps)."""
     while after < until:
         async with conn.cursor() as cur:
-            await cur.execute(
-                sql.SQL(
-                    "SELECT notification_id, originator_id, originator_version, topic, state "
-                    "FROM {} WHERE notification_id > %s AND notification_id <= %s "
-                    "ORDER BY notification_id LIMIT %s"
-                ).format(sql.Identifier(EVENTS_TABLE)),
-                (after, until, runtime.BATCH_SIZE),
-            )
-            rows = await cur.fetchall()
+            rows = await runtime.read_log(cur, after, until, runtime.BATCH_SIZE)
             if not rows:
                 return
-            await projection.before_batch()
-            for stored in rows:
-                if projection.wants(stored["topic"]):
-                    await projection.process(cur, domain_event(stored), stored["notification_id"])
-            await projection.flush(cur)  # what a projection kept in memory for the batch
-            await projection.after_batch()
+            await runtime.apply_batch(cur, projection, rows)
             after = rows[-1]["notification_id"]
 
 
