@@ -62,7 +62,7 @@ def test_a_command_asks_the_log_once_and_only_a_command_takes_what_is_kept(
     two_processes: tuple[Ledger, Ledger],
 ) -> None:
     here, elsewhere = two_processes
-    changes: LogChanges = here.repository.changes  # type: ignore[attr-defined]
+    changes = changes_of(here)
     workspace_id = uuid4()
     account = open_account(here, workspace_id)
     asked = 0
@@ -120,6 +120,11 @@ def two_processes(own_schema: Settings) -> Any:
     elsewhere.close()
 
 
+def changes_of(ledger: Ledger) -> LogChanges:
+    changes: LogChanges = ledger.repository.changes  # type: ignore[attr-defined]
+    return changes
+
+
 def open_account(ledger: Ledger, workspace_id: UUID) -> Account:
     account, _ = ledger.open_account(
         uuid4(), workspace_id, "Checking", AccountType.CHECKING, "EUR", Decimal(0), ACTOR
@@ -133,7 +138,7 @@ def test_a_command_sees_what_another_process_committed_before_it_began(
     here, elsewhere = two_processes
     workspace_id = uuid4()
     account = open_account(here, workspace_id)
-    changes: LogChanges = here.repository.changes  # type: ignore[attr-defined]
+    changes = changes_of(here)
     with changes.command():
         assert here.get_account(workspace_id, account.id).name == "Checking"  # now kept
     closing = elsewhere.get_account(workspace_id, account.id)
@@ -148,7 +153,7 @@ def test_an_id_known_to_have_no_aggregate_is_found_once_another_process_made_it(
 ) -> None:
     here, elsewhere = two_processes
     account_id, workspace_id = uuid4(), uuid4()
-    changes: LogChanges = here.repository.changes  # type: ignore[attr-defined]
+    changes = changes_of(here)
     with changes.command():
         assert here.find(Account, account_id) is None
         assert changes.get(account_id) is MISSING
@@ -167,7 +172,7 @@ def test_what_a_command_saved_it_reads_back_as_stored(
     here, _ = two_processes
     workspace_id = uuid4()
     account = open_account(here, workspace_id)
-    changes: LogChanges = here.repository.changes  # type: ignore[attr-defined]
+    changes = changes_of(here)
     with changes.command():
         kept = here.get_account(workspace_id, account.id)
         kept.close(ACTOR)
@@ -183,7 +188,7 @@ def test_a_command_s_changes_to_its_copy_do_not_reach_what_is_kept(
     here, _ = two_processes
     workspace_id = uuid4()
     account = open_account(here, workspace_id)
-    changes: LogChanges = here.repository.changes  # type: ignore[attr-defined]
+    changes = changes_of(here)
     with changes.command():
         copy = here.get_account(workspace_id, account.id)
         copy.close(ACTOR)  # and never saved: the command failed after this
