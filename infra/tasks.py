@@ -23,6 +23,7 @@ from nats.errors import Error as NatsError
 
 # What a lost database or broker raises: wait, then start over.
 OUTAGES = (psycopg.OperationalError, OSError, TimeoutError, NatsError)
+STOP_GRACE = 5.0  # seconds a process told to stop has to close what it holds
 
 
 async def wait_until_set(event: asyncio.Event, seconds: float) -> None:
@@ -84,7 +85,7 @@ async def retrying(
 
 def run_until_signalled(work: Callable[[], Awaitable[None]], log: Any) -> None:
     """Runs ``work`` in a process of its own until SIGINT or SIGTERM cancels it, then leaves
-    at once.
+    at once, or after ``STOP_GRACE`` seconds whatever its cleanup is still waiting on.
 
     It does not join the loop's executor threads: one of them may still wait on a lock (the
     schema's DDL lock, a long import's hold on the event store), and joining it, as
@@ -96,8 +97,13 @@ def run_until_signalled(work: Callable[[], Awaitable[None]], log: Any) -> None:
     async def main() -> None:
         running = asyncio.ensure_future(work())
         loop = asyncio.get_running_loop()
+
+        def stop() -> None:
+            running.cancel()
+            loop.call_later(STOP_GRACE, _leave_now, log)
+
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, running.cancel)
+            loop.add_signal_handler(signum, stop)
         try:
             await running
         except asyncio.CancelledError:
@@ -109,6 +115,16 @@ def run_until_signalled(work: Callable[[], Awaitable[None]], log: Any) -> None:
         loop.run_until_complete(loop.shutdown_asyncgens())
     finally:
         loop.close()  # does not wait for the threads of its executor
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _leave_now(log: Any) -> None:
+    """Ends a stopping process whose cleanup (closing its pools and its broker connection)
+    has taken longer than ``STOP_GRACE``: a supervisor or a test waiting for it would
+    otherwise wait for whatever that cleanup waits on."""
+    log.warning("stopped before its cleanup ended", grace_s=STOP_GRACE)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
