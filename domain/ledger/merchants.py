@@ -77,6 +77,12 @@ def _title(word: str) -> str:
     return word[:1] + word[1:].lower()
 
 
+def series_name(merchant: str | None, description: str) -> str:
+    """The name a transaction's recurring series is known by: its merchant, else the name read
+    from its description, else the description itself (spaces collapsed)."""
+    return merchant or normalize_merchant(description) or " ".join(description.split())
+
+
 def merchant_key(name: str) -> str:
     return name.casefold()
 

@@ -52,6 +52,7 @@ from uuid import UUID
 from domain.base import natural_id
 from domain.ledger.schedules import Cadence, nth_occurrence, occurrence_transaction_id
 from domain.money import money_text
+from projections.insights import recurring
 from projections.insights.model import (
     BalanceForecast,
     BudgetImpact,
@@ -67,7 +68,7 @@ from projections.insights.model import (
     ScenarioMonth,
     Scenarios,
 )
-from projections.insights.recurring import CADENCES, add_periods, key_of
+from projections.insights.recurring import CADENCES, add_periods
 from projections.ledger import view as ledger_view
 from projections.schedules.model import ScheduleView
 
@@ -107,16 +108,15 @@ class Variable:
 
 
 def series_members(
-    occurrences: Iterable[Occurrence], series: Iterable[RecurringSeries], workspace_id: UUID
+    grouped: recurring.Grouped, series: Iterable[RecurringSeries], workspace_id: UUID
 ) -> set[UUID]:
     """The transactions that belong to a series (the id recurring detection gives a group)."""
     ids = {s.id for s in series}
     members = set()
-    for o in occurrences:
-        sign = "income" if o.amount > 0 else "expense"
-        key = key_of(o)[0]
-        if natural_id(workspace_id, "recurring", key, o.account_id, sign, o.currency) in ids:
-            members.add(o.transaction_id)
+    for (key, account_id, income, currency), group in grouped.groups.items():
+        sign = "income" if income else "expense"
+        if natural_id(workspace_id, "recurring", key, account_id, sign, currency) in ids:
+            members.update(group.ids)
     return members
 
 

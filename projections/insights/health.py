@@ -50,7 +50,6 @@ from projections.insights.model import (
     HealthPoint,
     HealthScore,
     Line,
-    Occurrence,
 )
 from projections.ledger import view as ledger_view
 
@@ -69,18 +68,18 @@ ZERO = Decimal(0)
 @dataclass
 class HealthData:
     """What the score is worked out from: lines (or their day totals, ``rows.day_totals``:
-    only the months' sums are read) and occurrences up to the last day asked about, account
-    balances on each day asked about, the budgets' finished periods."""
+    only the months' sums are read) and occurrences up to the last day asked about, grouped
+    for recurring series (``recurring.grouped``, ``rows.series_parts``), account balances on
+    each day asked about, the budgets' finished periods."""
 
     lines: list[Line]
-    occurrences: list[Occurrence]
+    grouped: recurring.Grouped
     balances: list[AccountBalance]
     budget_periods: list[BudgetPeriod]
     conversion: ledger_view.Conversion
     workspace_id: UUID
     names: dict[UUID, str] = field(default_factory=dict)
     month_sums: dict[date, stats.Sums] | None = None
-    grouped: recurring.Grouped | None = None
 
 
 @dataclass
@@ -317,8 +316,6 @@ def _coverage(
 def subscription_management(data: HealthData, as_of: date) -> _Dimension:
     """``10 * (1 - flagged / series)`` over the ACTIVE and LATE recurring expense series."""
     start = as_of - timedelta(days=recurring.HISTORY_DAYS)
-    if data.grouped is None:  # grouped once for every day asked about
-        data.grouped = recurring.grouped(data.occurrences)
     found = recurring.series_in(data.grouped, data.workspace_id, as_of, data.names, start, as_of)
     series = [s for s in found if s.type == "expense" and s.status in ("ACTIVE", "LATE")]
     late = {s.id for s in series if s.status == "LATE"}

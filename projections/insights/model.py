@@ -215,6 +215,24 @@ class Occurrence(msgspec.Struct, kw_only=True, array_like=True):
     description: str
 
 
+class SeriesPart(msgspec.Struct, kw_only=True, array_like=True):
+    """Occurrences of one series name, account, sign and currency as columns, oldest first
+    (by date, then id): what the database groups for recurring-series detection. ``name`` is
+    None for rows kept before series names were (``merchant`` and ``description`` then say
+    it)."""
+
+    name: str | None
+    merchant: str | None
+    description: str | None
+    account_id: UUID
+    income: bool
+    currency: str
+    ids: list[UUID]
+    dates: list[date]
+    amounts: list[Decimal]
+    categories: list[UUID | None]
+
+
 class PriceChange(msgspec.Struct, kw_only=True):
     """The amount stepped from ``old`` to ``new`` (sizes, the series' currency) on ``since``."""
 

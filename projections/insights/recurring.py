@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import calendar
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -54,9 +54,9 @@ from uuid import UUID
 from msgspec.structs import replace
 
 from domain.base import natural_id
-from domain.ledger.merchants import merchant_key, normalize_merchant
+from domain.ledger.merchants import merchant_key, series_name
 from domain.money import money_text
-from projections.insights.model import Occurrence, PriceChange, RecurringSeries
+from projections.insights.model import Occurrence, PriceChange, RecurringSeries, SeriesPart
 from projections.insights.stats import CENTS
 from projections.ledger import view as ledger_view
 
@@ -150,51 +150,130 @@ def levels(sizes: Sequence[Decimal]) -> int | None:
     return None
 
 
-def key_of(occurrence: Occurrence) -> tuple[str, str]:
-    """The merchant key series are grouped by, and the name shown for it."""
-    name = (
-        occurrence.merchant
-        or normalize_merchant(occurrence.description)
-        or " ".join(occurrence.description.split())
-    )
-    return merchant_key(name), name
+SeriesKey = tuple[str, UUID, bool, str]  # merchant key, account, income, currency
+
+
+@dataclass(frozen=True)
+class Group:
+    """One series key's occurrences as columns, oldest first (by date, then id), each with
+    the name its transaction was known by."""
+
+    dates: list[date]
+    sizes: list[Decimal]  # amounts without their sign
+    ids: list[UUID]
+    categories: list[UUID | None]
+    names: list[str]
 
 
 @dataclass(frozen=True)
 class Grouped:
-    """Occurrences grouped by series key once, each group sorted by date (then id), with
-    every merchant key's spellings in the order given: the series as of any day in any
-    window are then a slice of each group away (``series_in``)."""
+    """Occurrences grouped by series key once: the series as of any day in any window are
+    then a slice of each group away (``series_in``)."""
 
-    groups: dict[tuple[str, UUID, bool, str], tuple[list[Occurrence], list[date]]]
-    spellings: dict[str, list[tuple[date, str]]]
+    groups: dict[SeriesKey, Group]
+
+    def only(self, categories: set[UUID]) -> Grouped:
+        """The occurrences in ``categories`` only (a split one is in none)."""
+        kept = {}
+        for key, group in self.groups.items():
+            at = [i for i, category in enumerate(group.categories) if category in categories]
+            if at:
+                kept[key] = Group(
+                    [group.dates[i] for i in at],
+                    [group.sizes[i] for i in at],
+                    [group.ids[i] for i in at],
+                    [group.categories[i] for i in at],
+                    [group.names[i] for i in at],
+                )
+        return Grouped(kept)
+
+
+def from_parts(parts: Iterable[SeriesPart]) -> Grouped:
+    """The parts (each one name's occurrences in one account, sign and currency, oldest
+    first) merged by merchant key: names that differ only in case are one merchant."""
+    by_key: dict[SeriesKey, list[tuple[str, SeriesPart]]] = {}
+    for part in parts:
+        name = part.name or series_name(part.merchant, part.description or "")
+        key = (merchant_key(name), part.account_id, part.income, part.currency)
+        by_key.setdefault(key, []).append((name, part))
+    groups = {}
+    for key, named in by_key.items():
+        if len(named) == 1:  # the common case: the part's columns as they came
+            name, part = named[0]
+            kept = [i for i, amount in enumerate(part.amounts) if not amount.is_zero()]
+            if len(kept) < len(part.amounts):
+                part = _at(part, kept)
+            if part.ids:
+                sizes = [abs(amount) for amount in part.amounts]
+                names = [name] * len(part.ids)
+                groups[key] = Group(part.dates, sizes, part.ids, part.categories, names)
+            continue
+        rows = sorted(
+            (
+                (day, id_, abs(amount), category, name)
+                for name, part in named
+                for day, id_, amount, category in zip(
+                    part.dates, part.ids, part.amounts, part.categories, strict=True
+                )
+                if not amount.is_zero()
+            ),
+            key=lambda row: (row[0], row[1]),
+        )
+        if rows:
+            groups[key] = Group(
+                [row[0] for row in rows],
+                [row[2] for row in rows],
+                [row[1] for row in rows],
+                [row[3] for row in rows],
+                [row[4] for row in rows],
+            )
+    return Grouped(groups)
+
+
+def _at(part: SeriesPart, kept: list[int]) -> SeriesPart:
+    return replace(
+        part,
+        ids=[part.ids[i] for i in kept],
+        dates=[part.dates[i] for i in kept],
+        amounts=[part.amounts[i] for i in kept],
+        categories=[part.categories[i] for i in kept],
+    )
 
 
 def grouped(occurrences: list[Occurrence]) -> Grouped:
     """``occurrences`` (any order) grouped by ``(merchant key, account, sign, currency)``;
     zero amounts left out."""
-    groups: dict[tuple[str, UUID, bool, str], list[Occurrence]] = {}
-    spellings: dict[str, list[tuple[date, str]]] = {}
+    parts: dict[tuple[str, UUID, bool, str], SeriesPart] = {}
     # A few hundred merchants recur across tens of thousands of occurrences: each spelling is
-    # normalized once.
-    keys: dict[tuple[str | None, str], tuple[str, str]] = {}
-    for occurrence in occurrences:
-        if occurrence.amount.is_zero():
+    # named once.
+    spelled: dict[tuple[str | None, str], str] = {}
+    for o in sorted(occurrences, key=lambda o: (o.date, o.transaction_id)):
+        if o.amount.is_zero():
             continue
-        spelling = (occurrence.merchant, occurrence.description)
-        found_key = keys.get(spelling)
-        if found_key is None:
-            found_key = keys[spelling] = key_of(occurrence)
-        key, name = found_key
-        spellings.setdefault(key, []).append((occurrence.date, name))
-        series_key = (key, occurrence.account_id, occurrence.amount > 0, occurrence.currency)
-        groups.setdefault(series_key, []).append(occurrence)
-    sorted_groups = {}
-    for series_key, group in groups.items():
-        # A UUID orders as its text does (fixed-width hex), without making the text.
-        group.sort(key=lambda o: (o.date, o.transaction_id))
-        sorted_groups[series_key] = (group, [o.date for o in group])
-    return Grouped(sorted_groups, spellings)
+        spelling = (o.merchant, o.description)
+        name = spelled.get(spelling)
+        if name is None:
+            name = spelled[spelling] = series_name(o.merchant, o.description)
+        key = (name, o.account_id, o.amount > 0, o.currency)
+        part = parts.get(key)
+        if part is None:
+            part = parts[key] = SeriesPart(
+                name=name,
+                merchant=None,
+                description=None,
+                account_id=o.account_id,
+                income=o.amount > 0,
+                currency=o.currency,
+                ids=[],
+                dates=[],
+                amounts=[],
+                categories=[],
+            )
+        part.ids.append(o.transaction_id)
+        part.dates.append(o.date)
+        part.amounts.append(o.amount)
+        part.categories.append(o.category_id)
+    return from_parts(parts.values())
 
 
 def find_recurring(
@@ -203,7 +282,7 @@ def find_recurring(
     today: date,
     names: dict[UUID, str],
 ) -> list[RecurringSeries]:
-    """Every series in ``occurrences`` (oldest first), most confident first, then by merchant."""
+    """Every series in ``occurrences``, most confident first, then by merchant."""
     return series_in(grouped(occurrences), workspace_id, today, names)
 
 
@@ -216,40 +295,49 @@ def series_in(
     end: date = date.max,
 ) -> list[RecurringSeries]:
     """``find_recurring`` over the grouped occurrences dated ``start`` to ``end`` only: each
-    merchant shown by its latest spelling in that span."""
-    found = []
-    for (key, account_id, income, currency), (all_of_group, dates) in found_groups.groups.items():
-        group = all_of_group[bisect_left(dates, start) : bisect_right(dates, end)]
-        if not group:
+    merchant shown by its latest spelling in that span (in any of its accounts)."""
+    spans = {}
+    latest: dict[str, tuple[date, UUID, str]] = {}
+    for series_key, group in found_groups.groups.items():
+        low, high = bisect_left(group.dates, start), bisect_right(group.dates, end)
+        if low == high:
             continue
+        spans[series_key] = (low, high)
+        last = (group.dates[high - 1], group.ids[high - 1], group.names[high - 1])
+        shown = latest.get(series_key[0])
+        if shown is None or last[:2] > shown[:2]:
+            latest[series_key[0]] = last
+    found = []
+    for series_key, (low, high) in spans.items():
+        key, account_id, income, currency = series_key
         sign = "income" if income else "expense"
-        series = _series(group, today, names)
+        series = _series(found_groups.groups[series_key], low, high, series_key, today, names)
         if series is not None:
-            shown = next(
-                name for day, name in reversed(found_groups.spellings[key]) if start <= day <= end
-            )
             series_id = natural_id(workspace_id, "recurring", key, account_id, sign, currency)
-            found.append(replace(series, id=series_id, merchant=shown, type=sign))
+            found.append(replace(series, id=series_id, merchant=latest[key][2], type=sign))
     found.sort(key=lambda s: (-Decimal(s.confidence), s.merchant.casefold(), str(s.id)))
     return found
 
 
-def _series(group: list[Occurrence], today: date, names: dict[UUID, str]) -> RecurringSeries | None:
-    """The group as a series (its id, merchant and type left for the caller), or None."""
-    n = len(group)
-    dates = [o.date for o in group]
+def _series(
+    group: Group, low: int, high: int, key: SeriesKey, today: date, names: dict[UUID, str]
+) -> RecurringSeries | None:
+    """The group's occurrences ``low`` to ``high`` (excluded) as a series (its id, merchant
+    and type left for the caller), or None."""
+    n = high - low
+    dates = group.dates[low:high]
     found = cadence_of([(b - a).days for a, b in pairwise(dates)])
     if found is None:
         return None
     cadence, regular = found
     if n < (2 if cadence.name == "YEARLY" else 3):
         return None
-    sizes = [abs(o.amount) for o in group]
+    sizes = group.sizes[low:high]
     k = levels(sizes)
     if k is None:
         return None
     latest = sizes[k:]
-    currency = group[0].currency
+    _, account_id, _, currency = key
     typical = ledger_view.round_money(_median(latest), currency)
     stability = max(
         Decimal(0), 1 - sum((abs(s - typical) / typical for s in latest), Decimal(0)) / len(latest)
@@ -265,12 +353,12 @@ def _series(group: list[Occurrence], today: date, names: dict[UUID, str]) -> Rec
         status = "LATE"
     else:
         status = "STOPPED"
-    category_id = group[-1].category_id
+    category_id = group.categories[high - 1]
     return RecurringSeries(
-        id=group[0].transaction_id,
+        id=group.ids[low],
         merchant="",
         type="",
-        account_id=group[0].account_id,
+        account_id=account_id,
         currency=currency,
         category_id=category_id,
         category=None if category_id is None else names.get(category_id),

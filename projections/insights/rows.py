@@ -16,7 +16,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
 
-from projections.insights.model import BudgetScope, CategoryNode, Line, Occurrence
+from projections.insights.model import BudgetScope, CategoryNode, Line, Occurrence, SeriesPart
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 T = TypeVar("T")
@@ -197,6 +197,43 @@ async def occurrences(conn: Conn, workspace_id: UUID, start: date, end: date) ->
         "date, id",
         (workspace_id, start, end),
     )
+
+
+async def series_parts(conn: Conn, workspace_id: UUID, start: date, end: date) -> list[SeriesPart]:
+    """The occurrences dated ``start`` to ``end`` (``occurrences``, zero amounts left out),
+    grouped by series name, account, sign and currency in the database: a few hundred rows
+    of columns instead of a row per transaction. Rows kept before series names were are
+    grouped by merchant and description, for ``recurring.from_parts`` to name."""
+    return await _decoded(
+        conn,
+        list[SeriesPart],
+        "p.name, p.merchant, p.description, p.account_id, p.income, p.currency, "
+        "p.ids, p.dates, p.amounts, p.categories",
+        "(SELECT series_name AS name, "
+        "CASE WHEN series_name IS NULL THEN merchant END AS merchant, "
+        "CASE WHEN series_name IS NULL THEN description END AS description, "
+        "account_id, amount > 0 AS income, currency, "
+        "array_agg(id ORDER BY date, id) AS ids, array_agg(date ORDER BY date, id) AS dates, "
+        "array_agg(amount::text ORDER BY date, id) AS amounts, "
+        "array_agg(CASE WHEN jsonb_typeof(splits) = 'array' AND jsonb_array_length(splits) > 0 "
+        "THEN NULL ELSE category_id END ORDER BY date, id) AS categories "
+        "FROM transactions WHERE workspace_id = %s AND NOT deleted AND transfer_id IS NULL "
+        "AND amount <> 0 AND date BETWEEN %s AND %s GROUP BY 1, 2, 3, 4, 5, 6) p",
+        "p.account_id, p.currency, p.income, p.name, p.merchant, p.description",
+        (workspace_id, start, end),
+    )
+
+
+async def first_occurrence(conn: Conn, workspace_id: UUID, start: date, end: date) -> date | None:
+    """The date of the first occurrence (``occurrences``) dated ``start`` to ``end``."""
+    row = await (
+        await conn.execute(
+            "SELECT min(date) AS first FROM transactions WHERE workspace_id = %s AND NOT deleted "
+            "AND transfer_id IS NULL AND date BETWEEN %s AND %s",
+            (workspace_id, start, end),
+        )
+    ).fetchone()
+    return None if row is None else row["first"]
 
 
 async def category_tree(conn: Conn, workspace_id: UUID) -> list[CategoryNode]:

@@ -39,7 +39,7 @@ from uuid import UUID
 from domain.money import money_text
 from domain.reporting.periods import ReportPeriod
 from projections.insights import anomalies, opportunities, patterns, recurring, stats
-from projections.insights.model import BudgetScope, CategoryNode, Line, Occurrence
+from projections.insights.model import BudgetScope, CategoryNode, Line
 from projections.ledger import view as ledger_view
 
 TOP_MERCHANTS = 10
@@ -68,7 +68,7 @@ class ReportData:
     period: ReportPeriod
     lines: list[Line]  # from ``lines_start`` to the period's end
     times: dict[UUID, time]
-    occurrences: list[Occurrence]  # from ``occurrences_start`` to the period's end
+    grouped: recurring.Grouped  # the occurrences from ``occurrences_start`` to the period's end
     conversion: ledger_view.Conversion
     names: dict[UUID, str]
     tree: list[CategoryNode]
@@ -347,10 +347,8 @@ def _insights(
                 "amount": a.amount,
             }
         )
-    occurrences = (
-        data.occurrences if kept is None else [o for o in data.occurrences if o.category_id in kept]
-    )
-    series = recurring.find_recurring(occurrences, data.workspace_id, period.end, data.names)
+    grouped = data.grouped if kept is None else data.grouped.only(kept)
+    series = recurring.series_in(grouped, data.workspace_id, period.end, data.names)
     chances = opportunities.savings_opportunities(
         series, lines, conversion, period.end, data.names, data.tree, data.active_budgets
     )

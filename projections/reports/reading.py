@@ -13,8 +13,8 @@ from uuid import UUID
 import psycopg
 
 from domain.reporting.periods import ReportPeriod
-from projections.insights import health_rows, rows
-from projections.insights.model import Line, Occurrence
+from projections.insights import health_rows, recurring, rows
+from projections.insights.model import Line
 from projections.ledger import view as ledger_view
 from projections.reports.figures import BudgetRow, ReportData, lines_start, occurrences_start
 from projections.runtime import wait_for_projections
@@ -101,10 +101,11 @@ async def report_data(
             return lines, {}
         return lines, await rows.times(conn, workspace_id, period.start, period.end)
 
-    async def history(on: Conn) -> list[Occurrence]:
+    async def history(on: Conn) -> recurring.Grouped:
         if not include_insights:
-            return []
-        return await rows.occurrences(on, workspace_id, occurrences_start(period), period.end)
+            return recurring.Grouped({})
+        start = occurrences_start(period)
+        return recurring.from_parts(await rows.series_parts(on, workspace_id, start, period.end))
 
     if second is None:
         (lines, times), found = await recent(), await history(conn)
@@ -120,7 +121,7 @@ async def report_data(
         period=period,
         lines=lines,
         times=times,
-        occurrences=found,
+        grouped=found,
         conversion=conversion,
         names=await rows.category_names(conn, workspace_id),
         tree=await rows.category_tree(conn, workspace_id),

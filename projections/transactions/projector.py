@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from domain.ledger.merchants import series_name
 from domain.ledger.transaction import Transaction
 from projections.runtime import Cursor, Projection, handles
 from projections.transactions.view import TABLES
@@ -12,12 +13,12 @@ from projections.transactions.view import TABLES
 RECORDED_COLUMNS = (
     "id, workspace_id, account_id, date, time, amount, currency, description, merchant, "
     "category_id, categorized_by, confidence, tags, notes, transfer_id, counter_account_id, "
-    "external_id, import_id, version, created_at, updated_at"
+    "external_id, import_id, version, created_at, updated_at, series_name"
 )
 RECORDED_TYPES = (
     *("uuid", "uuid", "uuid", "date", "time", "numeric", "text", "text", "text", "uuid"),
     *("text", "numeric", "text[]", "text", "uuid", "uuid", "text", "uuid", "int4"),
-    *("timestamptz", "timestamptz"),
+    *("timestamptz", "timestamptz", "text"),
 )
 
 
@@ -31,9 +32,19 @@ class TransactionsProjection(Projection):
 
     def __init__(self) -> None:
         self.recorded: list[tuple[Any, ...]] = []
+        self.named: dict[tuple[str | None, str], str] = {}
 
     async def before_batch(self) -> None:
         self.recorded = []
+        self.named = {}
+
+    def series_name(self, merchant: str | None, description: str) -> str:
+        """``merchant.series_name``, worked out once per spelling in a batch: an import
+        repeats a few hundred of them across thousands of lines."""
+        name = self.named.get((merchant, description))
+        if name is None:
+            name = self.named[(merchant, description)] = series_name(merchant, description)
+        return name
 
     async def process(self, cur: Cursor, event: Any, position: int) -> None:
         if self.recorded and not isinstance(event, Transaction.Recorded):
@@ -77,6 +88,7 @@ class TransactionsProjection(Projection):
                 event.originator_version,
                 event.timestamp,
                 event.timestamp,
+                self.series_name(event.merchant, event.description),
             )
         )
 
@@ -87,8 +99,8 @@ class TransactionsProjection(Projection):
         await self._categorize(cur, event, event.category_id, event.categorized_by, None)
         await cur.execute(
             "UPDATE transactions SET account_id = %s, date = %s, time = %s, amount = %s, "
-            "currency = %s, description = %s, merchant = %s, tags = %s, notes = %s, "
-            "version = %s, updated_at = %s WHERE id = %s",
+            "currency = %s, description = %s, merchant = %s, series_name = %s, tags = %s, "
+            "notes = %s, version = %s, updated_at = %s WHERE id = %s",
             (
                 event.account_id,
                 event.date,
@@ -97,6 +109,7 @@ class TransactionsProjection(Projection):
                 event.currency,
                 event.description,
                 event.merchant,
+                self.series_name(event.merchant, event.description),
                 list(event.tags),
                 event.notes,
                 event.originator_version,

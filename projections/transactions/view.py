@@ -31,6 +31,7 @@ TABLES = (
         currency text NOT NULL,
         description text NOT NULL,
         merchant text,
+        series_name text,
         category_id uuid,
         categorized_by text,
         confidence numeric,
@@ -66,6 +67,7 @@ TABLES = (
             "deleted_at timestamptz",
             "reconciled boolean NOT NULL DEFAULT false",
             "time time",
+            "series_name text",
         )
     ),
     # A category's and an account's transactions by date, and a merchant's: what the risk

@@ -84,14 +84,18 @@ async def _basis(reading: Reading, account_id: UUID | None = None) -> Basis:
     total = ledger_view.BaseTotal(conversion)
     for account in accounts:
         total.add(Decimal(account.balance), account.currency, today)
-    occurrences = await reading.occurrences(today - timedelta(days=recurring.HISTORY_DAYS), today)
-    series = recurring.find_recurring(occurrences, workspace_id, today, names)
+    history = today - timedelta(days=recurring.HISTORY_DAYS)
+    grouped = await reading.series(history, today)
+    series = recurring.series_in(grouped, workspace_id, today, names)
     schedules = await _schedules(conn, workspace_id)
-    members = forecasts.series_members(occurrences, series, workspace_id)
-    members |= forecasts.schedule_members(occurrences, schedules, today)
-    lines = await reading.lines(today - timedelta(days=forecasts.VARIABLE_DAYS - 1), today)
+    members = forecasts.series_members(grouped, series, workspace_id)
+    recent = today - timedelta(days=forecasts.VARIABLE_DAYS - 1)
+    members |= forecasts.schedule_members(
+        await reading.occurrences(recent, today), schedules, today
+    )
+    lines = await reading.lines(recent, today)
     # History starts at the first transaction (transfers aside) of the three years read.
-    first = min((o.date for o in occurrences), default=None)
+    first = await rows.first_occurrence(conn, workspace_id, history, today)
     basis.today, basis.conversion, basis.balance, basis.series = (
         today,
         conversion,

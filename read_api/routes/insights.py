@@ -115,6 +115,12 @@ class Reading:
     async def occurrences(self, start: date, end: date) -> list[Occurrence]:
         return await rows.occurrences(self.conn, self.workspace_id, start, end)
 
+    async def series(self, start: date, end: date) -> recurring.Grouped:
+        """The occurrences dated ``start`` to ``end`` grouped for recurring series."""
+        return recurring.from_parts(
+            await rows.series_parts(self.conn, self.workspace_id, start, end)
+        )
+
     async def times(self, start: date, end: date) -> dict[UUID, time]:
         return await rows.times(self.conn, self.workspace_id, start, end)
 
@@ -181,13 +187,13 @@ async def _health_data(
     first, last = days[0], days[-1]
     # Only the months' sums are read from the lines: their day totals say the same.
     lines = await reading.day_totals(health.complete_months(first, health.WINDOW_MONTHS)[0], last)
-    found = await reading.occurrences(first - timedelta(days=recurring.HISTORY_DAYS), last)
+    found = await reading.series(first - timedelta(days=recurring.HISTORY_DAYS), last)
     balances = await health_rows.balances(conn, workspace_id, days)
     budget_start = health.complete_months(first, health.BUDGET_MONTHS)[0]
     periods = await health_rows.budget_periods(conn, workspace_id, budget_start, last)
     return health.HealthData(
         lines=lines,
-        occurrences=found,
+        grouped=found,
         balances=balances,
         budget_periods=periods,
         conversion=conversion,
@@ -371,8 +377,8 @@ class InsightsController(Controller):
         async def compute(reading: Reading) -> Recurring:
             today, _, _, names = await reading.start()
             start = today - timedelta(days=recurring.HISTORY_DAYS)
-            found = await reading.occurrences(start, today)
-            series = recurring.find_recurring(found, workspace_id, today, names)
+            found = await reading.series(start, today)
+            series = recurring.series_in(found, workspace_id, today, names)
             return Recurring(today=today, start=start, data=series)
 
         return await answer(request, workspace_id, SERVING, compute)
@@ -389,11 +395,11 @@ class InsightsController(Controller):
 
         async def compute(reading: Reading) -> SavingsOpportunities:
             today, _, conversion, names = await reading.start()
-            found = await reading.occurrences(today - timedelta(days=recurring.HISTORY_DAYS), today)
+            found = await reading.series(today - timedelta(days=recurring.HISTORY_DAYS), today)
             lines = await reading.lines(opportunities.lines_start(today), today)
             categories = await rows.category_tree(reading.conn, workspace_id)
             budgets = await rows.active_budgets(reading.conn, workspace_id, today)
-            series = recurring.find_recurring(found, workspace_id, today, names)
+            series = recurring.series_in(found, workspace_id, today, names)
             return opportunities.savings_opportunities(
                 series, lines, conversion, today, names, categories, budgets
             )
@@ -487,13 +493,13 @@ class InsightsController(Controller):
             on = day or today
             month = on.replace(day=1)
             lines = await reading.lines(month - timedelta(days=anomalies.WINDOW_DAYS), on)
-            found = await reading.occurrences(on - timedelta(days=recurring.HISTORY_DAYS), on)
+            found = await reading.series(on - timedelta(days=recurring.HISTORY_DAYS), on)
             unusual = anomalies.find_anomalies(lines, conversion, month, on, Decimal(3), names)
             data = briefing.BriefingData(
                 lines=lines,
                 balances=await health_rows.balances(conn, workspace_id, [on]),
                 budgets=await _current_budgets(conn, workspace_id, on),
-                series=recurring.find_recurring(found, workspace_id, on, names),
+                series=recurring.series_in(found, workspace_id, on, names),
                 open_risk_flags=await _open_risk_flags(conn, workspace_id),
                 anomalies=len(unusual.data),
                 conversion=conversion,

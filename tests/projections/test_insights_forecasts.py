@@ -77,7 +77,7 @@ def test_the_salary_and_rent_series_are_active_and_the_stopped_one_is_found_too(
 
 def test_series_members_are_the_series_transactions_only() -> None:
     one_off = _occurrence(date(2026, 3, 8), "-55.00", "Bookshop")
-    members = forecasts.series_members([*HISTORY, one_off], SERIES, WORKSPACE)
+    members = forecasts.series_members(recurring.grouped([*HISTORY, one_off]), SERIES, WORKSPACE)
     assert members == {o.transaction_id for o in HISTORY}
 
 

@@ -79,7 +79,7 @@ def _data(
 ) -> health.HealthData:
     return health.HealthData(
         lines=lines or [],
-        occurrences=occurrences or [],
+        grouped=recurring.grouped(occurrences or []),
         balances=balances or [],
         budget_periods=periods or [],
         conversion=ledger_view.Conversion(ledger_view.Rates([]), "EUR"),

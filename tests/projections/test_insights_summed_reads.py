@@ -10,8 +10,9 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from domain.ledger.merchants import series_name
 from projections.insights import health, recurring, stats
-from projections.insights.model import Line, Occurrence
+from projections.insights.model import Line, Occurrence, SeriesPart
 from projections.ledger.view import Conversion, Rates
 
 WORKSPACE, CHECKING, CARD = uuid4(), uuid4(), uuid4()
@@ -63,6 +64,75 @@ def test_series_in_a_window_are_what_finding_them_among_that_windows_occurrences
         "Netflix",  # the latest spelling
         "TESCO",
     }
+
+
+def _parts(occurrences: list[Occurrence]) -> list[SeriesPart]:
+    """What ``rows.series_parts`` returns, grouped here the way its SQL groups: by series
+    name (None, and merchant and description, for the cafe's rows, as rows kept before
+    series names were), account, sign and currency; zero amounts left out."""
+    parts: dict[tuple[object, ...], SeriesPart] = {}
+    for o in occurrences:
+        if o.amount.is_zero():
+            continue
+        name = None if o.merchant == "CAFE" else series_name(o.merchant, o.description)
+        old = (None, None) if name else (o.merchant, o.description)
+        key = (name, *old, o.account_id, o.amount > 0, o.currency)
+        part = parts.setdefault(
+            key,
+            SeriesPart(
+                name=name,
+                merchant=old[0],
+                description=old[1],
+                account_id=o.account_id,
+                income=o.amount > 0,
+                currency=o.currency,
+                ids=[],
+                dates=[],
+                amounts=[],
+                categories=[],
+            ),
+        )
+        part.ids.append(o.transaction_id)
+        part.dates.append(o.date)
+        part.amounts.append(o.amount)
+        part.categories.append(o.category_id)
+    return list(parts.values())
+
+
+def test_parts_grouped_by_the_database_give_the_series_the_occurrences_give() -> None:
+    occurrences = _history()
+    # Spellings that differ in case only are one merchant, merged from two parts.
+    occurrences += [
+        msgspec.structs.replace(
+            o,
+            transaction_id=uuid4(),
+            merchant="tesco",
+            description="tesco",
+            date=o.date + timedelta(days=1),
+        )
+        for o in occurrences[-40:]
+        if o.merchant == "TESCO"
+    ]
+    occurrences.sort(key=lambda o: (o.date, o.transaction_id))
+    from_rows = recurring.from_parts(_parts(occurrences))
+    grouped = recurring.grouped(occurrences)
+    assert from_rows == grouped
+    for end in (date(2025, 3, 31), TODAY):
+        found = recurring.series_in(from_rows, WORKSPACE, end, {}, end - timedelta(days=400), end)
+        assert found, "the test shows nothing"
+        expected = [o for o in occurrences if end - timedelta(days=400) <= o.date <= end]
+        assert msgspec.json.encode(found) == msgspec.json.encode(
+            recurring.find_recurring(expected, WORKSPACE, end, {})
+        )
+    # Keeping some categories keeps their occurrences only.
+    other = uuid4()
+    tagged = [
+        msgspec.structs.replace(o, category_id=other) if o.merchant == "TESCO" else o
+        for o in occurrences
+    ]
+    assert recurring.grouped(tagged).only({other}) == recurring.grouped(
+        [o for o in tagged if o.category_id == other]
+    )
 
 
 def _line(day: date, amount: str, currency: str = "EUR", **kind: object) -> Line:
@@ -157,7 +227,7 @@ def test_cash_flow_trends_and_health_from_day_totals_are_what_the_lines_give() -
     def data(rows: list[Line]) -> health.HealthData:
         return health.HealthData(
             lines=rows,
-            occurrences=[],
+            grouped=recurring.Grouped({}),
             balances=[],
             budget_periods=[],
             conversion=_conversion(),
