@@ -294,11 +294,14 @@ def categories_above_average(
             continue
         for index, (first, last) in enumerate(spans):
             if first <= line.date <= last:
-                totals = sums.setdefault(
-                    line.category_id, [ledger_view.BaseTotal(conversion) for _ in spans]
-                )
+                totals = sums.get(line.category_id)
+                if totals is None:  # not setdefault: its default would be made for every line
+                    totals = sums[line.category_id] = [
+                        ledger_view.BaseTotal(conversion) for _ in spans
+                    ]
+                    counts[line.category_id] = [0] * len(spans)
                 totals[index].add(-line.amount, line.currency, line.date)
-                counts.setdefault(line.category_id, [0] * len(spans))[index] += 1
+                counts[line.category_id][index] += 1
     found = []
     for category_id, totals in sums.items():
         amounts = [total.total for total in totals]

@@ -279,9 +279,9 @@ def _rising(
             continue
         for index, (first, last) in enumerate(spans):
             if first <= line.date <= last:
-                sums = per_category.setdefault(
-                    line.category_id, [_Spent(conversion) for _ in spans]
-                )
+                sums = per_category.get(line.category_id)
+                if sums is None:  # not setdefault: its default would be made for every line
+                    sums = per_category[line.category_id] = [_Spent(conversion) for _ in spans]
                 sums[index].add(line)
     found = []
     for category, sums in per_category.items():
