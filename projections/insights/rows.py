@@ -22,20 +22,35 @@ Conn = psycopg.AsyncConnection[dict[str, Any]]
 T = TypeVar("T")
 
 
+# Each line dated %(start)s to %(end)s: an unsplit transaction as itself, a split one as its
+# parts (``part`` their place in it, 0 for a whole one). Two branches rather than a lateral
+# join over every transaction's splits: the planner takes a set-returning function for 100
+# rows per transaction, and on a table it had analysed it then planned a year's 50,000
+# lines as 5 million (sorts spilled to disk; day totals took 0.8 s instead of 0.15 s).
+PARTS: LiteralString = (
+    "(SELECT t.id, t.date, t.amount, t.category_id, t.currency, t.merchant, t.description, "
+    "t.transfer_id, t.account_id, 0::bigint AS part FROM transactions t "
+    "WHERE t.workspace_id = %(ws)s AND NOT t.deleted AND t.date BETWEEN %(start)s AND %(end)s "
+    "AND t.splits = '[]' "
+    "UNION ALL SELECT t.id, t.date, coalesce((s.value->>'amount')::numeric, t.amount), "
+    "(s.value->>'category_id')::uuid, t.currency, t.merchant, t.description, t.transfer_id, "
+    "t.account_id, s.part FROM transactions t, "
+    "jsonb_array_elements(t.splits) WITH ORDINALITY s(value, part) "
+    "WHERE t.workspace_id = %(ws)s AND NOT t.deleted AND t.date BETWEEN %(start)s AND %(end)s "
+    "AND t.splits <> '[]') l LEFT JOIN ledger_accounts a ON a.id = l.account_id"
+)
+
+
 async def lines(conn: Conn, workspace_id: UUID, start: date, end: date) -> list[Line]:
     """Every line dated ``start`` to ``end``, both included, oldest first."""
     return await _decoded(
         conn,
         list[Line],
-        "t.id, t.date, coalesce((s->>'amount')::numeric, t.amount)::text, t.currency, "
-        "CASE WHEN s IS NULL THEN t.category_id ELSE (s->>'category_id')::uuid END, "
-        "t.merchant, t.description, t.transfer_id IS NOT NULL, "
-        "coalesce(a.type = 'INVESTMENT', false)",
-        "transactions t LEFT JOIN LATERAL jsonb_array_elements(t.splits) s ON true "
-        "LEFT JOIN ledger_accounts a ON a.id = t.account_id "
-        "WHERE t.workspace_id = %s AND NOT t.deleted AND t.date BETWEEN %s AND %s",
-        "t.date, t.id",
-        (workspace_id, start, end),
+        "l.id, l.date, l.amount::text, l.currency, l.category_id, l.merchant, l.description, "
+        "l.transfer_id IS NOT NULL, coalesce(a.type = 'INVESTMENT', false)",
+        PARTS,
+        "l.date, l.id, l.part",
+        {"ws": workspace_id, "start": start, "end": end},
     )
 
 
@@ -51,28 +66,20 @@ async def day_totals(
     group's amounts share a day, hence a rate, so ``rate * Σ amounts`` is what converting
     each and adding gives, and a month comes from tens of rows instead of thousands of lines.
     Counts of transactions cannot be read from them."""
-    category = (
-        "CASE WHEN s IS NULL THEN t.category_id ELSE (s->>'category_id')::uuid END"
-        if by_category
-        else "NULL::uuid"
-    )
+    category: LiteralString = "l.category_id" if by_category else "NULL::uuid"
     return await _decoded(
         conn,
         list[Line],
         "g.id, g.date, g.amount, g.currency, g.category_id, NULL, '', g.transfer, g.investment",
-        "(SELECT (array_agg(t.id))[1] AS id, t.date, "
-        "sum(coalesce((s->>'amount')::numeric, t.amount))::text AS amount, t.currency, "
+        "(SELECT (array_agg(l.id))[1] AS id, l.date, sum(l.amount)::text AS amount, "  # noqa: S608 - literals only
+        "l.currency, " + category + " AS category_id, l.transfer_id IS NOT NULL AS transfer, "
+        "coalesce(a.type = 'INVESTMENT', false) AS investment FROM "
+        + PARTS
+        + " GROUP BY l.date, l.currency, sign(l.amount), "
         + category
-        + " AS category_id, t.transfer_id IS NOT NULL AS transfer, "
-        "coalesce(a.type = 'INVESTMENT', false) AS investment "
-        "FROM transactions t LEFT JOIN LATERAL jsonb_array_elements(t.splits) s ON true "
-        "LEFT JOIN ledger_accounts a ON a.id = t.account_id "
-        "WHERE t.workspace_id = %s AND NOT t.deleted AND t.date BETWEEN %s AND %s "
-        "GROUP BY t.date, t.currency, sign(coalesce((s->>'amount')::numeric, t.amount)), "
-        + category
-        + ", t.transfer_id IS NOT NULL, coalesce(a.type = 'INVESTMENT', false)) g",
+        + ", l.transfer_id IS NOT NULL, coalesce(a.type = 'INVESTMENT', false)) g",
         "g.date, g.currency, g.category_id, g.amount, g.transfer, g.investment",
-        (workspace_id, start, end),
+        {"ws": workspace_id, "start": start, "end": end},
     )
 
 
@@ -82,7 +89,7 @@ async def _decoded(
     columns: LiteralString,
     source: LiteralString,
     order: LiteralString,
-    params: tuple[Any, ...],
+    params: tuple[Any, ...] | dict[str, Any],
 ) -> T:
     """``SELECT columns FROM source ORDER BY order`` as one JSON array of arrays, decoded
     into ``into`` (Structs that are ``array_like``) at once: measured on 100,000
