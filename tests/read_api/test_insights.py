@@ -365,6 +365,34 @@ def test_recurring_finds_a_weekly_subscription_with_its_price_step_but_no_one_of
     assert again.json() == body
 
 
+def test_an_amended_description_moves_a_transaction_out_of_its_series(api: Api, user: User) -> None:
+    """Series are grouped by each transaction's series name (its merchant here), kept when it
+    is recorded and changed when it is amended."""
+    workspace, _ = _workspace(api, user)
+    account = api.account(user, workspace)
+    today = datetime.now(ZoneInfo("UTC")).date()
+    days = [today - timedelta(days=7 * weeks) for weeks in (4, 3, 2, 1)]
+    recorded = [
+        api.record(
+            user, workspace, account, date=day.isoformat(), amount="-5.00",
+            description="NETFLIX.COM 4471", category="subscriptions",
+        )
+        for day in days
+    ]  # fmt: skip
+    url = f"/api/workspaces/{workspace}/insights/recurring"
+    [series] = api.read(user, url, recorded[-1]["position"])["data"]
+    assert (series["merchant"], series["occurrences"]) == ("Netflix", 4)
+    amended = api.commands.patch(
+        f"/api/workspaces/{workspace}/transactions/{recorded[0]['id']}",
+        json={"description": "Cinema", "merchant": "Cinema"},
+        headers=user.headers,
+    )
+    assert amended.status_code == 200, amended.text
+    [series] = api.read(user, url, amended.json()["position"])["data"]
+    assert (series["merchant"], series["occurrences"]) == ("Netflix", 3)
+    assert series["first_date"] == days[1].isoformat()
+
+
 def test_spending_patterns_count_late_nights_and_a_category_rising_three_months(
     api: Api, user: User
 ) -> None:
