@@ -115,9 +115,7 @@ def run_until_signalled(work: Callable[[], Awaitable[None]], log: Any) -> None:
         loop.run_until_complete(loop.shutdown_asyncgens())
     finally:
         loop.close()  # does not wait for the threads of its executor
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    _exit()
 
 
 def _leave_now(log: Any) -> None:
@@ -125,6 +123,11 @@ def _leave_now(log: Any) -> None:
     has taken longer than ``STOP_GRACE``: a supervisor or a test waiting for it would
     otherwise wait for whatever that cleanup waits on."""
     log.warning("stopped before its cleanup ended", grace_s=STOP_GRACE)
+    _exit()
+
+
+def _exit() -> None:
+    """Leaves without joining threads or running atexit handlers, the logs flushed."""
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

@@ -190,7 +190,8 @@ class Grouped:
 
 def from_parts(parts: Iterable[SeriesPart]) -> Grouped:
     """The parts (each one name's occurrences in one account, sign and currency, oldest
-    first) merged by merchant key: names that differ only in case are one merchant."""
+    first, no zero amount) merged by merchant key: names that differ only in case are one
+    merchant."""
     by_key: dict[SeriesKey, list[tuple[str, SeriesPart]]] = {}
     for part in parts:
         name = part.name or series_name(part.merchant, part.description or "")
@@ -200,13 +201,9 @@ def from_parts(parts: Iterable[SeriesPart]) -> Grouped:
     for key, named in by_key.items():
         if len(named) == 1:  # the common case: the part's columns as they came
             name, part = named[0]
-            kept = [i for i, amount in enumerate(part.amounts) if not amount.is_zero()]
-            if len(kept) < len(part.amounts):
-                part = _at(part, kept)
-            if part.ids:
-                sizes = [abs(amount) for amount in part.amounts]
-                names = [name] * len(part.ids)
-                groups[key] = Group(part.dates, sizes, part.ids, part.categories, names)
+            sizes = [abs(amount) for amount in part.amounts]
+            names = [name] * len(part.ids)
+            groups[key] = Group(part.dates, sizes, part.ids, part.categories, names)
             continue
         rows = sorted(
             (
@@ -215,29 +212,17 @@ def from_parts(parts: Iterable[SeriesPart]) -> Grouped:
                 for day, id_, amount, category in zip(
                     part.dates, part.ids, part.amounts, part.categories, strict=True
                 )
-                if not amount.is_zero()
             ),
             key=lambda row: (row[0], row[1]),
         )
-        if rows:
-            groups[key] = Group(
-                [row[0] for row in rows],
-                [row[2] for row in rows],
-                [row[1] for row in rows],
-                [row[3] for row in rows],
-                [row[4] for row in rows],
-            )
+        groups[key] = Group(
+            [row[0] for row in rows],
+            [row[2] for row in rows],
+            [row[1] for row in rows],
+            [row[3] for row in rows],
+            [row[4] for row in rows],
+        )
     return Grouped(groups)
-
-
-def _at(part: SeriesPart, kept: list[int]) -> SeriesPart:
-    return replace(
-        part,
-        ids=[part.ids[i] for i in kept],
-        dates=[part.dates[i] for i in kept],
-        amounts=[part.amounts[i] for i in kept],
-        categories=[part.categories[i] for i in kept],
-    )
 
 
 def grouped(occurrences: list[Occurrence]) -> Grouped:

@@ -190,6 +190,13 @@ async def times(conn: Conn, workspace_id: UUID, start: date, end: date) -> dict[
     return {row["id"]: row["time"] for row in rows}
 
 
+# An occurrence's category: a split transaction is in no single one.
+WHOLE_CATEGORY: LiteralString = (
+    "CASE WHEN jsonb_typeof(splits) = 'array' AND jsonb_array_length(splits) > 0 "
+    "THEN NULL ELSE category_id END"
+)
+
+
 async def occurrences(conn: Conn, workspace_id: UUID, start: date, end: date) -> list[Occurrence]:
     """Every transaction dated ``start`` to ``end`` that is neither a transfer leg nor
     deleted, whole (splits not expanded), oldest first."""
@@ -197,8 +204,8 @@ async def occurrences(conn: Conn, workspace_id: UUID, start: date, end: date) ->
         conn,
         list[Occurrence],
         "id, account_id, date, amount::text, currency, "
-        "CASE WHEN jsonb_typeof(splits) = 'array' AND jsonb_array_length(splits) > 0 "
-        "THEN NULL ELSE category_id END, merchant, description",
+        + WHOLE_CATEGORY
+        + ", merchant, description",
         "transactions WHERE workspace_id = %s AND NOT deleted "
         "AND transfer_id IS NULL AND date BETWEEN %s AND %s",
         "date, id",
@@ -222,8 +229,7 @@ async def series_parts(conn: Conn, workspace_id: UUID, start: date, end: date) -
         "account_id, amount > 0 AS income, currency, "
         "array_agg(id ORDER BY date, id) AS ids, array_agg(date ORDER BY date, id) AS dates, "
         "array_agg(amount::text ORDER BY date, id) AS amounts, "
-        "array_agg(CASE WHEN jsonb_typeof(splits) = 'array' AND jsonb_array_length(splits) > 0 "
-        "THEN NULL ELSE category_id END ORDER BY date, id) AS categories "
+        "array_agg(" + WHOLE_CATEGORY + " ORDER BY date, id) AS categories "
         "FROM transactions WHERE workspace_id = %s AND NOT deleted AND transfer_id IS NULL "
         "AND amount <> 0 AND date BETWEEN %s AND %s GROUP BY 1, 2, 3, 4, 5, 6) p",
         "p.account_id, p.currency, p.income, p.name, p.merchant, p.description",
