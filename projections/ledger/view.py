@@ -13,7 +13,7 @@ import msgspec
 import psycopg
 
 from domain.ledger.account import AccountType
-from domain.money import in_minor_units, minor_units
+from domain.money import in_minor_units, minor_units, money_text
 from projections.ledger.model import (
     AccountView,
     BalancePoint,
@@ -176,8 +176,8 @@ async def list_accounts(conn: Conn, workspace_id: UUID, today: date) -> list[Acc
     return [
         AccountView(
             **{k: v for k, v in a.row.items() if k != "opening_balance"},
-            opening_balance=f"{a.row['opening_balance']:f}",
-            balance=f"{a.balance_on(today):f}",
+            opening_balance=money_text(a.row["opening_balance"], a.row["currency"]),
+            balance=money_text(a.balance_on(today), a.row["currency"]),
         )
         for a in await _accounts(conn, workspace_id)
     ]
@@ -224,8 +224,12 @@ async def balance_history(
     if not accounts:
         return None
     [account] = accounts
-    history = [BalancePoint(date=day, balance=f"{account.balance_on(day):f}") for day in points]
-    return account.row["currency"], history
+    currency = account.row["currency"]
+    history = [
+        BalancePoint(date=day, balance=money_text(account.balance_on(day), currency))
+        for day in points
+    ]
+    return currency, history
 
 
 class Rates:
