@@ -23,10 +23,11 @@ from litestar.enums import RequestEncodingType
 from infra.http import RequestRefused
 
 # C0 controls, DEL and C1 controls. Tab and newline are allowed only in text people write on
-# several lines; a CSV profile's delimiter may be a tab.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# several lines, as are the line and paragraph separators (U+2028, U+2029: a title or a
+# subject holding one broke the mail it went out in); a CSV profile's delimiter may be a tab.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_IN_MULTILINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_IN_DELIMITER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL_IN_DELIMITER = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 MULTILINE_FIELDS = frozenset({"notes", "note", "message", "reflection_text"})
 
 # As the domain's: money is not planned for the year 9999, and date arithmetic on such dates

@@ -66,7 +66,7 @@ class SmtpMailer(Mailer):
     async def send(self, mail: Mail) -> bool:
         try:
             await asyncio.to_thread(self._send, mail)
-        except (OSError, smtplib.SMTPException) as error:
+        except (OSError, smtplib.SMTPException, ValueError) as error:  # ValueError: a header
             # The error names the server, never the mail's body (it holds codes and tokens).
             log.warning("mail not sent", to=mail.to, subject=mail.subject, error=str(error))
             return False
@@ -74,9 +74,9 @@ class SmtpMailer(Mailer):
 
     def _send(self, mail: Mail) -> None:
         message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = mail.to
-        message["Subject"] = mail.subject
+        _header(message, "From", self.sender)
+        _header(message, "To", mail.to)
+        _header(message, "Subject", mail.subject)
         message.set_content(mail.body)
         for attached in mail.attachments:
             maintype, _, subtype = attached.media_type.partition("/")
@@ -95,7 +95,18 @@ class SmtpMailer(Mailer):
                 client.starttls(context=ssl.create_default_context())
             if self.url.username:
                 client.login(unquote(self.url.username), unquote(self.url.password or ""))
-            client.send_message(message)
+            # The envelope's one recipient is the address given, never what a header parsed.
+            client.send_message(message, from_addr=self.sender, to_addrs=[mail.to])
+
+
+def _header(message: EmailMessage, name: str, value: str) -> None:
+    """Sets a header only if it reads back as written (else a ValueError). Python's email
+    package decodes encoded words (``=?utf-8?q?a=0D=0ABcc:_x?=``) on the way in, and this
+    Python writes what they decode to as it is: a line break in one would add headers of its
+    own, a comma in an address more recipients."""
+    message[name] = value
+    if str(message[name]) != value:
+        raise ValueError(f"the {name} header would not be sent as written")
 
 
 class DevMailbox(Mailer):

@@ -26,7 +26,9 @@ from infra.mail import Mail, Mailer
 from infra.settings import Settings
 from infra.tokens import Principal, issue_access_token
 
-Email = Annotated[str, Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+# No "=?" anywhere: a mail header would decode it as an encoded word (=?utf-8?q?…?=), which
+# can hold more addresses.
+Email = Annotated[str, Meta(pattern=r"^(?!.*=\?)[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 # At least 8 characters with a lower-case letter, an upper-case letter and a digit.
 Password = Annotated[str, Meta(pattern=r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{8,}$", max_length=256)]
 Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]

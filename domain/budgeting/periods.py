@@ -40,13 +40,13 @@ def parse_period(text: str) -> tuple[PeriodKind, date]:
 
 
 def _parse_period(text: str) -> tuple[PeriodKind, date]:
-    if match := re.fullmatch(r"(\d{4})-(\d{2})", text):
+    if match := re.fullmatch(r"([0-9]{4})-([0-9]{2})", text):
         year, month = int(match[1]), int(match[2])
         if 1 <= month <= 12:
             return PeriodKind.MONTHLY, date(year, month, 1)
-    if match := re.fullmatch(r"Q([1-4])-(\d{4})", text):
+    if match := re.fullmatch(r"Q([1-4])-([0-9]{4})", text):
         return PeriodKind.QUARTERLY, date(int(match[2]), 3 * int(match[1]) - 2, 1)
-    if re.fullmatch(r"\d{4}", text):
+    if re.fullmatch(r"[0-9]{4}", text):
         return PeriodKind.YEARLY, date(int(text), 1, 1)
     raise DomainError("a period is written 2026-03, Q1-2026 or 2026", "period")
 

@@ -58,12 +58,12 @@ class Period:
 
 def parse_period(text: str) -> Period:
     """``YYYY-MM`` or ``Qn-YYYY``; anything else is a 400 on ``period``."""
-    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+    if m := re.fullmatch(r"([0-9]{4})-([0-9]{2})", text):
         year, month = int(m[1]), int(m[2])
         if 2000 <= year <= 2100 and 1 <= month <= 12:
             first = date(year, month, 1)
             return Period(text, first, _month_end(first), (first,))
-    if m := re.fullmatch(r"Q([1-4])-(\d{4})", text):
+    if m := re.fullmatch(r"Q([1-4])-([0-9]{4})", text):
         quarter, year = int(m[1]), int(m[2])
         if 2000 <= year <= 2100:
             months = tuple(date(year, 3 * quarter - 2 + i, 1) for i in range(3))

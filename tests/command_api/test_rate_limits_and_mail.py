@@ -3,6 +3,7 @@ no secret in the logs."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from litestar.testing import TestClient
 from command_api.app import create_app as create_command_app
 from infra.embedded import free_port
 from infra.logs import configure_logging
+from infra.mail import Mail, SmtpMailer
 from infra.settings import Settings
 from tests.api import PASSWORD, Api
 
@@ -109,9 +111,11 @@ def test_with_redis_away_limits_hold_per_process_and_nothing_fails(
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[str] = []
+        self.recipients: list[list[str]] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append(envelope.content.decode())
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 OK"
 
 
@@ -172,6 +176,24 @@ def _walk_through_secrets(own_schema: Settings, url: str, inbox: Inbox) -> list[
         ).json()["key"]
         client.post("/api/auth/refresh", json={"refresh_token": refresh})
     return [PASSWORD, access, refresh, refresh.split(".")[1], code.group(1), key]
+
+
+def test_smtp_sends_a_mail_to_its_one_address_and_never_a_header_it_would_rewrite(
+    smtp: tuple[str, Inbox],
+) -> None:
+    url, inbox = smtp
+    mailer = SmtpMailer(url, "centsource <noreply@localhost>")
+    assert asyncio.run(mailer.send(Mail("victim@example.com", "Report for Q3-2026", "Hello")))
+    hostile = [
+        # Encoded words decode to a line break (a header of their own) or to more addresses.
+        Mail("victim@example.com", "=?utf-8?q?Hi=0D=0AReply-To:_evil@x.com?=", "Pay"),
+        Mail("=?utf-8?q?evil=40x.com=2C?=victim@example.com", "Report", "Hello"),
+        Mail("victim@example.com", "Hi\u2028there", "Hello"),  # a ValueError, not a crash
+    ]
+    assert [asyncio.run(mailer.send(mail)) for mail in hostile] == [False, False, False]
+    assert inbox.recipients == [["victim@example.com"]]
+    assert "Subject: Report for Q3-2026" in inbox.messages[0]
+    assert "Reply-To" not in inbox.messages[0]
 
 
 def test_admin_routes_answer_403_to_other_users(api: Api) -> None:

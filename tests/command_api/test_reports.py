@@ -283,6 +283,9 @@ def test_a_period_without_transactions_is_422_no_data_found(ledger: Ledger) -> N
         ({"period": {"from": "1800-01-01", "to": "1800-02-01"}}, "period"),
         ({"period": "2026", "format": "docx"}, "format"),
         ({"period": "2026", "title": "x" * 201}, "title"),
+        ({"period": "\u0662\u0660\u0662\u0666"}, "period"),  # ٢٠٢٦: digits, not ASCII ones
+        ({"period": "2026-1\u0660"}, "period"),
+        ({"period": "2026", "title": "Q3\u2028Bcc: x"}, "title"),  # a line separator
     ],
 )
 def test_bad_input_is_400_naming_the_field(
@@ -298,7 +301,8 @@ def test_mailing_a_report_attaches_its_file_once_per_recipient(
 ) -> None:
     path = f"/api/workspaces/{ledger.workspace}/reports/{quarter['id']}/email"
     too_many = [f"r{n}@example.com" for n in range(21)]
-    for recipients in (too_many, ["not-an-email"], []):
+    encoded_word = "=?utf-8?q?evil=40x.com=2C?=victim@example.com"  # two addresses in a header
+    for recipients in (too_many, ["not-an-email"], [], [encoded_word]):
         bad = ledger.api.commands.post(
             path, json={"recipients": recipients}, headers=ledger.admin.headers
         )
