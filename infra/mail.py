@@ -96,7 +96,7 @@ class SmtpMailer(Mailer):
             if self.url.username:
                 client.login(unquote(self.url.username), unquote(self.url.password or ""))
             # The envelope's one recipient is the address given, never what a header parsed.
-            client.send_message(message, from_addr=self.sender, to_addrs=[mail.to])
+            client.send_message(message, to_addrs=[mail.to])
 
 
 def _header(message: EmailMessage, name: str, value: str) -> None:

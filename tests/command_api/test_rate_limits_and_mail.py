@@ -112,10 +112,12 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[str] = []
         self.recipients: list[list[str]] = []
+        self.senders: list[str] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         self.messages.append(envelope.content.decode())
         self.recipients.append(list(envelope.rcpt_tos))
+        self.senders.append(envelope.mail_from)
         return "250 OK"
 
 
@@ -192,6 +194,7 @@ def test_smtp_sends_a_mail_to_its_one_address_and_never_a_header_it_would_rewrit
     ]
     assert [asyncio.run(mailer.send(mail)) for mail in hostile] == [False, False, False]
     assert inbox.recipients == [["victim@example.com"]]
+    assert inbox.senders == ["noreply@localhost"]  # the address, not the display name
     assert "Subject: Report for Q3-2026" in inbox.messages[0]
     assert "Reply-To" not in inbox.messages[0]
 
