@@ -138,6 +138,7 @@ YOUNGEST_COLLECTED_EVERY = 50_000
 
 
 def entry_point(name: str) -> Callable[..., Any]:
+    """The process's function, imported; the collector then set for the rest of its life."""
     module, _, function = ENTRY_POINTS[name].partition(":")
     target: Callable[..., Any] = getattr(importlib.import_module(module), function)
     gc.freeze()
