@@ -50,11 +50,29 @@ def attach(settings: Settings) -> Settings:
     return msgspec.structs.replace(settings, **missing)
 
 
+# Ports handed out for servers lie below the kernel's ephemeral range: a port from that range
+# can become the local end of any outgoing connection (to PostgreSQL, Redis, NATS) between
+# being found free and the server binding it, and stays taken while that connection lives
+# (CI once saw a command API fail to bind its port for three minutes).
+LOWEST_PORT = 10_000
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
 def free_port() -> int:
+    """A port on 127.0.0.1 free now, below the ephemeral range where there is room."""
+    try:
+        below = int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        below = LOWEST_PORT  # no such file (not Linux): any port the kernel gives
+    for _ in range(100 if below - LOWEST_PORT >= 1_000 else 0):
+        port = LOWEST_PORT + secrets.randbelow(below - LOWEST_PORT)
+        with socket.socket() as sock, contextlib.suppress(OSError):
+            sock.bind(("127.0.0.1", port))
+            return port
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        found: int = sock.getsockname()[1]
+        return found
 
 
 def wait_for_port(port: int, timeout: float = 20.0) -> None:
