@@ -3,13 +3,16 @@ actual, the two charts, top merchants, insights and recommendations, and on ever
 footer with when it was generated and the log position it was computed at.
 
 Text is text (DejaVu Sans, embedded, so names in most scripts read and can be searched);
-whatever a user typed is escaped before reportlab's paragraph markup sees it."""
+characters DejaVu lacks from the Japanese and Chinese scripts go in reportlab's Japanese CID
+font (HeiseiKakuGo-W5: not embedded, every PDF viewer supplies it). Whatever a user typed is
+escaped before reportlab's paragraph markup sees it."""
 
 from __future__ import annotations
 
 import io
 from datetime import datetime
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -20,6 +23,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import (
     Image,
@@ -33,6 +37,16 @@ from reportlab.platypus import (
 from reportlab.platypus.doctemplate import BaseDocTemplate
 
 FONT, BOLD = "DejaVuSans", "DejaVuSans-Bold"
+CJK = "HeiseiKakuGo-W5"
+# CJK punctuation, kana, ideographs (and their extension A and compatibility forms), full-width
+# forms: what the Japanese font holds and DejaVu does not.
+CJK_RANGES = (
+    (0x3000, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFF00, 0xFFEF),
+)
 ACCENT = colors.HexColor("#1f3b73")
 STRIPE = colors.HexColor("#f2f4f8")
 CHART_WIDTH = 170 * mm
@@ -40,11 +54,33 @@ CHART_WIDTH = 170 * mm
 
 @cache
 def _fonts() -> None:
-    """DejaVu Sans, as matplotlib ships it: one font for the charts and the text."""
+    """DejaVu Sans, as matplotlib ships it: one font for the charts and the text; the
+    Japanese CID font for the CJK characters DejaVu lacks."""
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     pdfmetrics.registerFont(TTFont(FONT, str(folder / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(BOLD, str(folder / "DejaVuSans-Bold.ttf")))
     pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=FONT, boldItalic=BOLD)
+    pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+
+
+def _in_cjk_font(character: str) -> bool:
+    """Drawn in the Japanese font: a CJK character DejaVu Sans has no glyph for."""
+    code = ord(character)
+    if not any(low <= code <= high for low, high in CJK_RANGES):
+        return False
+    _fonts()
+    return code not in pdfmetrics.getFont(FONT).face.charToGlyph
+
+
+def _markup(text: str) -> str:
+    """``text`` escaped for paragraph markup, each run the Japanese font draws in its font."""
+    if text.isascii():  # most of a report, looked at character by character for nothing
+        return escape(text)
+    runs = []
+    for in_cjk, run in groupby(text, _in_cjk_font):
+        escaped = escape("".join(run))
+        runs.append(f'<font name="{CJK}">{escaped}</font>' if in_cjk else escaped)
+    return "".join(runs)
 
 
 @cache
@@ -67,7 +103,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _p(text: object, style: str = "body") -> Paragraph:
-    return Paragraph(escape(str(text)), _styles()[style])
+    return Paragraph(_markup(str(text)), _styles()[style])
 
 
 def _table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
@@ -131,7 +167,7 @@ def render(report: dict[str, Any], charts: dict[str, bytes]) -> bytes:
     c = report["currency"]
     s = report["summary"]
     story: list[Any] = [
-        Paragraph(escape(report["title"]), styles["title"]),
+        _p(report["title"], "title"),
         _p(
             f"{report['workspace']} · {report['start_date']} to {report['end_date']} · "
             f"amounts in {c}"

@@ -199,6 +199,16 @@ def test_the_pdf_opens_and_its_text_holds_the_totals_and_the_position(
     assert pdf.metadata.title == "Report for Q3 2026"
 
 
+def test_japanese_text_in_the_pdf_is_drawn_and_searchable(ledger: Ledger) -> None:
+    made = ledger.post({"period": "Q3-2026", "format": "pdf", "title": "第3四半期の家計簿 Q3"})
+    assert made.status_code == 201, made.text
+    report = made.json()
+    file = ledger.read(report["file"], report["position"])
+    assert file.status_code == 200, file.text
+    text = PdfReader(io.BytesIO(file.content)).pages[0].extract_text()
+    assert "第3四半期の家計簿 Q3" in text  # DejaVu Sans has none of these: they were blank
+
+
 def test_both_charts_are_pngs_and_downloads_are_counted(
     ledger: Ledger, quarter: dict[str, Any]
 ) -> None:
