@@ -43,7 +43,6 @@ def services() -> Iterator[Settings]:
     settings = msgspec.structs.replace(
         Settings.from_env(),
         secret_key="test-secret-key-that-is-long-enough-for-hs256",
-        min_position_timeout=1.0,
         # Tests share one client address; the limits' own tests set the real tiers.
         rate_limits="strict=100000/900,expensive=100000/3600,moderate=100000/900,lenient=100000/900",
         login_lockout="100000/900",

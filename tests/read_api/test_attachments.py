@@ -59,7 +59,11 @@ def test_a_receipt_is_attached_listed_downloaded_and_detached(api: Api) -> None:
     listed = api.read(user, base, detached.json()["position"])
     assert [a["file_name"] for a in listed["data"]] == ["scan.jpg"]
     assert api.reads.get(f"{base}/{png.json()['id']}", headers=user.headers).status_code == 404
-    history = api.read(user, f"/api/workspaces/{workspace}/transactions/{transaction}/history", 0)
+    history = api.read(
+        user,
+        f"/api/workspaces/{workspace}/transactions/{transaction}/history",
+        detached.json()["position"],
+    )
     assert [e["type"] for e in history["data"]][-3:] == [
         "TransactionAttached",
         "TransactionAttached",
