@@ -215,6 +215,18 @@ class Occurrence(msgspec.Struct, kw_only=True, array_like=True):
     description: str
 
 
+class SeriesSpan(msgspec.Struct, kw_only=True, array_like=True):
+    """A series part's name, account, sign and currency (``SeriesPart`` without its columns),
+    and for each window asked about its number of occurrences and their first and last date
+    (None when it has none there)."""
+
+    name: str
+    account_id: UUID
+    income: bool
+    currency: str
+    windows: list[tuple[int, date | None, date | None]]
+
+
 class SeriesPart(msgspec.Struct, kw_only=True, array_like=True):
     """Occurrences of one series name, account, sign and currency as columns, oldest first
     (by date, then id): what the database groups for recurring-series detection. ``name`` is

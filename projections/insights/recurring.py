@@ -37,6 +37,11 @@ bill). With the latest level ``L`` (all of them without a step):
                                                                      or more count fully)
 
 Each series has a stable id: uuid5 of the workspace, merchant key, account, sign and currency.
+
+Since 3/4 of the gaps lie in a cadence's window and the shortest window starts at 4 days, a
+series' dates span ``dₙ - d₁ ≥ 4 * 3/4 * (n - 1) = 3 (n - 1)`` days: a group denser than
+that (a shop visited several times a week) is no series, and is left out before its dates are
+read (``could_recur``).
 """
 
 from __future__ import annotations
@@ -56,7 +61,13 @@ from msgspec.structs import replace
 from domain.base import natural_id
 from domain.ledger.merchants import merchant_key, series_name
 from domain.money import money_text
-from projections.insights.model import Occurrence, PriceChange, RecurringSeries, SeriesPart
+from projections.insights.model import (
+    Occurrence,
+    PriceChange,
+    RecurringSeries,
+    SeriesPart,
+    SeriesSpan,
+)
 from projections.insights.stats import CENTS
 from projections.ledger import view as ledger_view
 
@@ -151,6 +162,7 @@ def levels(sizes: Sequence[Decimal]) -> int | None:
 
 
 SeriesKey = tuple[str, UUID, bool, str]  # merchant key, account, income, currency
+PartKey = tuple[str, UUID, bool, str]  # series name, account, income, currency
 
 
 @dataclass(frozen=True)
@@ -186,6 +198,40 @@ class Grouped:
                     [group.names[i] for i in at],
                 )
         return Grouped(kept)
+
+
+def could_recur(count: int, first: date | None, last: date | None) -> bool:
+    """Whether ``count`` occurrences from ``first`` to ``last`` could be a series: 2 or more,
+    spanning at least ``3 (n - 1)`` days (see the module)."""
+    if first is None or last is None:
+        return False
+    return count >= 2 and 3 * (count - 1) <= (last - first).days
+
+
+def candidates(spans: Iterable[SeriesSpan]) -> list[PartKey]:
+    """The parts of the groups (the spans' parts merged by merchant key, as ``from_parts``
+    merges them) that could recur in one of the spans' windows."""
+    merged: dict[SeriesKey, list[SeriesSpan]] = {}
+    for span in spans:
+        key = (merchant_key(span.name), span.account_id, span.income, span.currency)
+        merged.setdefault(key, []).append(span)
+    return [
+        (span.name, span.account_id, span.income, span.currency)
+        for group in merged.values()
+        if any(
+            _could_recur_together(window)
+            for window in zip(*(span.windows for span in group), strict=True)
+        )
+        for span in group
+    ]
+
+
+def _could_recur_together(parts: Sequence[tuple[int, date | None, date | None]]) -> bool:
+    """``could_recur`` over parts' counts, first and last dates in one window, added up."""
+    firsts = [first for _, first, _ in parts if first is not None]
+    lasts = [last for _, _, last in parts if last is not None]
+    count = sum(count for count, _, _ in parts)
+    return could_recur(count, min(firsts, default=None), max(lasts, default=None))
 
 
 def from_parts(parts: Iterable[SeriesPart]) -> Grouped:

@@ -6,6 +6,7 @@ the part's category; deleted transactions none) joined to the ledger's accounts 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time
 from typing import Any, LiteralString, TypeVar
 from uuid import UUID
@@ -16,7 +17,15 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
 
-from projections.insights.model import BudgetScope, CategoryNode, Line, Occurrence, SeriesPart
+from projections.insights import recurring
+from projections.insights.model import (
+    BudgetScope,
+    CategoryNode,
+    Line,
+    Occurrence,
+    SeriesPart,
+    SeriesSpan,
+)
 
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 T = TypeVar("T")
@@ -87,7 +96,7 @@ async def _decoded(
     conn: Conn,
     into: type[T],
     columns: LiteralString,
-    source: LiteralString,
+    source: LiteralString | sql.Composable,
     order: LiteralString,
     params: tuple[Any, ...] | dict[str, Any],
 ) -> T:
@@ -98,7 +107,11 @@ async def _decoded(
     """
     query = sql.SQL(
         "SELECT coalesce(json_agg(json_build_array({}) ORDER BY {}), '[]')::text FROM {}"
-    ).format(sql.SQL(columns), sql.SQL(order), sql.SQL(source))
+    ).format(
+        sql.SQL(columns),
+        sql.SQL(order),
+        source if isinstance(source, sql.Composable) else sql.SQL(source),
+    )
     async with conn.cursor(row_factory=tuple_row) as cursor:
         await cursor.execute(query, params)
         row = await cursor.fetchone()
@@ -213,27 +226,111 @@ async def occurrences(conn: Conn, workspace_id: UUID, start: date, end: date) ->
     )
 
 
-async def series_parts(conn: Conn, workspace_id: UUID, start: date, end: date) -> list[SeriesPart]:
-    """The occurrences dated ``start`` to ``end`` (``occurrences``, zero amounts left out),
-    grouped by series name, account, sign and currency in the database: a few hundred rows
-    of columns instead of a row per transaction. Rows kept before series names were are
-    grouped by merchant and description, for ``recurring.from_parts`` to name."""
+# The occurrences for recurring series: neither transfer legs, deleted nor zero.
+SERIES_ROWS: LiteralString = (
+    "FROM transactions WHERE workspace_id = %s AND NOT deleted AND transfer_id IS NULL "
+    "AND amount <> 0 AND date BETWEEN %s AND %s"
+)
+
+
+async def series(
+    conn: Conn,
+    workspace_id: UUID,
+    start: date,
+    end: date,
+    windows: Sequence[tuple[date, date]] = (),
+) -> recurring.Grouped:
+    """The occurrences dated ``start`` to ``end`` grouped for recurring series, only the
+    groups that could be one (``recurring.could_recur``) in one of ``windows`` (spans within
+    ``start`` to ``end``; that whole span by default).
+
+    Two reads: each part's count and first and last date per window, added up by the
+    database (a hash of a few hundred rows, no sort); then the columns of the parts whose
+    groups could recur. Spending at a shop several times a week is most of a history and
+    never a series: it is counted, not sorted into arrays and sent. Rows kept before series
+    names were (a table not rebuilt since) are all read, as ``series_parts`` groups them."""
+    unnamed = await conn.execute(
+        "SELECT 1 FROM transactions WHERE workspace_id = %s AND series_name IS NULL LIMIT 1",
+        (workspace_id,),
+    )
+    if await unnamed.fetchone() is not None:
+        return recurring.from_parts(await series_parts(conn, workspace_id, start, end))
+    spans = await series_spans(conn, workspace_id, start, end, windows or [(start, end)])
+    named = recurring.candidates(spans)
+    if not named:
+        return recurring.Grouped({})
+    return recurring.from_parts(await series_parts(conn, workspace_id, start, end, named))
+
+
+async def series_spans(
+    conn: Conn, workspace_id: UUID, start: date, end: date, windows: Sequence[tuple[date, date]]
+) -> list[SeriesSpan]:
+    """Every series part dated ``start`` to ``end`` (by series name, account, sign and
+    currency) with its count of occurrences and first and last date in each of ``windows``."""
+    counted = sql.SQL(", ").join(
+        sql.SQL("json_build_array(count(*), min(date), max(date))")
+        if (low, high) == (start, end)
+        else sql.SQL(
+            "json_build_array(count(*) FILTER (WHERE {0}), min(date) FILTER (WHERE {0}), "
+            "max(date) FILTER (WHERE {0}))"
+        ).format(sql.SQL("date BETWEEN {} AND {}").format(sql.Literal(low), sql.Literal(high)))
+        for low, high in windows
+    )
+    source = sql.SQL(
+        "(SELECT series_name AS name, account_id, amount > 0 AS income, currency, "
+        "json_build_array({}) AS windows " + SERIES_ROWS + " GROUP BY 1, 2, 3, 4) p"
+    ).format(counted)
+    return await _decoded(
+        conn,
+        list[SeriesSpan],
+        "p.name, p.account_id, p.income, p.currency, p.windows",
+        source,
+        "p.account_id, p.currency, p.income, p.name",
+        (workspace_id, start, end),
+    )
+
+
+async def series_parts(
+    conn: Conn,
+    workspace_id: UUID,
+    start: date,
+    end: date,
+    only: Sequence[recurring.PartKey] | None = None,
+) -> list[SeriesPart]:
+    """The occurrences dated ``start`` to ``end`` grouped by series name, account, sign and
+    currency in the database: a few hundred rows of columns instead of a row per transaction.
+    Rows kept before series names were are grouped by merchant and description, for
+    ``recurring.from_parts`` to name. With ``only``, just the parts named there (by series
+    name, account, sign and currency)."""
+    source: LiteralString = (
+        "(SELECT series_name AS name, CASE WHEN series_name IS NULL THEN merchant END AS merchant, "
+        "CASE WHEN series_name IS NULL THEN description END AS description, "
+        "account_id, amount > 0 AS income, currency, "
+        "array_agg(id ORDER BY date, id) AS ids, array_agg(date ORDER BY date, id) AS dates, "
+        "array_agg(amount::text ORDER BY date, id) AS amounts, "
+        "array_agg("
+        + WHOLE_CATEGORY
+        + " ORDER BY date, id) AS categories "
+        + SERIES_ROWS
+        + "{} GROUP BY 1, 2, 3, 4, 5, 6) p"
+    )
+    params: tuple[Any, ...] = (workspace_id, start, end)
+    kept = sql.SQL("")
+    if only is not None:
+        kept = sql.SQL(
+            " AND (series_name, account_id, amount > 0, currency) IN "
+            "(SELECT * FROM unnest(%s::text[], %s::uuid[], %s::boolean[], %s::text[]))"
+        )
+        columns = [list(column) for column in zip(*only, strict=True)] if only else [[]] * 4
+        params += tuple(columns)
     return await _decoded(
         conn,
         list[SeriesPart],
         "p.name, p.merchant, p.description, p.account_id, p.income, p.currency, "
         "p.ids, p.dates, p.amounts, p.categories",
-        "(SELECT series_name AS name, "
-        "CASE WHEN series_name IS NULL THEN merchant END AS merchant, "
-        "CASE WHEN series_name IS NULL THEN description END AS description, "
-        "account_id, amount > 0 AS income, currency, "
-        "array_agg(id ORDER BY date, id) AS ids, array_agg(date ORDER BY date, id) AS dates, "
-        "array_agg(amount::text ORDER BY date, id) AS amounts, "
-        "array_agg(" + WHOLE_CATEGORY + " ORDER BY date, id) AS categories "
-        "FROM transactions WHERE workspace_id = %s AND NOT deleted AND transfer_id IS NULL "
-        "AND amount <> 0 AND date BETWEEN %s AND %s GROUP BY 1, 2, 3, 4, 5, 6) p",
+        sql.SQL(source).format(kept),
         "p.account_id, p.currency, p.income, p.name, p.merchant, p.description",
-        (workspace_id, start, end),
+        params,
     )
 
 

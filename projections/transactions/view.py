@@ -82,6 +82,14 @@ TABLES = (
     "ON transactions (workspace_id, left(lower(btrim(merchant)), 100))",
     "CREATE INDEX IF NOT EXISTS transactions_by_creation "
     "ON transactions (workspace_id, created_at DESC, id)",
+    # Split transactions by date: insights read their parts apart from the rest, and without
+    # it the planner scans the whole table for the few there are.
+    "CREATE INDEX IF NOT EXISTS transactions_split_by_date "
+    "ON transactions (workspace_id, date) WHERE splits <> '[]'",
+    # Rows kept before series names were (none once the table is rebuilt): recurring-series
+    # detection reads them apart.
+    "CREATE INDEX IF NOT EXISTS transactions_unnamed "
+    "ON transactions (workspace_id) WHERE series_name IS NULL",
     # Receipts and other files; their contents are kept apart (infra/blobs.py).
     """CREATE TABLE IF NOT EXISTS transaction_attachments (
         id uuid PRIMARY KEY,

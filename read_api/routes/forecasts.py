@@ -36,7 +36,7 @@ from projections.ledger import view as ledger_view
 from projections.schedules import view as schedules_view
 from projections.schedules.model import ScheduleView
 from read_api.access import read_access
-from read_api.routes.insights import Reading, answer
+from read_api.routes.insights import Reading, answer, both
 
 SERVING = ("transactions", "ledger", "dashboard", "budgets", "goals", "schedules")
 
@@ -85,15 +85,17 @@ async def _basis(reading: Reading, account_id: UUID | None = None) -> Basis:
     for account in accounts:
         total.add(Decimal(account.balance), account.currency, today)
     history = today - timedelta(days=recurring.HISTORY_DAYS)
-    grouped = await reading.series(history, today)
+    recent = today - timedelta(days=forecasts.VARIABLE_DAYS - 1)
+    grouped, lines = await both(
+        reading.aside(lambda other: other.series(history, today)), reading.lines(recent, today)
+    )
     series = recurring.series_in(grouped, workspace_id, today, names)
     schedules = await _schedules(conn, workspace_id)
     members = forecasts.series_members(grouped, series, workspace_id)
-    recent = today - timedelta(days=forecasts.VARIABLE_DAYS - 1)
-    members |= forecasts.schedule_members(
-        await reading.occurrences(recent, today), schedules, today
-    )
-    lines = await reading.lines(recent, today)
+    if schedules:
+        members |= forecasts.schedule_members(
+            await reading.occurrences(recent, today), schedules, today
+        )
     # History starts at the first transaction (transfers aside) of the three years read.
     first = await rows.first_occurrence(conn, workspace_id, history, today)
     basis.today, basis.conversion, basis.balance, basis.series = (

@@ -8,11 +8,12 @@ a flag) or a new day is seen at once.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import date, time, timedelta
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from uuid import UUID
 
 import redis.asyncio as redis
@@ -21,6 +22,7 @@ from litestar.datastructures import State
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.serialization import encode_json
+from psycopg_pool import PoolTimeout
 
 from infra.settings import Settings
 from projections.insights import (
@@ -60,6 +62,9 @@ from read_api.cache import cache_get, cache_put
 from read_api.routes.dashboard import MONTH
 
 SERVING = ("transactions", "ledger", "dashboard")
+T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
 Month = Annotated[str | None, QueryParameter(pattern=MONTH, description="YYYY-MM")]
 From = Annotated[date | None, QueryParameter(name="from")]
 To = Annotated[date | None, QueryParameter(name="to")]
@@ -77,6 +82,7 @@ Threshold = Annotated[
 # change an answer could depend on.
 KEYED_BY = "audit_trail"
 ONE_DAY = timedelta(days=1)
+ASIDE_WAIT = 0.05  # seconds a reading waits for a second connection before doing without
 
 
 class Reading:
@@ -93,6 +99,27 @@ class Reading:
         self.today, self.week_start, self.position = await rows.version(
             self.conn, self.workspace_id
         )
+
+    async def aside(self, read: Callable[[Reading], Awaitable[T]]) -> T:
+        """``read`` on a second connection of the pool: run beside this reading's own
+        queries (``both``), it keeps the database busy while rows are decoded here. When the
+        pool has none to spare at once, ``read`` waits for this reading's connection instead:
+        requests that each hold one connection never wait on each other for a second."""
+        pool = self.request.app.state.pool
+        try:
+            conn = await pool.getconn(timeout=ASIDE_WAIT)
+        except PoolTimeout:
+            return await read(self)
+        try:
+            other = Reading(self.request, conn, self.workspace_id)
+            other.today, other.week_start, other.position = (
+                self.today,
+                self.week_start,
+                self.position,
+            )
+            return await read(other)
+        finally:
+            await pool.putconn(conn)
 
     async def start(self) -> tuple[date, str, ledger_view.Conversion, dict[UUID, str]]:
         """Today and the week start of the workspace (once opened), a conversion into its
@@ -115,14 +142,25 @@ class Reading:
     async def occurrences(self, start: date, end: date) -> list[Occurrence]:
         return await rows.occurrences(self.conn, self.workspace_id, start, end)
 
-    async def series(self, start: date, end: date) -> recurring.Grouped:
-        """The occurrences dated ``start`` to ``end`` grouped for recurring series."""
-        return recurring.from_parts(
-            await rows.series_parts(self.conn, self.workspace_id, start, end)
-        )
+    async def series(
+        self, start: date, end: date, windows: Sequence[tuple[date, date]] = ()
+    ) -> recurring.Grouped:
+        """The occurrences dated ``start`` to ``end`` grouped for recurring series (only the
+        groups that could be one in ``windows``, by default that whole span)."""
+        return await rows.series(self.conn, self.workspace_id, start, end, windows)
 
     async def times(self, start: date, end: date) -> dict[UUID, time]:
         return await rows.times(self.conn, self.workspace_id, start, end)
+
+
+async def both(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:
+    """``first`` and ``second`` at once: both done, or both stopped, on return."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            one, other = group.create_task(first), group.create_task(second)
+    except ExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return one.result(), other.result()
 
 
 async def answer(
@@ -186,8 +224,12 @@ async def _health_data(
     conn, workspace_id = reading.conn, reading.workspace_id
     first, last = days[0], days[-1]
     # Only the months' sums are read from the lines: their day totals say the same.
-    lines = await reading.day_totals(health.complete_months(first, health.WINDOW_MONTHS)[0], last)
-    found = await reading.series(first - timedelta(days=recurring.HISTORY_DAYS), last)
+    history = timedelta(days=recurring.HISTORY_DAYS)
+    windows = [(day - history, day) for day in days]
+    lines, found = await both(
+        reading.day_totals(health.complete_months(first, health.WINDOW_MONTHS)[0], last),
+        reading.aside(lambda other: other.series(first - history, last, windows)),
+    )
     balances = await health_rows.balances(conn, workspace_id, days)
     budget_start = health.complete_months(first, health.BUDGET_MONTHS)[0]
     periods = await health_rows.budget_periods(conn, workspace_id, budget_start, last)
@@ -395,8 +437,11 @@ class InsightsController(Controller):
 
         async def compute(reading: Reading) -> SavingsOpportunities:
             today, _, conversion, names = await reading.start()
-            found = await reading.series(today - timedelta(days=recurring.HISTORY_DAYS), today)
-            lines = await reading.lines(opportunities.lines_start(today), today)
+            history = today - timedelta(days=recurring.HISTORY_DAYS)
+            found, lines = await both(
+                reading.aside(lambda other: other.series(history, today)),
+                reading.lines(opportunities.lines_start(today), today),
+            )
             categories = await rows.category_tree(reading.conn, workspace_id)
             budgets = await rows.active_budgets(reading.conn, workspace_id, today)
             series = recurring.series_in(found, workspace_id, today, names)
@@ -457,11 +502,13 @@ class InsightsController(Controller):
             today, week_start, conversion, names = await reading.start()
             first = await health_rows.first_date(conn, workspace_id)
             start = overview.timeframe_start(today, timeframe, week_start, first)
-            lines = await reading.lines(min(start, overview.income_start(today)), today)
+            lines, data = await both(
+                reading.lines(min(start, overview.income_start(today)), today),
+                reading.aside(lambda other: _health_data(other, conversion, names, [today])),
+            )
             balances = await health_rows.balances(conn, workspace_id, [start - ONE_DAY, today])
             budgets = await _current_budgets(conn, workspace_id, today)
             flags = await _open_risk_flags(conn, workspace_id)
-            data = await _health_data(reading, conversion, names, [today])
             cards = overview.OverviewData(
                 lines=lines,
                 balances=balances,
@@ -492,8 +539,11 @@ class InsightsController(Controller):
             today, _, conversion, names = await reading.start()
             on = day or today
             month = on.replace(day=1)
-            lines = await reading.lines(month - timedelta(days=anomalies.WINDOW_DAYS), on)
-            found = await reading.series(on - timedelta(days=recurring.HISTORY_DAYS), on)
+            history = on - timedelta(days=recurring.HISTORY_DAYS)
+            lines, found = await both(
+                reading.lines(month - timedelta(days=anomalies.WINDOW_DAYS), on),
+                reading.aside(lambda other: other.series(history, on)),
+            )
             unusual = anomalies.find_anomalies(lines, conversion, month, on, Decimal(3), names)
             data = briefing.BriefingData(
                 lines=lines,
