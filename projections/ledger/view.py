@@ -270,25 +270,36 @@ class Rates:
         return best
 
 
+ONE = Decimal(1)
+
+
 class Conversion:
     """Amounts into one currency on given days; keeps the rates it used and the currencies it
-    found no rate for, so an answer can say both."""
+    found no rate for, so an answer can say both. Each currency and day is looked up once (a
+    lookup is two binary searches, and a report asks for every line's rate some ten times)."""
 
     def __init__(self, rates: Rates, base: str) -> None:
         self.rates = rates
         self.base = base
         self.used: dict[tuple[str, str, date], RateUsed] = {}
         self.unconverted: set[str] = set()
+        self.found: dict[tuple[str, date], Decimal | None] = {}  # each currency and day once
 
     def rate(self, currency: str, day: date) -> Decimal | None:
         if currency == self.base:
-            return Decimal(1)
+            return ONE
+        try:
+            return self.found[(currency, day)]
+        except KeyError:
+            pass
         found = self.rates.find(currency, self.base, day)
         if found is None:
             self.unconverted.add(currency)
+            self.found[(currency, day)] = None
             return None
         rate, used = found
         self.used[(used.currency, used.quote, used.rate_date)] = used
+        self.found[(currency, day)] = rate
         return rate
 
 

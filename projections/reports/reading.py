@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import date, time
-from decimal import Decimal
+from datetime import time
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +21,6 @@ from projections.runtime import wait_for_projections
 Conn = psycopg.AsyncConnection[dict[str, Any]]
 # A report is computed from these read models, once each has reached the log's head.
 READ_MODELS = ("transactions", "ledger", "budgets", "workspaces", "users")
-ONE = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -31,25 +29,6 @@ class Workspace:
     base_currency: str
     timezone: str
     week_start: str
-
-
-class RememberedConversion(ledger_view.Conversion):
-    """The same conversion, each currency and day looked up once: a report's figures ask for
-    the rate of every line some ten times over (sums, breakdown, merchants, trend, each
-    insight), and a lookup is two binary searches. It keeps the rates used and the currencies
-    unconverted as the first lookup recorded them."""
-
-    def __init__(self, rates: ledger_view.Rates, base: str) -> None:
-        super().__init__(rates, base)
-        self.known: dict[tuple[str, date], Decimal | None] = {}
-
-    def rate(self, currency: str, day: date) -> Decimal | None:
-        if currency == self.base:
-            return ONE
-        key = (currency, day)
-        if key not in self.known:
-            self.known[key] = super().rate(currency, day)
-        return self.known[key]
 
 
 async def caught_up(conn: Conn) -> int:
@@ -92,7 +71,7 @@ async def report_data(
     on it while the lines are read on ``conn``: the database reads both at once."""
     place = await workspace(conn, workspace_id)
     rates = await ledger_view.Rates.load(conn, workspace_id)
-    conversion = RememberedConversion(rates, place.base_currency)
+    conversion = ledger_view.Conversion(rates, place.base_currency)
     first = lines_start(period, place.week_start) if include_insights else period.start
 
     async def recent() -> tuple[list[Line], dict[UUID, time]]:
