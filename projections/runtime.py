@@ -762,6 +762,13 @@ async def rebuild(settings: Settings, projection: Projection) -> int:
         # projection_positions table starting at 0 are made there; the log is read from main.
         await create_tables(conn, projection)
         await catch_up(conn, projection)
+        # Fresh tables have no statistics until autovacuum analyses them (never, on a server
+        # that runs without it): the planner would take a table of 100,000 rows for empty,
+        # and sort it on disk where it would hash it in memory.
+        async with conn.cursor() as cur:
+            for table in await _tables_of(cur, schema):
+                await cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, table)))
+        await conn.commit()
         lock_timeout = await _swap_lock_timeout(conn)
         for attempt in itertools.count():
             try:

@@ -50,13 +50,19 @@ PARTS: LiteralString = (
 )
 
 
-async def lines(conn: Conn, workspace_id: UUID, start: date, end: date) -> list[Line]:
-    """Every line dated ``start`` to ``end``, both included, oldest first."""
+async def lines(
+    conn: Conn, workspace_id: UUID, start: date, end: date, named: bool = True
+) -> list[Line]:
+    """Every line dated ``start`` to ``end``, both included, oldest first; unless ``named``,
+    without merchant and description (a quarter of the query's work, for figures that never
+    name a transaction)."""
+    names: LiteralString = "l.merchant, l.description" if named else "NULL, ''"
     return await _decoded(
         conn,
         list[Line],
-        "l.id, l.date, l.amount::text, l.currency, l.category_id, l.merchant, l.description, "
-        "l.transfer_id IS NOT NULL, coalesce(a.type = 'INVESTMENT', false)",
+        "l.id, l.date, l.amount::text, l.currency, l.category_id, "
+        + names
+        + ", l.transfer_id IS NOT NULL, coalesce(a.type = 'INVESTMENT', false)",
         PARTS,
         "l.date, l.id, l.part",
         {"ws": workspace_id, "start": start, "end": end},

@@ -82,6 +82,7 @@ Threshold = Annotated[
 # change an answer could depend on.
 KEYED_BY = "audit_trail"
 ONE_DAY = timedelta(days=1)
+HALVED_DAYS = 90  # lines of a longer span are read as two halves at once
 ASIDE_WAIT = 0.05  # seconds a reading waits for a second connection before doing without
 
 
@@ -130,8 +131,21 @@ class Reading:
         names = await rows.category_names(conn, workspace_id)
         return self.today, self.week_start, ledger_view.Conversion(rates, base), names
 
-    async def lines(self, start: date, end: date) -> list[Line]:
-        return await rows.lines(self.conn, self.workspace_id, start, end)
+    async def lines(self, start: date, end: date, named: bool = True) -> list[Line]:
+        """``rows.lines``; a span of months as two halves at once (``aside``): building the
+        JSON of the lines is most of the query, and the database builds one half while the
+        other is decoded here."""
+        conn, workspace_id = self.conn, self.workspace_id
+        if (end - start).days < HALVED_DAYS:
+            return await rows.lines(conn, workspace_id, start, end, named)
+        middle = start + (end - start) / 2
+        first, second = await both(
+            rows.lines(conn, workspace_id, start, middle, named),
+            self.aside(
+                lambda other: rows.lines(other.conn, workspace_id, middle + ONE_DAY, end, named)
+            ),
+        )
+        return first + second
 
     async def day_totals(self, start: date, end: date, by_category: bool = False) -> list[Line]:
         return await rows.day_totals(self.conn, self.workspace_id, start, end, by_category)
@@ -541,7 +555,8 @@ class InsightsController(Controller):
             month = on.replace(day=1)
             history = on - timedelta(days=recurring.HISTORY_DAYS)
             lines, found = await both(
-                reading.lines(month - timedelta(days=anomalies.WINDOW_DAYS), on),
+                # Only the anomalies' count is told: the lines need no names.
+                reading.lines(month - timedelta(days=anomalies.WINDOW_DAYS), on, named=False),
                 reading.aside(lambda other: other.series(history, on)),
             )
             unusual = anomalies.find_anomalies(lines, conversion, month, on, Decimal(3), names)

@@ -73,6 +73,18 @@ def test_a_projector_killed_while_catching_up_ends_identical_to_a_rebuild(
         [projection] = registry.select(settings, [name])
         assert asyncio.run(runtime.rebuild(settings, projection)) == last
     assert _snapshot(settings) == resumed
+    # The rebuilt tables come with statistics: the planner knows the transactions are many.
+    [(planned,)] = query(
+        settings,
+        "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+        f"{settings.database_schema}.transactions",
+    )
+    assert planned == listed_rows(settings)
+
+
+def listed_rows(settings: Settings) -> int:
+    [(count,)] = query(settings, "SELECT count(*) FROM transactions")
+    return int(count)
 
 
 def test_a_rebuild_swaps_in_while_reads_keep_being_answered(own_schema: Settings) -> None:
