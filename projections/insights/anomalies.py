@@ -22,15 +22,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import accumulate
-from operator import mul
+from operator import itemgetter
 from uuid import UUID
 
 from domain.money import money_text
-from projections.insights.model import Anomalies, Anomaly, Line
+from projections.insights.model import Anomalies, Anomaly, ExpenseDay, Line
 from projections.insights.stats import CENTS, conversion_of
 from projections.ledger import view as ledger_view
 
 WINDOW_DAYS = 180
+Entry = tuple[date, int, Decimal, Decimal]  # day, expenses, Σ sizes, Σ sizes²
 MIN_HISTORY = 5
 DEFAULT_THRESHOLD = Decimal(3)
 
@@ -58,28 +59,31 @@ def expenses(lines: Iterable[Line], conversion: ledger_view.Conversion) -> list[
 
 @dataclass(frozen=True)
 class History:
-    """One category's expenses by date, with running sums so any window's ``n``, ``Σh`` and
-    ``Σh²`` are two subtractions away."""
+    """One category's expenses by date, with running counts and sums so any window's ``n``,
+    ``Σh`` and ``Σh²`` are two subtractions away."""
 
     days: list[date]
-    sums: list[Decimal]  # sums[i] = Σ sizes of the first i expenses
+    counts: list[int]  # counts[i] = expenses in the first i entries
+    sums: list[Decimal]  # sums[i] = Σ sizes of the first i entries
     squares: list[Decimal]
 
     @classmethod
-    def of(cls, sizes: list[Expense]) -> History:
-        """``sizes`` oldest first."""
-        amounts = [e.size for e in sizes]
+    def of(cls, entries: list[Entry]) -> History:
+        """``entries`` oldest first."""
         # accumulate adds in C: a year of expenses costs a fraction of a Python loop.
-        sums = list(accumulate(amounts, initial=Decimal(0)))
-        squares = list(accumulate(map(mul, amounts, amounts), initial=Decimal(0)))
-        return cls([e.line.date for e in sizes], sums, squares)
+        return cls(
+            [entry[0] for entry in entries],
+            list(accumulate((entry[1] for entry in entries), initial=0)),
+            list(accumulate((entry[2] for entry in entries), initial=Decimal(0))),
+            list(accumulate((entry[3] for entry in entries), initial=Decimal(0))),
+        )
 
     def before(self, day: date) -> tuple[int, Decimal, Decimal]:
         """``n``, mean and sample variance ``s²`` of the window before ``day``, using
         ``Σ(h - m)² = Σh² - (Σh)² / n``, exact in decimals."""
         low = bisect_left(self.days, day - timedelta(days=WINDOW_DAYS))
         high = bisect_left(self.days, day)
-        n = high - low
+        n = self.counts[high] - self.counts[low]
         if n < 2:
             return n, Decimal(0), Decimal(0)
         total = self.sums[high] - self.sums[low]
@@ -94,17 +98,26 @@ def find_anomalies(
     end: date,
     threshold: Decimal,
     names: dict[UUID, str],
+    summed: Iterable[ExpenseDay] = (),
 ) -> Anomalies:
     """Expenses dated ``start`` to ``end`` more than ``threshold`` sample standard deviations
     above the mean of their category's expenses in the 180 days before them (at least 5),
     biggest ``z`` first. ``lines`` must reach back 180 days before ``start``, oldest first
-    (as ``rows.lines`` gives them)."""
+    (as ``rows.lines`` gives them), but for the history ``summed`` holds instead: expenses
+    in the base currency added up per day and category (``rows.expense_days``)."""
     base = conversion.base
     found = expenses(lines, conversion)
-    by_category: dict[UUID | None, list[Expense]] = {}
+    by_category: dict[UUID | None, list[Entry]] = {}
+    for day in summed:
+        entry = (day.date, day.count, day.total, day.squares)
+        by_category.setdefault(day.category_id, []).append(entry)
     for expense in found:
-        by_category.setdefault(expense.line.category_id, []).append(expense)
-    histories = {category: History.of(sizes) for category, sizes in by_category.items()}
+        entry = (expense.line.date, 1, expense.size, expense.size * expense.size)
+        by_category.setdefault(expense.line.category_id, []).append(entry)
+    histories = {
+        category: History.of(sorted(entries, key=itemgetter(0)) if summed else entries)
+        for category, entries in by_category.items()
+    }
     anomalies: list[tuple[Decimal, Anomaly]] = []
     for expense in found:
         line = expense.line

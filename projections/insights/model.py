@@ -151,6 +151,17 @@ class Line(msgspec.Struct, kw_only=True, array_like=True):
     investment: bool
 
 
+class ExpenseDay(msgspec.Struct, kw_only=True, array_like=True):
+    """A day's expense lines of one category in one currency, added up by the database: how
+    many, Σ sizes and Σ sizes² (sizes are amounts without their sign, exact)."""
+
+    date: date
+    category_id: UUID | None
+    count: int
+    total: Decimal
+    squares: Decimal
+
+
 class EvidenceFigure(msgspec.Struct, kw_only=True):
     """One figure an insight rests on: what it is (``label``), and as many of a span, an
     amount, a number of calendar days and a count of transactions as it has."""

@@ -41,6 +41,7 @@ from projections.insights.model import (
     Anomalies,
     Briefing,
     CashFlow,
+    ExpenseDay,
     HealthHistory,
     HealthScore,
     Line,
@@ -131,21 +132,37 @@ class Reading:
         names = await rows.category_names(conn, workspace_id)
         return self.today, self.week_start, ledger_view.Conversion(rates, base), names
 
-    async def lines(self, start: date, end: date, named: bool = True) -> list[Line]:
+    async def lines(
+        self, start: date, end: date, named: bool = True, other_than: str | None = None
+    ) -> list[Line]:
         """``rows.lines``; a span of months as two halves at once (``aside``): building the
         JSON of the lines is most of the query, and the database builds one half while the
         other is decoded here."""
         conn, workspace_id = self.conn, self.workspace_id
         if (end - start).days < HALVED_DAYS:
-            return await rows.lines(conn, workspace_id, start, end, named)
+            return await rows.lines(conn, workspace_id, start, end, named, other_than)
         middle = start + (end - start) / 2
         first, second = await both(
-            rows.lines(conn, workspace_id, start, middle, named),
+            rows.lines(conn, workspace_id, start, middle, named, other_than),
             self.aside(
-                lambda other: rows.lines(other.conn, workspace_id, middle + ONE_DAY, end, named)
+                lambda other: rows.lines(
+                    other.conn, workspace_id, middle + ONE_DAY, end, named, other_than
+                )
             ),
         )
         return first + second
+
+    async def anomaly_history(self, start: date, base: str) -> tuple[list[Line], list[ExpenseDay]]:
+        """What ``anomalies.find_anomalies`` needs of the 180 days before ``start``: the lines
+        in other currencies than ``base`` (each converted on its day), and the expenses in
+        ``base`` added up per day and category by the database."""
+        first, last = start - timedelta(days=anomalies.WINDOW_DAYS), start - ONE_DAY
+        return await both(
+            self.lines(first, last, named=False, other_than=base),
+            self.aside(
+                lambda other: rows.expense_days(other.conn, self.workspace_id, first, last, base)
+            ),
+        )
 
     async def day_totals(self, start: date, end: date, by_category: bool = False) -> list[Line]:
         return await rows.day_totals(self.conn, self.workspace_id, start, end, by_category)
@@ -388,10 +405,12 @@ class InsightsController(Controller):
             today, _, conversion, names = await reading.start()
             this_month = today.replace(day=1)
             first, last = _range(start, end, (this_month, stats.month_end(this_month)))
-            window = first - timedelta(days=anomalies.WINDOW_DAYS)  # from is 1900 or later
-            lines = await reading.lines(window, last)
+            # from is 1900 or later: its history starts after the first day there is
+            (foreign, summed), lines = await both(
+                reading.anomaly_history(first, conversion.base), reading.lines(first, last)
+            )
             return anomalies.find_anomalies(
-                lines, conversion, first, last, Decimal(threshold), names
+                foreign + lines, conversion, first, last, Decimal(threshold), names, summed
             )
 
         return await answer(request, workspace_id, SERVING, compute)
@@ -554,12 +573,17 @@ class InsightsController(Controller):
             on = day or today
             month = on.replace(day=1)
             history = on - timedelta(days=recurring.HISTORY_DAYS)
-            lines, found = await both(
-                # Only the anomalies' count is told: the lines need no names.
-                reading.lines(month - timedelta(days=anomalies.WINDOW_DAYS), on, named=False),
+            # Only the anomalies' count is told: the lines need no names.
+            (lines, (foreign, summed)), found = await both(
+                both(
+                    reading.lines(month, on, named=False),
+                    reading.anomaly_history(month, conversion.base),
+                ),
                 reading.aside(lambda other: other.series(history, on)),
             )
-            unusual = anomalies.find_anomalies(lines, conversion, month, on, Decimal(3), names)
+            unusual = anomalies.find_anomalies(
+                foreign + lines, conversion, month, on, Decimal(3), names, summed
+            )
             data = briefing.BriefingData(
                 lines=lines,
                 balances=await health_rows.balances(conn, workspace_id, [on]),

@@ -1,11 +1,14 @@
 """Recurring series read through ``rows.series`` (groups too dense to recur left in the
-database) are the series every occurrence gives, in every window asked about."""
+database) are the series every occurrence gives, in every window asked about; anomalies
+from a history the database added up are those of every line."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 from types import SimpleNamespace
 from uuid import UUID, uuid4
 
@@ -15,7 +18,10 @@ import psycopg
 from domain.ledger.merchants import series_name
 from infra import database
 from infra.settings import Settings
-from projections.insights import recurring, rows
+from projections.insights import anomalies, recurring, rows
+from projections.insights.model import Anomalies
+from projections.ledger import view as ledger_view
+from projections.ledger.view import Conversion, Rates
 from projections.transactions import view
 from read_api.routes.insights import Reading
 
@@ -163,3 +169,66 @@ def test_a_reading_with_no_connection_to_spare_reads_aside_on_its_own(
     database.create_schema(own_schema)
     # No deadlock when the pool is spent: the aside read waits for the reading's connection.
     assert asyncio.run(_aside_with_one_connection(own_schema)) == (True, False)
+
+
+async def _anomalies_both_ways(settings: Settings) -> tuple[Anomalies, Anomalies]:
+    """This month's anomalies from every line, and from the base currency's history added up
+    by the database beside the other currencies' lines."""
+    database.create_schema(settings)
+    pick = random.Random(3)
+    fun, food = uuid4(), uuid4()
+    first, last = date(2026, 6, 1), date(2026, 6, 30)
+    rows_ = []
+    for n in range(400):
+        day = first - timedelta(days=200) + timedelta(days=n % 229)
+        currency = "USD" if n % 9 == 0 else "EUR"
+        amount = f"-{pick.randint(20, 60)}.{pick.randint(0, 99):02d}"
+        rows_.append((day, amount, currency, pick.choice([fun, food, None]), None, "[]"))
+    rows_.append((date(2026, 6, 12), "-900.00", "EUR", fun, None, "[]"))  # planted
+    rows_.append((date(2026, 6, 14), "-700.00", "USD", food, None, "[]"))  # planted, dollars
+    rows_.append((date(2026, 5, 3), "-5000.00", "EUR", fun, uuid4(), "[]"))  # a transfer
+    parts = json.dumps(
+        [
+            {"amount": "-30.00", "category_id": str(fun)},
+            {"amount": "-800.00", "category_id": str(food)},
+        ]
+    )
+    rows_.append((date(2026, 6, 20), "-830.00", "EUR", None, None, parts))  # split
+    async with await psycopg.AsyncConnection.connect(
+        settings.database, autocommit=True, **database.connection_kwargs(settings)
+    ) as conn:
+        for statement in (*view.TABLES, *ledger_view.TABLES):
+            await conn.execute(statement)
+        async with conn.cursor() as cursor:
+            await cursor.executemany(
+                "INSERT INTO transactions (id, workspace_id, account_id, date, amount, currency, "
+                "description, category_id, transfer_id, splits, series_name, tags, version, "
+                "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, 'x', %s, %s, %s, 'x', "
+                "'{}', 1, now(), now())",
+                [(uuid4(), WORKSPACE, CARD, *row) for row in rows_],
+            )
+        rates = [
+            {"currency": "USD", "quote": "EUR", "date": date(2025, 1, 1), "rate": Decimal("0.9137")}
+        ]
+        start = first - timedelta(days=anomalies.WINDOW_DAYS)
+        every = await rows.lines(conn, WORKSPACE, start, last)
+        expected = anomalies.find_anomalies(
+            every, Conversion(Rates(rates), "EUR"), first, last, Decimal(3), {}
+        )
+        before = first - timedelta(days=1)
+        foreign = await rows.lines(conn, WORKSPACE, start, before, other_than="EUR")
+        summed = await rows.expense_days(conn, WORKSPACE, start, before, "EUR")
+        month = await rows.lines(conn, WORKSPACE, first, last)
+        found = anomalies.find_anomalies(
+            foreign + month, Conversion(Rates(rates), "EUR"), first, last, Decimal(3), {}, summed
+        )
+        assert len(summed) < len([line for line in every if line.date < first])
+        return expected, found
+
+
+def test_anomalies_from_history_added_up_by_the_database_are_those_of_every_line(
+    own_schema: Settings,
+) -> None:
+    expected, found = asyncio.run(_anomalies_both_ways(own_schema))
+    assert msgspec.json.encode(found) == msgspec.json.encode(expected)
+    assert [a.amount for a in found.data] == ["900.00", "639.59", "800.00"]
