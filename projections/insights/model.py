@@ -227,15 +227,18 @@ class Occurrence(msgspec.Struct, kw_only=True, array_like=True):
 
 
 class SeriesSpan(msgspec.Struct, kw_only=True, array_like=True):
-    """A series part's name, account, sign and currency (``SeriesPart`` without its columns),
-    and for each window asked about its number of occurrences and their first and last date
-    (None when it has none there)."""
+    """A series part's name, account, sign and currency (``SeriesPart`` without its columns):
+    how many of its occurrences every window asked about holds, how many there are, and the
+    first and last date."""
 
     name: str
     account_id: UUID
     income: bool
     currency: str
-    windows: list[tuple[int, date | None, date | None]]
+    inside: int
+    count: int
+    first: date
+    last: date
 
 
 class SeriesPart(msgspec.Struct, kw_only=True, array_like=True):

@@ -41,7 +41,10 @@ Each series has a stable id: uuid5 of the workspace, merchant key, account, sign
 Since 3/4 of the gaps lie in a cadence's window and the shortest window starts at 4 days, a
 series' dates span ``dₙ - d₁ ≥ 4 * 3/4 * (n - 1) = 3 (n - 1)`` days: a group denser than
 that (a shop visited several times a week) is no series, and is left out before its dates are
-read (``could_recur``).
+read (``could_recur``). Looked at in several windows (the health score's months), a group is
+kept when the occurrences every window holds, ``n``, pass the test against the span of all
+of them: in each window it has ``n`` or more occurrences spanning no more than that, so a
+group left out is a series in none.
 """
 
 from __future__ import annotations
@@ -200,17 +203,17 @@ class Grouped:
         return Grouped(kept)
 
 
-def could_recur(count: int, first: date | None, last: date | None) -> bool:
-    """Whether ``count`` occurrences from ``first`` to ``last`` could be a series: 2 or more,
-    spanning at least ``3 (n - 1)`` days (see the module)."""
-    if first is None or last is None:
-        return False
-    return count >= 2 and 3 * (count - 1) <= (last - first).days
+def could_recur(count: int, first: date, last: date, inside: int | None = None) -> bool:
+    """Whether ``count`` occurrences from ``first`` to ``last`` could hold a series: 2 or
+    more, spanning at least ``3 (n - 1)`` days, where ``n`` counts the occurrences every
+    window looked at holds (``inside``; all of them by default). See the module."""
+    n = count if inside is None else inside
+    return count >= 2 and 3 * (n - 1) <= (last - first).days
 
 
 def candidates(spans: Iterable[SeriesSpan]) -> list[PartKey]:
     """The parts of the groups (the spans' parts merged by merchant key, as ``from_parts``
-    merges them) that could recur in one of the spans' windows."""
+    merges them) that could recur in one of the windows the spans were counted for."""
     merged: dict[SeriesKey, list[SeriesSpan]] = {}
     for span in spans:
         key = (merchant_key(span.name), span.account_id, span.income, span.currency)
@@ -218,20 +221,14 @@ def candidates(spans: Iterable[SeriesSpan]) -> list[PartKey]:
     return [
         (span.name, span.account_id, span.income, span.currency)
         for group in merged.values()
-        if any(
-            _could_recur_together(window)
-            for window in zip(*(span.windows for span in group), strict=True)
+        if could_recur(
+            sum(span.count for span in group),
+            min(span.first for span in group),
+            max(span.last for span in group),
+            sum(span.inside for span in group),
         )
         for span in group
     ]
-
-
-def _could_recur_together(parts: Sequence[tuple[int, date | None, date | None]]) -> bool:
-    """``could_recur`` over parts' counts, first and last dates in one window, added up."""
-    firsts = [first for _, first, _ in parts if first is not None]
-    lasts = [last for _, _, last in parts if last is not None]
-    count = sum(count for count, _, _ in parts)
-    return could_recur(count, min(firsts, default=None), max(lasts, default=None))
 
 
 def from_parts(parts: Iterable[SeriesPart]) -> Grouped:

@@ -279,18 +279,21 @@ async def series(
     groups that could be one (``recurring.could_recur``) in one of ``windows`` (spans within
     ``start`` to ``end``; that whole span by default).
 
-    Two reads: each part's count and first and last date per window, added up by the
-    database (a hash of a few hundred rows, no sort); then the columns of the parts whose
-    groups could recur. Spending at a shop several times a week is most of a history and
-    never a series: it is counted, not sorted into arrays and sent. Rows kept before series
-    names were (a table not rebuilt since) are all read, as ``series_parts`` groups them."""
+    Two reads: each part's count (in all and in the days the windows share) and first and
+    last date, added up by the database (a hash of a few hundred rows, no sort); then the
+    columns of the parts whose groups could recur. Spending at a shop several times a week
+    is most of a history and never a series: it is counted, not sorted into arrays and sent.
+    Rows kept before series names were (a table not rebuilt since) are all read, as
+    ``series_parts`` groups them."""
     unnamed = await conn.execute(
         "SELECT 1 FROM transactions WHERE workspace_id = %s AND series_name IS NULL LIMIT 1",
         (workspace_id,),
     )
     if await unnamed.fetchone() is not None:
         return recurring.from_parts(await series_parts(conn, workspace_id, start, end))
-    spans = await series_spans(conn, workspace_id, start, end, windows or [(start, end)])
+    windows = windows or [(start, end)]
+    every = (max(low for low, _ in windows), min(high for _, high in windows))
+    spans = await series_spans(conn, workspace_id, start, end, every)
     named = recurring.candidates(spans)
     if not named:
         return recurring.Grouped({})
@@ -298,27 +301,28 @@ async def series(
 
 
 async def series_spans(
-    conn: Conn, workspace_id: UUID, start: date, end: date, windows: Sequence[tuple[date, date]]
+    conn: Conn, workspace_id: UUID, start: date, end: date, every: tuple[date, date]
 ) -> list[SeriesSpan]:
     """Every series part dated ``start`` to ``end`` (by series name, account, sign and
-    currency) with its count of occurrences and first and last date in each of ``windows``."""
-    counted = sql.SQL(", ").join(
-        sql.SQL("json_build_array(count(*), min(date), max(date))")
-        if (low, high) == (start, end)
-        else sql.SQL(
-            "json_build_array(count(*) FILTER (WHERE {0}), min(date) FILTER (WHERE {0}), "
-            "max(date) FILTER (WHERE {0}))"
-        ).format(sql.SQL("date BETWEEN {} AND {}").format(sql.Literal(low), sql.Literal(high)))
-        for low, high in windows
+    currency): how many of its occurrences are dated in ``every`` (the days every window
+    holds; none when they share none), how many there are, the first and last date."""
+    inside = (
+        sql.SQL("count(*)")
+        if every == (start, end)
+        else sql.SQL("count(*) FILTER (WHERE date BETWEEN {} AND {})").format(
+            sql.Literal(every[0]), sql.Literal(every[1])
+        )
     )
     source = sql.SQL(
         "(SELECT series_name AS name, account_id, amount > 0 AS income, currency, "
-        "json_build_array({}) AS windows " + SERIES_ROWS + " GROUP BY 1, 2, 3, 4) p"
-    ).format(counted)
+        "{} AS inside, count(*) AS count, min(date) AS first, max(date) AS last "
+        + SERIES_ROWS
+        + " GROUP BY 1, 2, 3, 4) p"
+    ).format(inside)
     return await _decoded(
         conn,
         list[SeriesSpan],
-        "p.name, p.account_id, p.income, p.currency, p.windows",
+        "p.name, p.account_id, p.income, p.currency, p.inside, p.count, p.first, p.last",
         source,
         "p.account_id, p.currency, p.income, p.name",
         (workspace_id, start, end),

@@ -138,7 +138,9 @@ def test_a_group_recurs_only_when_its_dates_span_three_days_a_gap() -> None:
     assert recurring.could_recur(3, day, day + timedelta(days=6))
     assert not recurring.could_recur(3, day, day + timedelta(days=5))
     assert not recurring.could_recur(1, day, day)
-    assert not recurring.could_recur(0, None, None)
+    # Over windows that share a stretch: n counts what is in that stretch.
+    assert recurring.could_recur(30, day, day + timedelta(days=9), inside=4)
+    assert not recurring.could_recur(30, day, day + timedelta(days=8), inside=4)
 
 
 async def _aside_with_one_connection(settings: Settings) -> tuple[bool, bool]:
