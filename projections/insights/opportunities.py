@@ -362,16 +362,21 @@ def fees(
     start = today - timedelta(days=FEE_DAYS - 1)
     by_category, by_word = ledger_view.BaseTotal(conversion), ledger_view.BaseTotal(conversion)
     transactions: dict[UUID, date] = {}
+    worded: dict[tuple[str, str | None], bool] = {}  # a merchant's lines share their words
     for line in counted(lines, conversion):
         if line.transfer or line.amount >= 0 or not start <= line.date <= today:
             continue
         if line.category_id in fee_ids:
             by_category.add(-line.amount, line.currency, line.date)
-        elif is_fee_text(line.description) or is_fee_text(line.merchant):
-            by_word.add(-line.amount, line.currency, line.date)
-        else:
+            transactions[line.transaction_id] = line.date
             continue
-        transactions[line.transaction_id] = line.date
+        words = (line.description, line.merchant)
+        fee = worded.get(words)
+        if fee is None:
+            fee = worded[words] = is_fee_text(line.description) or is_fee_text(line.merchant)
+        if fee:
+            by_word.add(-line.amount, line.currency, line.date)
+            transactions[line.transaction_id] = line.date
     total = by_category.total + by_word.total
     if total <= 0:
         return []
