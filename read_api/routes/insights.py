@@ -405,7 +405,7 @@ class InsightsController(Controller):
             today, _, conversion, names = await reading.start()
             this_month = today.replace(day=1)
             first, last = _range(start, end, (this_month, stats.month_end(this_month)))
-            # from is 1900 or later: its history starts after the first day there is
+            # ``from`` is 1900 or later, so its 180 days of history are dates there are.
             (foreign, summed), lines = await both(
                 reading.anomaly_history(first, conversion.base), reading.lines(first, last)
             )

@@ -53,8 +53,15 @@ def running(settings: Settings, *names: str) -> Iterator[Stack]:
             Path(logs),
         )
         try:
-            wait_healthy(f"{stack.command_url}/health")
-            wait_healthy(f"{stack.read_url}/health")
+            for url in (stack.command_url, stack.read_url):
+                try:
+                    wait_healthy(f"{url}/health")
+                except TimeoutError as slow:  # say why: each process's state and last words
+                    said = {
+                        name: (process.poll(), stack.output(name)[-2000:])
+                        for name, process in processes.items()
+                    }
+                    raise TimeoutError(f"{slow}; processes (exit code, output): {said}") from None
             yield stack
         finally:
             for process in processes.values():
