@@ -16,13 +16,15 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from nats.errors import Error as NatsError
 
 # What a lost database or broker raises: wait, then start over.
 OUTAGES = (psycopg.OperationalError, OSError, TimeoutError, NatsError)
+A = TypeVar("A")
+B = TypeVar("B")
 STOP_GRACE = 5.0  # seconds a process told to stop has to close what it holds
 
 
@@ -53,6 +55,22 @@ async def first_failure(*loops: Coroutine[Any, Any, None]) -> None:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def both(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:
+    """``first`` and ``second`` at once (two queries on two connections, say): both done, or
+    both stopped, on return. A failure of either cancels the other and is raised as it is
+    (not a TaskGroup, for the reason ``first_failure`` gives)."""
+    one, other = asyncio.create_task(first), asyncio.create_task(second)
+    try:
+        done, _ = await asyncio.wait((one, other), return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+        return one.result(), other.result()
+    finally:
+        for task in (one, other):
+            task.cancel()
+        await asyncio.gather(one, other, return_exceptions=True)
 
 
 async def retrying(

@@ -3,7 +3,6 @@ figures are computed from there (lines, times, series, names, categories, budget
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
@@ -12,6 +11,7 @@ from uuid import UUID
 import psycopg
 
 from domain.reporting.periods import ReportPeriod
+from infra.tasks import both
 from projections.insights import health_rows, recurring, rows
 from projections.insights.model import Line
 from projections.ledger import view as ledger_view
@@ -89,13 +89,7 @@ async def report_data(
     if second is None:
         (lines, times), found = await recent(), await history(conn)
     else:
-        try:
-            async with asyncio.TaskGroup() as group:  # both done, or both stopped, here
-                near = group.create_task(recent())
-                far = group.create_task(history(second))
-        except ExceptionGroup as failed:
-            raise failed.exceptions[0] from None
-        (lines, times), found = near.result(), far.result()
+        (lines, times), found = await both(recent(), history(second))
     return ReportData(
         period=period,
         lines=lines,

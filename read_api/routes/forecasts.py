@@ -19,6 +19,7 @@ from litestar.datastructures import State
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from infra.tasks import both
 from projections.budgets import view as budgets_view
 from projections.forecasts import view as forecasts_view
 from projections.forecasts.model import ForecastList
@@ -36,7 +37,7 @@ from projections.ledger import view as ledger_view
 from projections.schedules import view as schedules_view
 from projections.schedules.model import ScheduleView
 from read_api.access import read_access
-from read_api.routes.insights import Reading, answer, both
+from read_api.routes.insights import Reading, answer
 
 SERVING = ("transactions", "ledger", "dashboard", "budgets", "goals", "schedules")
 

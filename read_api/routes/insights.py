@@ -8,9 +8,8 @@ a flag) or a new day is seen at once.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
@@ -25,6 +24,7 @@ from litestar.serialization import encode_json
 from psycopg_pool import PoolTimeout
 
 from infra.settings import Settings
+from infra.tasks import both
 from projections.insights import (
     anomalies,
     briefing,
@@ -64,8 +64,6 @@ from read_api.routes.dashboard import MONTH
 
 SERVING = ("transactions", "ledger", "dashboard")
 T = TypeVar("T")
-A = TypeVar("A")
-B = TypeVar("B")
 Month = Annotated[str | None, QueryParameter(pattern=MONTH, description="YYYY-MM")]
 From = Annotated[date | None, QueryParameter(name="from")]
 To = Annotated[date | None, QueryParameter(name="to")]
@@ -182,16 +180,6 @@ class Reading:
 
     async def times(self, start: date, end: date) -> dict[UUID, time]:
         return await rows.times(self.conn, self.workspace_id, start, end)
-
-
-async def both(first: Coroutine[Any, Any, A], second: Coroutine[Any, Any, B]) -> tuple[A, B]:
-    """``first`` and ``second`` at once: both done, or both stopped, on return."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            one, other = group.create_task(first), group.create_task(second)
-    except ExceptionGroup as failed:
-        raise failed.exceptions[0] from None
-    return one.result(), other.result()
 
 
 async def answer(

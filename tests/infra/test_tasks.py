@@ -8,7 +8,7 @@ import asyncio
 import pytest
 import structlog
 
-from infra.tasks import first_failure, retrying, wait_until_set
+from infra.tasks import both, first_failure, retrying, wait_until_set
 
 log = structlog.get_logger("test")
 
@@ -95,3 +95,35 @@ def test_the_first_failure_of_several_loops_stops_the_others_and_is_raised_alone
 
     assert asyncio.run(main()) == 0  # nothing left that would read as a stop
     assert stopped == [True, True]
+
+
+def test_both_gives_both_answers_or_stops_the_other_and_raises_the_failure_alone() -> None:
+    stopped = asyncio.Event()
+
+    async def answer(value: int) -> int:
+        await asyncio.sleep(0)
+        return value
+
+    async def slow() -> int:
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            stopped.set()
+            raise
+        return 0
+
+    async def fails() -> int:
+        raise ValueError("no")
+
+    async def run() -> tuple[tuple[int, int], int]:
+        answers = await both(answer(1), answer(2))
+        with pytest.raises(ValueError, match="no"):
+            await both(slow(), fails())
+        task = asyncio.current_task()
+        assert task is not None
+        return answers, task.cancelling()
+
+    answers, cancelling = asyncio.run(run())
+    assert answers == (1, 2)
+    assert stopped.is_set()
+    assert cancelling == 0  # no stop request left on the caller
