@@ -37,7 +37,7 @@ from projections.ledger import view as ledger_view
 from projections.schedules import view as schedules_view
 from projections.schedules.model import ScheduleView
 from read_api.access import read_access
-from read_api.routes.insights import Reading, answer
+from read_api.reading import Reading, answer
 
 SERVING = ("transactions", "ledger", "dashboard", "budgets", "goals", "schedules")
 

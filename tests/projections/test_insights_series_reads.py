@@ -23,7 +23,7 @@ from projections.insights.model import Anomalies
 from projections.ledger import view as ledger_view
 from projections.ledger.view import Conversion, Rates
 from projections.transactions import view
-from read_api.routes.insights import Reading
+from read_api.reading import Reading
 
 WORKSPACE, CHECKING, CARD = uuid4(), uuid4(), uuid4()
 END = date(2026, 6, 30)
