@@ -71,10 +71,9 @@ from infra import blobs, database, health, openapi, rate_limits
 from infra.edge import check_request
 from infra.http import (
     EXCEPTION_HANDLERS,
-    add_security_headers,
     cors,
     problem,
-    request_log_middleware,
+    request_middleware,
 )
 from infra.idempotency import IdempotencyStore
 from infra.jobs import JobQueue
@@ -356,15 +355,13 @@ def create_app(settings: Settings) -> Litestar:
         lifespan=[lifespan],
         state=State({"settings": settings, "metrics": metrics}),
         cors_config=cors(settings),
-        before_send=[add_security_headers],
         logging_config=None,  # logging is structlog JSON, configured by the process
         openapi_config=openapi.config(
             "centsource command API", openapi.Side(idempotency=idempotency_middleware)
         ),
         request_max_body_size=1_048_576,
     )
-    # Around Litestar's own handler, so a request no route matches is logged too.
-    app.asgi_handler = request_log_middleware(metrics.middleware(app.asgi_handler))
+    app.asgi_handler = request_middleware(app.asgi_handler, metrics)
     return app
 
 

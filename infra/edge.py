@@ -199,8 +199,18 @@ def _query_errors(scope: Any, handler: Any) -> dict[str, list[str]]:
 
 
 def _date_parameters(handler: Any) -> frozenset[str]:
-    """The query names of the route's date parameters (a handful: looked up each time, as
-    Litestar's own OPTIONS handlers take no attribute to keep them on)."""
+    """The query names of the route's date parameters, worked out once per route function
+    (a guard is handed a copy of the route handler, the same function in each)."""
+    names = _DATED.get(handler.fn)
+    if names is None:
+        names = _DATED[handler.fn] = _dated(handler)
+    return names
+
+
+_DATED: dict[Any, frozenset[str]] = {}
+
+
+def _dated(handler: Any) -> frozenset[str]:
     names = set()
     for name, field in handler.parsed_fn_signature.parameters.items():
         if _is_date_type(field.annotation):

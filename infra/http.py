@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 from uuid import uuid4
 
@@ -11,10 +12,10 @@ import msgspec
 import structlog
 from litestar import Request, Response
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.types import ASGIApp, ExceptionHandlersMap
 
+from infra.metrics import UNMATCHED, ApiMetrics
 from infra.settings import Settings
 
 PROBLEM = "application/problem+json"
@@ -171,20 +172,6 @@ SECURITY_HEADERS = {
 }
 
 
-async def add_security_headers(message: Any, scope: Any) -> None:
-    """On every answer, a 404 for an unknown path included.
-
-    Answers hold credentials or someone's money: no cache may keep them.
-    """
-    if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in SECURITY_HEADERS.items():
-            headers[name] = value
-        # The API docs' scripts are the only answers holding nobody's data.
-        public = scope.get("path", "").startswith("/schema/assets/")
-        headers["cache-control"] = "public, max-age=86400" if public else "no-store"
-
-
 def cors(settings: Settings) -> CORSConfig | None:
     """Browsers may call the APIs from the configured origins only (none by default)."""
     origins = settings.cors_origin_list
@@ -216,42 +203,71 @@ def loggable_path(path: str) -> str:
     return path
 
 
-def request_log_middleware(app: ASGIApp) -> ASGIApp:
-    """Binds a correlation id for the request, echoes it, and logs one line when it ends."""
+# Appended to every answer. Answers hold credentials or someone's money: no cache may keep
+# them, except the API docs' scripts, the only answers holding nobody's data.
+_PRIVATE = [(name.encode(), value.encode()) for name, value in SECURITY_HEADERS.items()] + [
+    (b"cache-control", b"no-store")
+]
+_PUBLIC = [*_PRIVATE[:-1], (b"cache-control", b"public, max-age=86400")]
+_REPLACED = frozenset(name for name, _ in _PRIVATE)
+_CORRELATION = b"x-correlation-id"
+
+
+def request_middleware(
+    app: ASGIApp,
+    metrics: ApiMetrics,
+    more_headers: Callable[[Any], list[tuple[bytes, bytes]]] | None = None,
+) -> ASGIApp:
+    """Around Litestar's own handler, so a request no route matches counts too: binds a
+    correlation id for the request's log lines and echoes it, adds the security headers
+    (and ``more_headers``), then logs one line and counts and times the request under its
+    route template. One layer for all of it: each layer is paid on every request."""
 
     async def middleware(scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await app(scope, receive, send)
             return
-        headers = dict(scope["headers"])
-        correlation_id = headers.get(b"x-correlation-id", b"").decode()[:100] or str(uuid4())
+        given = next((value for name, value in scope["headers"] if name == _CORRELATION), b"")
+        correlation_id = given.decode(errors="replace")[:100] or str(uuid4())
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
-        scope.setdefault("state", {})["correlation_id"] = correlation_id
+        state = scope.setdefault("state", {})
+        state["correlation_id"] = correlation_id
         started = time.perf_counter()
         status = 500
 
-        async def send_with_id(message: Any) -> None:
+        async def send_with_headers(message: Any) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                public = scope["path"].startswith("/schema/assets/")
                 message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-correlation-id", correlation_id.encode()),
+                    *(h for h in message.get("headers", ()) if h[0].lower() not in _REPLACED),
+                    *(_PUBLIC if public else _PRIVATE),
+                    (_CORRELATION, correlation_id.encode()),
+                    *(more_headers(scope) if more_headers else ()),
                 ]
             await send(message)
 
         try:
-            await app(scope, receive, send_with_id)
+            await app(scope, receive, send_with_headers)
         finally:
+            seconds = time.perf_counter() - started
+            metrics.observe_request(
+                scope["method"],
+                scope.get("path_template") or UNMATCHED,
+                status,
+                seconds,
+                correlation_id,
+            )
             workspace_id = (scope.get("path_params") or {}).get("workspace_id")
             log.info(
                 "request",
                 method=scope["method"],
                 path=loggable_path(scope["path"]),
                 status=status,
-                ms=round((time.perf_counter() - started) * 1000, 2),
-                actor_id=scope["state"].get("actor_id"),
+                ms=round(seconds * 1000, 2),
+                actor_id=state.get("actor_id"),
                 workspace_id=str(workspace_id) if workspace_id else None,
             )
             structlog.contextvars.clear_contextvars()

@@ -110,6 +110,7 @@ class ApiMetrics(Metrics):
         # Handlers that run in worker threads count here too (imports).
         self._lock = threading.Lock()
         self.timings: dict[tuple[str, str], RouteTimings] = {}
+        self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
         self.server_errors: deque[dict[str, Any]] = deque(maxlen=RECENT_ERRORS)
         self.client_errors: deque[dict[str, Any]] = deque(maxlen=RECENT_ERRORS)
         self.cache_results = {"hit": 0, "miss": 0}
@@ -122,8 +123,15 @@ class ApiMetrics(Metrics):
         self, method: str, route: str, status: int, seconds: float, correlation_id: str | None
     ) -> None:
         method = method if method in METHODS else "OTHER"  # a client may send any method
-        self.requests.labels(method, route, str(status)).inc()
-        self.latency.labels(method, route).observe(seconds)
+        series = self._series.get((method, route, status))
+        if series is None:  # labels() is a locked look-up: asked once per series
+            series = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._series[(method, route, status)] = series
+        series[0].inc()
+        series[1].observe(seconds)
         with self._lock:
             timings = self.timings.setdefault((method, route), RouteTimings())
             timings.count += 1
@@ -194,36 +202,6 @@ class ApiMetrics(Metrics):
             "recent_server_errors": server_errors,
             "recent_client_errors": client_errors,
         }
-
-    def middleware(self, app: Any) -> Any:
-        """ASGI middleware around the whole app (unmatched paths too): counts and times each
-        request under its route template, once Litestar's router has set it in the scope."""
-
-        async def middleware(scope: Any, receive: Any, send: Any) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
-            started = time.perf_counter()
-            status = 500
-
-            async def send_status(message: Any) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                await send(message)
-
-            try:
-                await app(scope, receive, send_status)
-            finally:
-                self.observe_request(
-                    scope["method"],
-                    scope.get("path_template") or UNMATCHED,
-                    status,
-                    time.perf_counter() - started,
-                    (scope.get("state") or {}).get("correlation_id"),
-                )
-
-        return middleware
 
 
 class ProjectionMetrics(Metrics):

@@ -23,6 +23,7 @@ class Principal:
     actor_id: UUID
     session_id: UUID | None = None
     key_secret: str | None = None
+    expires_at: float | None = None  # a session token's expiry (Unix time)
 
     @property
     def is_api_key(self) -> bool:
@@ -76,6 +77,6 @@ def principal_from(authorization: str | None, secret: str) -> Principal:
             issuer=ISSUER,
             options={"require": ["exp", "sub", "sid"]},
         )
-        return Principal(UUID(claims["sub"]), UUID(claims["sid"]))
+        return Principal(UUID(claims["sub"]), UUID(claims["sid"]), expires_at=claims["exp"])
     except (jwt.PyJWTError, KeyError, ValueError) as error:
         raise InvalidTokenError(str(error)) from None

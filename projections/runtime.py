@@ -40,6 +40,7 @@ from infra.tasks import OUTAGES, retrying, wait_until_set
 EVENTS_TABLE = "centsource_events"
 EVENTS_CHANNEL = "centsource_events"  # the event store NOTIFYs this channel on every insert
 POSITIONS_CHANNEL = "centsource_projections"
+ANNOUNCED_WORKSPACES = 100  # 100 ids in JSON take ~4,000 of a notification's 8,000 bytes
 BATCH_SIZE = 500
 IDLE_RECHECK_SECONDS = 10.0  # a safety net should a notification be missed; not a poll loop
 MAX_RETRY_SECONDS = 30.0
@@ -374,10 +375,11 @@ async def apply_batch(
     projection: Projection,
     rows: list[dict[str, Any]],
     partition: Partition | None = None,
-) -> tuple[int, Any]:
+) -> tuple[set[UUID | None], Any]:
     """A batch's steps: the events the projection (and partition) wants, then its flush.
-    Returns how many it handled, and the batch's first event if it decoded it."""
-    handled = 0
+    Returns the workspaces of the events it handled (None for an event of none), and the
+    batch's first event if it decoded it."""
+    workspaces: set[UUID | None] = set()
     first: Any = None
     await projection.before_batch()
     for index, stored in enumerate(rows):
@@ -388,10 +390,10 @@ async def apply_batch(
         event = domain_event(stored)
         first = event if index == 0 else first
         await projection.process(cur, event, stored["notification_id"])
-        handled += 1
+        workspaces.add(getattr(event, "workspace_id", None))
     await projection.flush(cur)
     await projection.after_batch()
-    return handled, first
+    return workspaces, first
 
 
 async def process_batch(
@@ -435,7 +437,7 @@ async def process_batch(
         rows = await read_log(cur, start, until, limit)
         if not rows:
             return Batch(start, 0, 0.0)
-        handled, first = await apply_batch(cur, projection, rows, partition)
+        workspaces, first = await apply_batch(cur, projection, rows, partition)
         position = rows[-1]["notification_id"]
         if first is None:
             first = domain_event(rows[0])
@@ -449,12 +451,10 @@ async def process_batch(
             "failures = 0, failing_since = NULL, last_error = NULL WHERE name = %s",
             (position, name),
         )
+        settled = position
         if partition is not None:
-            await _settle_least(cur, projection.name)
-        await cur.execute(
-            "SELECT pg_notify(%s, %s)",
-            (POSITIONS_CHANNEL, f"{name}:{position}"),
-        )
+            settled = await _settle_least(cur, projection.name)
+        await announce(cur, projection.name, settled, {w for w in workspaces if w is not None})
     if metrics is not None:
         metrics.batch_committed(name, position, len(rows), head, lag_seconds)
     log.debug(
@@ -463,22 +463,49 @@ async def process_batch(
         after=start,
         position=position,
         events=len(rows),
-        handled=handled,
+        workspaces=len(workspaces),
         ms=round((time.perf_counter() - started) * 1000, 2),
     )
     return Batch(position, len(rows), waited)
 
 
-async def _settle_least(cur: Cursor, name: str) -> None:
-    """The projection's row becomes the least of its partitions' positions. Two statements:
-    the second starts once the lock is held, so it sees what the lock's last holder
-    committed (one UPDATE would compute the least from before it waited)."""
+async def _settle_least(cur: Cursor, name: str) -> int:
+    """The projection's row becomes the least of its partitions' positions, returned. Two
+    statements: the second starts once the lock is held, so it sees what the lock's last
+    holder committed (one UPDATE would compute the least from before it waited)."""
     await cur.execute("SELECT 1 FROM projection_positions WHERE name = %s FOR UPDATE", (name,))
     await cur.execute(
         "UPDATE projection_positions SET position = (SELECT min(position) "
         "FROM projection_positions WHERE starts_with(name, %s)), updated_at = now() "
-        "WHERE name = %s",
+        "WHERE name = %s RETURNING position",
         (f"{name}#", name),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return int(row["position"])
+
+
+class Announcement(msgspec.Struct, frozen=True):
+    """What a projection's commit tells listeners on POSITIONS_CHANNEL: its schema (a
+    rebuild's own schema, or another installation's, is not the listener's), its position
+    after the commit, and the workspaces whose rows the commit changed (None: any)."""
+
+    schema: str
+    name: str
+    position: int
+    workspaces: list[UUID] | None
+
+
+async def announce(
+    cur: Cursor, name: str, position: int, workspaces: set[UUID] | None = None
+) -> None:
+    """Tells listeners, at commit, how far the projection got and whose rows it changed.
+    A notification holds under 8,000 bytes: past ANNOUNCED_WORKSPACES it says "any"."""
+    named = None if workspaces is None or len(workspaces) > ANNOUNCED_WORKSPACES else workspaces
+    await cur.execute(
+        "SELECT pg_notify(%s, json_build_object('schema', current_schema(), 'name', %s::text, "
+        "'position', %s::bigint, 'workspaces', %s::uuid[])::text)",
+        (POSITIONS_CHANNEL, name, position, None if named is None else sorted(named)),
     )
 
 
@@ -623,7 +650,7 @@ async def repartition(
             "UPDATE projection_positions SET position = %s, updated_at = now() WHERE name = %s",
             (target, name),
         )
-        await cur.execute("SELECT pg_notify(%s, %s)", (POSITIONS_CHANNEL, f"{name}:{target}"))
+        await announce(cur, name, target, set())
     log.info("partitioned", projection=name, partitions=count, was=was, position=target)
     return int(target)
 
@@ -864,6 +891,9 @@ async def _swap(
             ).format(main),
             (position, projection.name, f"{projection.name}#"),
         )
+        # Every row may have changed; said in the live schema, where readers listen.
+        await cur.execute(sql.SQL("SET LOCAL search_path TO {}").format(main))
+        await announce(cur, projection.name, position)
     return position
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -35,20 +36,84 @@ class Reader:
     role: str | None  # in the workspace read, where there is one
 
 
+class Grants:
+    """What the database answered about tokens, sessions and keys, kept in memory while no
+    event has taken access away since (``PositionWatcher.last_narrowing``): a warm request
+    checks its access without I/O, and a logout, a removed member or a revoked key is
+    refused as soon as the log announces its insert."""
+
+    MAX = 100_000  # entries of each kind; past it they are forgotten and read again
+
+    def __init__(self) -> None:
+        self._tokens: dict[str, Principal] = {}
+        self._readers: dict[tuple[UUID, UUID | None, str], tuple[int, Reader]] = {}
+
+    def principal(self, authorization: str | None, secret: str) -> Principal:
+        """principal_from, remembering session tokens until they expire."""
+        known = self._tokens.get(authorization or "")
+        if known is not None and known.expires_at is not None and known.expires_at > time.time():
+            return known
+        principal = principal_from(authorization, secret)
+        if authorization and principal.expires_at is not None:
+            _keep(self._tokens, authorization, principal, self.MAX)
+        return principal
+
+    def reader(
+        self, principal: Principal, workspace_id: UUID | None, narrowed_at: int
+    ) -> Reader | None:
+        found = self._readers.get(_reader_key(principal, workspace_id))
+        return found[1] if found is not None and found[0] >= narrowed_at else None
+
+    def grant(
+        self, principal: Principal, workspace_id: UUID | None, as_of: int, reader: Reader
+    ) -> None:
+        """Keeps ``reader``, found with no access taken away after position ``as_of``."""
+        _keep(self._readers, _reader_key(principal, workspace_id), (as_of, reader), self.MAX)
+
+
+def _reader_key(principal: Principal, workspace_id: UUID | None) -> tuple[UUID, UUID | None, str]:
+    # A key's entry is for its secret: another secret under the same id is checked anew.
+    secret = "" if principal.key_secret is None else _hash(principal.key_secret)
+    return principal.session_id or principal.actor_id, workspace_id, secret
+
+
+def _keep(kept: dict[Any, Any], key: Any, value: Any, most: int) -> None:
+    if len(kept) >= most:
+        kept.clear()
+    kept[key] = value
+
+
 async def read_access(
     request: Request[Any, Any, State], workspace_id: UUID | None, serving: str | tuple[str, ...]
 ) -> Reader:
     """Authenticates, waits for ``min_position`` and for the last access change, then checks
     the session or key and the membership (a stranger gets 404)."""
     settings: Settings = request.app.state.settings
+    grants: Grants = request.app.state.grants
     try:
-        principal = principal_from(request.headers.get("authorization"), settings.secret)
+        principal = grants.principal(request.headers.get("authorization"), settings.secret)
     except InvalidTokenError as error:
         raise _unauthorized(str(error)) from None
     request.scope["state"]["actor_id"] = str(principal.actor_id)
     await wait_for_min_position(request, serving)
+    watcher: PositionWatcher = request.app.state.positions
+    narrowed_at = await watcher.last_narrowing()
+    if narrowed_at is not None:
+        known = grants.reader(principal, workspace_id, narrowed_at)
+        if known is not None:
+            return known
     if principal.is_api_key:
-        return await _key_access(request, principal, workspace_id)
+        as_of, reader = await _key_access(request, principal, workspace_id)
+    else:
+        as_of, reader = await _session_reader(request, principal, workspace_id)
+    grants.grant(principal, workspace_id, as_of, reader)
+    return reader
+
+
+async def _session_reader(
+    request: Request[Any, Any, State], principal: Principal, workspace_id: UUID | None
+) -> tuple[int, Reader]:
+    """The session's reader, and the last narrowing position the answer is current past."""
     assert principal.session_id is not None
     watcher: PositionWatcher = request.app.state.positions
     # What the access models had surely projected before the query below began: where that
@@ -56,16 +121,17 @@ async def read_access(
     projected = min(watcher.position(name) for name in access.ACCESS_MODELS)
     async with request.app.state.pool.connection() as conn:
         found = await _session_access(conn, principal, workspace_id)
-        if found["narrowed_at"] > projected:
-            await _wait(request, access.ACCESS_MODELS, found["narrowed_at"])
+        as_of = int(found["narrowed_at"])
+        if as_of > projected:
+            await _wait(request, access.ACCESS_MODELS, as_of)
             found = await _session_access(conn, principal, workspace_id)
     if found["ended"]:
         raise _unauthorized("this session has ended; log in again")
     if workspace_id is None:
-        return Reader(principal, None)
+        return as_of, Reader(principal, None)
     if found["role"] is None:
         raise NotFoundException("no such workspace")
-    return Reader(principal, str(found["role"]))
+    return as_of, Reader(principal, str(found["role"]))
 
 
 async def _session_access(
@@ -86,7 +152,7 @@ async def _session_access(
 
 async def _key_access(
     request: Request[Any, Any, State], principal: Principal, workspace_id: UUID | None
-) -> Reader:
+) -> tuple[int, Reader]:
     async with request.app.state.pool.connection() as conn:
         narrowed_at = await access.last_narrowing_position(conn)
         await _wait(request, access.ACCESS_MODELS, narrowed_at)
@@ -99,7 +165,7 @@ async def _key_access(
         raise PermissionDeniedException("an API key reaches its workspace's routes only")
     if key["workspace_id"] != workspace_id:
         raise NotFoundException("no such workspace")
-    return Reader(principal, str(key["role"]))
+    return narrowed_at, Reader(principal, str(key["role"]))
 
 
 def require_role(reader: Reader, required: str) -> None:

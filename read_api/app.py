@@ -9,15 +9,14 @@ from typing import Any
 import redis.asyncio as redis
 import uvicorn
 from litestar import Litestar, Response, get
-from litestar.datastructures import MutableScopeHeaders, State
+from litestar.datastructures import State
 
 from infra import blobs, database, health, openapi, rate_limits
 from infra.edge import check_request
 from infra.http import (
     EXCEPTION_HANDLERS,
-    add_security_headers,
     cors,
-    request_log_middleware,
+    request_middleware,
 )
 from infra.logs import configure_logging
 from infra.metrics import ApiMetrics
@@ -25,6 +24,7 @@ from infra.settings import Settings
 from projections.registry import READ_MODELS
 from projections.reports import view as reports_view
 from projections.webhooks import view as webhooks_view
+from read_api.access import Grants
 from read_api.consistency import PositionWatcher
 from read_api.routes import (
     activities,
@@ -67,14 +67,13 @@ async def health_check(state: State) -> Response[dict[str, Any]]:
     )
 
 
-async def add_projection_position(message: Any, scope: Any) -> None:
+def projection_position(scope: Any) -> list[tuple[bytes, bytes]]:
     """Every answer says how far the projection it was read from had got."""
-    if message["type"] == "http.response.start":
-        position = scope.get("state", {}).get("projection_position")
-        if position is None:  # not a projection's route: the slowest read model
-            watcher: PositionWatcher = scope["app"].state.positions
-            position = min(watcher.position(name) for name in READ_MODELS)
-        MutableScopeHeaders.from_message(message)["x-projection-position"] = str(position)
+    position = scope["state"].get("projection_position")
+    if position is None:  # not a projection's route: the slowest read model
+        watcher: PositionWatcher = scope["app"].state.positions
+        position = min(watcher.position(name) for name in READ_MODELS)
+    return [(b"x-projection-position", str(position).encode())]
 
 
 def rate_limit_tier(method: str, path: str) -> str | None:
@@ -94,6 +93,7 @@ def create_app(settings: Settings) -> Litestar:
             await webhooks_view.create_delivery_tables(conn)
             await reports_view.create_downloads_table(conn)
         app.state.positions = PositionWatcher(settings)
+        app.state.grants = Grants()
         await app.state.positions.start()
         app.state.cache = redis.from_url(settings.redis, socket_timeout=1, socket_connect_timeout=1)
         rate_limits.install(app.state, settings, app.state.cache)
@@ -165,20 +165,19 @@ def create_app(settings: Settings) -> Litestar:
             research.export_research,
             reports.ReportsController,
         ],
-        middleware=[
-            rate_limits.rate_limit_middleware(rate_limit_tier),
-        ],
+        # Reads lock no log-in out: with the limits off there is nothing for it to do.
+        middleware=[rate_limits.rate_limit_middleware(rate_limit_tier)]
+        if rate_limits.parse_tiers(settings.rate_limits)
+        else [],
         guards=[check_request],  # reads authenticate in each route, after Litestar's own checks
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"settings": settings, "metrics": metrics}),
         cors_config=cors(settings),
-        before_send=[add_security_headers, add_projection_position],
         logging_config=None,  # logging is structlog JSON, configured by the process
         openapi_config=openapi.config("centsource read API", openapi.Side(reads=True)),
     )
-    # Around Litestar's own handler, so a request no route matches is logged too.
-    app.asgi_handler = request_log_middleware(metrics.middleware(app.asgi_handler))
+    app.asgi_handler = request_middleware(app.asgi_handler, metrics, projection_position)
     return app
 
 

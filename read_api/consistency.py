@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import msgspec
 import psycopg
 import structlog
 from psycopg import sql
@@ -19,10 +20,16 @@ from projections.activities import view as activities_view
 from projections.audit_trail import view as audit_trail_view
 from projections.dashboard import view as dashboard_view
 from projections.ledger import view as ledger_view
-from projections.runtime import POSITIONS_CHANNEL, create_read_model_tables
+from projections.runtime import (
+    EVENTS_CHANNEL,
+    POSITIONS_CHANNEL,
+    Announcement,
+    create_read_model_tables,
+)
 from projections.transactions import view as transactions_view
 from projections.users import view as users_view
 from projections.workspaces import view as workspaces_view
+from read_api.memory import Memory
 
 # The read API may start before the projectors: it makes their (empty) tables so that it
 # answers from the start, rather than failing on a missing table.
@@ -38,18 +45,27 @@ READ_MODEL_TABLES = {
 
 log = structlog.get_logger("read_api")
 REFRESH_SECONDS = 5.0
+NARROWING_WAIT = 0.5  # past it, a request asks the database what took access away
 
 
 class PositionWatcher:
-    """Listens for projections' commits and keeps their positions in memory.
+    """Follows what the log and the projections announce: each read model's position, the
+    position of the last event that took access away, and, through ``memory``, which
+    workspaces' answers kept in memory are stale.
 
-    A notification only wakes the watcher up; positions are then read from the table, so a
-    rebuild's or another schema's notifications cannot mislead it.
+    A projection's position moves on only as its announcement arrives, after the answers it
+    makes stale are dropped (notifications arrive in commit order), so a read that waited
+    for a position finds no answer made before it. Every few seconds the positions table is
+    read too, should an announcement be missed: a read model found further on than it said
+    loses all its kept answers. Another schema's or a rebuild's announcements are ignored.
     """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.positions: dict[str, int] = {}
+        self.memory = Memory()
+        # None while the log has moved since it was last read (or the listener is away).
+        self.narrowed_at: int | None = None
         self.changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._indexed = False
@@ -71,9 +87,21 @@ class PositionWatcher:
 
     async def wait(self, names: Iterable[str], min_position: int, timeout: float) -> bool:
         names = tuple(names)
+        return await self._wait_until(
+            lambda: all(self.position(name) >= min_position for name in names), timeout
+        )
+
+    async def last_narrowing(self) -> int | None:
+        """The position of the last event that took access away, read after the last insert
+        the log announced; None if it is not known within NARROWING_WAIT (ask the database)."""
+        if self.narrowed_at is None:
+            await self._wait_until(lambda: self.narrowed_at is not None, NARROWING_WAIT)
+        return self.narrowed_at
+
+    async def _wait_until(self, done: Callable[[], bool], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         async with self.changed:
-            while any(self.position(name) < min_position for name in names):
+            while not done():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -86,28 +114,67 @@ class PositionWatcher:
         conn = await psycopg.AsyncConnection.connect(
             self.settings.database, autocommit=True, **connection_kwargs(self.settings)
         )
-        await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(POSITIONS_CHANNEL)))
+        for channel in (POSITIONS_CHANNEL, EVENTS_CHANNEL):
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(channel)))
         return conn
 
     async def _follow(self, conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
+        refresh_at = time.monotonic() + REFRESH_SECONDS
         while True:
             try:
-                # Wake on a projection's commit, or every few seconds should one be missed.
-                async for _ in conn.notifies(timeout=REFRESH_SECONDS, stop_after=1):
-                    pass
-                await self._refresh(conn)
+                async for notify in conn.notifies(timeout=max(refresh_at - time.monotonic(), 0)):
+                    await self._heard(notify)
+                    if self.narrowed_at is None:
+                        break  # the notifications that come meanwhile wait in psycopg
+                if self.narrowed_at is None:
+                    await self._read_narrowing(conn)
+                if time.monotonic() >= refresh_at:
+                    await self._refresh(conn)
+                    refresh_at = time.monotonic() + REFRESH_SECONDS
             except psycopg.OperationalError as error:
                 log.warning("position listener lost its connection", error=str(error))
+                # What was announced meanwhile is lost: nothing kept can be trusted.
+                self.narrowed_at = None
+                self.memory.forget()
                 await asyncio.sleep(1)
                 with contextlib.suppress(psycopg.OperationalError):
                     conn = await self._connect()
+                    await self._refresh(conn)
+
+    async def _heard(self, notify: psycopg.Notify) -> None:
+        if notify.channel == EVENTS_CHANNEL:  # an insert: it may have taken access away
+            self.narrowed_at = None
+            return
+        try:
+            said = msgspec.json.decode(notify.payload, type=Announcement)
+        except msgspec.DecodeError:  # an earlier release's "name:position"
+            return
+        if said.schema != self.settings.database_schema:
+            return
+        self.memory.changed(said.name, said.workspaces)
+        if said.position > self.position(said.name):
+            async with self.changed:
+                self.positions[said.name] = said.position
+                self.changed.notify_all()
+
+    async def _read_narrowing(self, conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
+        narrowed_at = await access.last_narrowing_position(conn)
+        async with self.changed:
+            self.narrowed_at = narrowed_at
+            self.changed.notify_all()
 
     async def _refresh(self, conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
         if not self._indexed:  # the event table appears when the command API first starts
             self._indexed = await access.create_index(conn)
+        narrowed_at = await access.last_narrowing_position(conn)
         rows = await (
             await conn.execute("SELECT name, position FROM projection_positions")
         ).fetchall()
         async with self.changed:
-            self.positions = {row["name"]: int(row["position"]) for row in rows}
+            for row in rows:
+                name, position = row["name"], int(row["position"])
+                if position > self.position(name):  # an announcement missed, or on its way
+                    self.memory.changed(name, None)
+                    self.positions[name] = position
+            self.narrowed_at = narrowed_at
             self.changed.notify_all()

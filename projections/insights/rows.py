@@ -197,8 +197,8 @@ async def version(conn: Conn, workspace_id: UUID) -> tuple[date, str, int]:
         )
     ).fetchone()
     if row is None:
-        return _today("UTC"), "MONDAY", 0
-    return _today(row["timezone"]), row["week_start"], row["position"] or 0
+        return today_in("UTC"), "MONDAY", 0
+    return today_in(row["timezone"]), row["week_start"], row["position"] or 0
 
 
 async def settings(conn: Conn, workspace_id: UUID) -> tuple[date, str]:
@@ -209,8 +209,16 @@ async def settings(conn: Conn, workspace_id: UUID) -> tuple[date, str]:
         )
     ).fetchone()
     if row is None:
-        return _today("UTC"), "MONDAY"
-    return _today(row["timezone"]), row["week_start"]
+        return today_in("UTC"), "MONDAY"
+    return today_in(row["timezone"]), row["week_start"]
+
+
+async def timezone(conn: Conn, workspace_id: UUID) -> str:
+    """The workspace's time zone (UTC for a workspace not projected yet)."""
+    row = await (
+        await conn.execute("SELECT timezone FROM workspaces WHERE id = %s", (workspace_id,))
+    ).fetchone()
+    return "UTC" if row is None else str(row["timezone"])
 
 
 async def today(conn: Conn, workspace_id: UUID) -> date:
@@ -218,7 +226,7 @@ async def today(conn: Conn, workspace_id: UUID) -> date:
     return (await settings(conn, workspace_id))[0]
 
 
-def _today(zone: str) -> date:
+def today_in(zone: str) -> date:
     try:
         return datetime.now(ZoneInfo(zone)).date()
     except (ZoneInfoNotFoundError, ValueError):  # a zone this machine's tz data lacks

@@ -9,8 +9,9 @@ from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from uuid import UUID
 
+import msgspec
 from anyio import to_thread
-from litestar import Request, get
+from litestar import MediaType, Request, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import FromPath, FromQuery, QueryParameter
@@ -27,6 +28,7 @@ from projections.transactions.model import (
     TransactionView,
 )
 from read_api.access import read_access
+from read_api.memory import Memory
 
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
 # Category names come from the ledger read model.
@@ -62,7 +64,7 @@ async def list_transactions(
     sort: FromQuery[Sort] = "-date",
     page: Annotated[int, QueryParameter(ge=1, le=10_000_000)] = 1,
     page_size: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-) -> TransactionPage:
+) -> Response[TransactionPage]:
     await read_access(request, workspace_id, SERVING)
     where = view.TransactionFilter(
         q=q,
@@ -76,8 +78,21 @@ async def list_transactions(
         from_date=from_date,
         to_date=to_date,
     )
-    async with request.app.state.pool.connection() as conn:
-        return await view.list_transactions(conn, workspace_id, where, sort, page, page_size)
+
+    async def make() -> bytes:
+        async with request.app.state.pool.connection() as conn:
+            found = await view.list_transactions(conn, workspace_id, where, sort, page, page_size)
+        return msgspec.json.encode(found)
+
+    # Kept in memory until the log announces a change of this workspace's transactions or
+    # categories; the query names the page (min_position only says how fresh it must be).
+    asked = tuple(
+        sorted((k, v) for k, v in request.query_params.multi_items() if k != "min_position")
+    )
+    memory: Memory = request.app.state.positions.memory
+    body, _ = await memory.answer(workspace_id, ("transactions", asked), SERVING, make)
+    response: Response[Any] = Response(body, media_type=MediaType.JSON)
+    return response
 
 
 @get(
