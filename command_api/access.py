@@ -52,39 +52,43 @@ async def authorize(
         raise UnauthorizedError(str(error)) from None
     connection.scope["state"]["actor_id"] = str(principal.actor_id)
     connection.scope["state"]["principal"] = principal
-    # What changed since this process last asked the log: the command's reads (this check's
-    # included) then take every aggregate that did not change from memory.
-    changes: LogChanges = state.identity.repository.changes
-    await asyncio.to_thread(changes.ask)
-    changes.asked_for_this_task()
     workspace_id: UUID | None = connection.path_params.get("workspace_id")
-    if principal.is_api_key:
-        await _authorize_key(state.workspaces, principal, rule, workspace_id)
-        return
-    assert principal.session_id is not None
     identity: Identity = state.identity
-    user: User = await asyncio.to_thread(
-        identity.authenticate, principal.actor_id, principal.session_id
-    )
-    connection.scope["state"]["user"] = user
-    if rule is Access.SYSTEM_ADMIN and user.system_role is not SystemRole.ADMIN:
-        raise ForbiddenError("this needs the system ADMIN role")
-    if rule in WORKSPACE_RULES:
-        assert workspace_id is not None, "a workspace rule on a route without {workspace_id}"
-        workspaces: Workspaces = state.workspaces
-        await asyncio.to_thread(workspaces.check_access, workspace_id, user.id, Role(rule))
+    workspaces: Workspaces = state.workspaces
+    changes: LogChanges = state.identity.repository.changes
+
+    def check() -> User | None:
+        """In one thread (each hop off the loop and back costs): what changed since this
+        process last asked the log, so that the command's reads (this check's included)
+        take every aggregate that did not change from memory; then the session or key."""
+        changes.ask()
+        changes.asked_for_this_task()
+        if principal.is_api_key:
+            _authorize_key(workspaces, principal, rule, workspace_id)
+            return None
+        assert principal.session_id is not None
+        user = identity.authenticate(principal.actor_id, principal.session_id)
+        if rule is Access.SYSTEM_ADMIN and user.system_role is not SystemRole.ADMIN:
+            raise ForbiddenError("this needs the system ADMIN role")
+        if rule in WORKSPACE_RULES:
+            assert workspace_id is not None, "a workspace rule on a route without {workspace_id}"
+            workspaces.check_access(workspace_id, user.id, Role(rule))
+        return user
+
+    user = await asyncio.to_thread(check)
+    changes.asked_for_this_task()  # for the rest of the request's task
+    if user is not None:
+        connection.scope["state"]["user"] = user
 
 
-async def _authorize_key(
+def _authorize_key(
     workspaces: Workspaces, principal: Principal, rule: Access, workspace_id: UUID | None
 ) -> None:
     assert principal.key_secret is not None
-    key = await asyncio.to_thread(
-        workspaces.authenticate_key, principal.actor_id, principal.key_secret
-    )
+    key = workspaces.authenticate_key(principal.actor_id, principal.key_secret)
     if rule not in WORKSPACE_RULES or workspace_id is None:
         raise ForbiddenError("an API key reaches its workspace's routes only")
-    await asyncio.to_thread(workspaces.check_key_access, workspace_id, key, Role(rule))
+    workspaces.check_key_access(workspace_id, key, Role(rule))
 
 
 def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

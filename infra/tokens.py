@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -57,8 +58,27 @@ def api_key_prefix(key_id: UUID) -> str:
     return f"{API_KEY_SCHEME}{key_id.hex[:8]}"
 
 
+# Session tokens whose signature was checked, until they expire: checking it again was a
+# tenth of a command's own work, and is asked several times a request (rate limit,
+# idempotency, access).
+_VERIFIED: dict[tuple[str, str], Principal] = {}
+MAX_VERIFIED = 100_000
+
+
 def principal_from(authorization: str | None, secret: str) -> Principal:
     """Who an ``Authorization: Bearer <access token | API key>`` names; else InvalidTokenError."""
+    verified = _VERIFIED.get((authorization or "", secret))
+    if verified is not None and (verified.expires_at or 0) > time.time():
+        return verified
+    principal = _principal_from(authorization, secret)
+    if authorization and principal.expires_at is not None:
+        if len(_VERIFIED) >= MAX_VERIFIED:
+            _VERIFIED.clear()
+        _VERIFIED[(authorization, secret)] = principal
+    return principal
+
+
+def _principal_from(authorization: str | None, secret: str) -> Principal:
     scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:

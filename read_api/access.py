@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -37,26 +36,15 @@ class Reader:
 
 
 class Grants:
-    """What the database answered about tokens, sessions and keys, kept in memory while no
+    """What the database answered about sessions and keys, kept in memory while no
     event has taken access away since (``PositionWatcher.last_narrowing``): a warm request
     checks its access without I/O, and a logout, a removed member or a revoked key is
     refused as soon as the log announces its insert."""
 
-    MAX = 100_000  # entries of each kind; past it they are forgotten and read again
+    MAX = 100_000  # entries; past it they are forgotten and read again
 
     def __init__(self) -> None:
-        self._tokens: dict[str, Principal] = {}
         self._readers: dict[tuple[UUID, UUID | None, str], tuple[int, Reader]] = {}
-
-    def principal(self, authorization: str | None, secret: str) -> Principal:
-        """principal_from, remembering session tokens until they expire."""
-        known = self._tokens.get(authorization or "")
-        if known is not None and known.expires_at is not None and known.expires_at > time.time():
-            return known
-        principal = principal_from(authorization, secret)
-        if authorization and principal.expires_at is not None:
-            _keep(self._tokens, authorization, principal, self.MAX)
-        return principal
 
     def reader(
         self, principal: Principal, workspace_id: UUID | None, narrowed_at: int
@@ -91,7 +79,7 @@ async def read_access(
     settings: Settings = request.app.state.settings
     grants: Grants = request.app.state.grants
     try:
-        principal = grants.principal(request.headers.get("authorization"), settings.secret)
+        principal = principal_from(request.headers.get("authorization"), settings.secret)
     except InvalidTokenError as error:
         raise _unauthorized(str(error)) from None
     request.scope["state"]["actor_id"] = str(principal.actor_id)
