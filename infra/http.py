@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from infra.settings import Settings
 
 PROBLEM = "application/problem+json"
 log = structlog.get_logger("http")
+_ROOT = logging.getLogger()
 
 
 def problem_body(
@@ -260,16 +262,19 @@ def request_middleware(
                 seconds,
                 correlation_id,
             )
-            workspace_id = (scope.get("path_params") or {}).get("workspace_id")
-            log.info(
-                "request",
-                method=scope["method"],
-                path=loggable_path(scope["path"]),
-                status=status,
-                ms=round(seconds * 1000, 2),
-                actor_id=state.get("actor_id"),
-                workspace_id=str(workspace_id) if workspace_id else None,
-            )
+            # The level is asked of the root logger, set with structlog's (infra.logs): a
+            # line filtered out still cost its logger's binding (a tenth of a cached read).
+            if _ROOT.isEnabledFor(logging.INFO):
+                workspace_id = (scope.get("path_params") or {}).get("workspace_id")
+                log.info(
+                    "request",
+                    method=scope["method"],
+                    path=loggable_path(scope["path"]),
+                    status=status,
+                    ms=round(seconds * 1000, 2),
+                    actor_id=state.get("actor_id"),
+                    workspace_id=str(workspace_id) if workspace_id else None,
+                )
             structlog.contextvars.clear_contextvars()
 
     return middleware
