@@ -66,6 +66,7 @@ class PositionWatcher:
         self.memory = Memory()
         # None while the log has moved since it was last read (or the listener is away).
         self.narrowed_at: int | None = None
+        self.listening = False  # while not, nothing announced is heard: nothing is kept
         self.changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._indexed = False
@@ -94,7 +95,7 @@ class PositionWatcher:
     async def last_narrowing(self) -> int | None:
         """The position of the last event that took access away, read after the last insert
         the log announced; None if it is not known within NARROWING_WAIT (ask the database)."""
-        if self.narrowed_at is None:
+        if self.narrowed_at is None and self.listening:
             await self._wait_until(lambda: self.narrowed_at is not None, NARROWING_WAIT)
         return self.narrowed_at
 
@@ -133,7 +134,9 @@ class PositionWatcher:
                     refresh_at = time.monotonic() + REFRESH_SECONDS
             except psycopg.OperationalError as error:
                 log.warning("position listener lost its connection", error=str(error))
-                # What was announced meanwhile is lost: nothing kept can be trusted.
+                # What is announced meanwhile is lost: nothing kept can be trusted, and
+                # nothing is kept until the listener is back.
+                self.listening = self.memory.keeping = False
                 self.narrowed_at = None
                 self.memory.forget()
                 await asyncio.sleep(1)
@@ -177,4 +180,5 @@ class PositionWatcher:
                     self.memory.changed(name, None)
                     self.positions[name] = position
             self.narrowed_at = narrowed_at
+            self.listening = self.memory.keeping = True
             self.changed.notify_all()

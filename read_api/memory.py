@@ -36,6 +36,7 @@ class Memory:
     def __init__(self, max_bytes: int = MAX_BYTES) -> None:
         self.max_bytes = max_bytes
         self.size = 0
+        self.keeping = True  # False while what the log announces cannot be heard
         self._entries: OrderedDict[tuple[UUID, Hashable], _Entry] = OrderedDict()
         self._keys: dict[UUID, set[Hashable]] = {}
         self._change = 0  # numbers every change announced
@@ -60,7 +61,8 @@ class Memory:
     ) -> None:
         """Keeps ``value`` unless a change announced since ``ticket`` could make it stale."""
         if (
-            ticket.epoch != self._epoch
+            not self.keeping
+            or ticket.epoch != self._epoch
             or any(
                 self._changed_at.get((workspace_id, name), 0) > ticket.change for name in serving
             )

@@ -45,6 +45,9 @@ def test_an_answer_read_across_a_change_is_served_but_not_kept() -> None:
     memory.forget()
     memory.put(B, "other", ("dashboard",), b"b", ticket)
     assert memory.get(B, "other") is None
+    memory.keeping = False  # the watcher lost its connection: announcements go unheard
+    memory.put(B, "other", ("dashboard",), b"b", memory.ticket())
+    assert memory.get(B, "other") is None
 
 
 def test_memory_keeps_to_its_size_dropping_the_oldest_first() -> None:
