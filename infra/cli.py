@@ -313,13 +313,16 @@ def parser() -> argparse.ArgumentParser:
     )
     rebuild = command(
         "rebuild",
-        "replay a read model into fresh tables and swap them in",
-        "The APIs serve on while it runs; the swap gives way to readers and tries again.",
+        "replay read models into fresh tables and swap them in",
+        "Several read models are replayed together, reading the log once. The APIs serve on "
+        "while it runs; each swap gives way to readers and tries again.",
         under=actions,
         reads="projections",
         listing=listed(("read models", READ_MODELS)),
     )
-    rebuild.add_argument("name", metavar="NAME", help="a read model (see below)")
+    rebuild.add_argument(
+        "names", nargs="+", metavar="NAME", help="read models (see below), or all of them: all"
+    )
     partition = command(
         "partition",
         "make a read model run as COUNT partitions by workspace (1: as one)",
@@ -398,7 +401,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "project":
         entry_point("project")(settings, args.names, args.partition)
     elif args.command == "projections" and args.action == "rebuild":
-        entry_point("rebuild")(settings, args.name)
+        entry_point("rebuild")(settings, args.names)
     elif args.command == "projections" and args.action == "partition":
         entry_point("partition")(settings, args.name, args.count)
     elif args.command == "projections":

@@ -238,10 +238,12 @@ def status(settings: Settings) -> None:
         print(f"{name:<18}{position:>12}{head:>12}{head - position:>10}  {state}")
 
 
-def rebuild(settings: Settings, name: str) -> None:
+def rebuild(settings: Settings, names: list[str]) -> None:
+    """Rebuilds the named read models (``all``: every one) together, reading the log once."""
     configure_logging(settings.log_level)
-    if name not in READ_MODELS:
+    names = list(READ_MODELS) if names == ["all"] else list(dict.fromkeys(names))
+    unknown = [name for name in names if name not in READ_MODELS]
+    if unknown:
         raise SystemExit(f"only read models can be rebuilt: {', '.join(READ_MODELS)}")
-    [projection] = select(settings, [name])
-    position = asyncio.run(runtime.rebuild(settings, projection))
-    print(f"rebuilt {name} up to position {position}")
+    position = asyncio.run(runtime.rebuild(settings, *select(settings, names)))
+    print(f"rebuilt {', '.join(names)} up to position {position}")

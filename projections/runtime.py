@@ -386,10 +386,12 @@ async def apply_batch(
     projection: Projection,
     rows: list[dict[str, Any]],
     partition: Partition | None = None,
+    events: list[Any] | None = None,
 ) -> tuple[set[UUID | None], Any]:
     """A batch's steps: the events the projection (and partition) wants, then its flush.
-    Returns the workspaces of the events it handled (None for an event of none), and the
-    batch's first event if it decoded it."""
+    ``events`` are the rows' events where a caller decoded them already (a rebuild of
+    several read models decodes each once). Returns the workspaces of the events it
+    handled (None for an event of none), and the batch's first event if it decoded it."""
     workspaces: set[UUID | None] = set()
     first: Any = None
     await projection.before_batch()
@@ -398,7 +400,7 @@ async def apply_batch(
             continue
         if partition is not None and not partition.owns(stored):
             continue
-        event = domain_event(stored)
+        event = events[index] if events is not None else domain_event(stored)
         first = event if index == 0 else first
         await projection.process(cur, event, stored["notification_id"])
         workspaces.add(getattr(event, "workspace_id", None))
@@ -782,49 +784,109 @@ async def record_failure(
     return int(failures)
 
 
-async def rebuild(settings: Settings, projection: Projection) -> int:
-    """Replays the whole log into fresh tables, then swaps them in within one transaction.
+async def rebuild(settings: Settings, *projections: Projection) -> int:
+    """Replays the whole log into fresh tables, then swaps each projection's in within one
+    transaction; returns the position they were swapped in at (the least of them).
 
-    Readers keep reading the old tables until the swap commits; the live runner waits on the
-    position row during the swap and then carries on from the rebuilt position. A partitioned
-    projection is replayed as one, and each of its partitions carries on from there.
+    Several projections are replayed together: the log is read and each event decoded once,
+    and each batch is handed to every projection at once, each on its own connection, so
+    that one's statements run in PostgreSQL while the next is worked out here. Readers keep
+    reading the old tables until a swap commits; a live runner waits on the position row
+    during the swap and then carries on from the rebuilt position. A partitioned projection
+    is replayed as one, and each of its partitions carries on from there.
     """
-    schema = f"{settings.database_schema}__rebuild_{projection.name}"
     admin = await open_connection(settings)
     await admin.set_autocommit(True)
-    await admin.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
-    await admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    conn = await open_connection(settings, schema)
+    replays: list[tuple[Projection, str, psycopg.AsyncConnection[dict[str, Any]]]] = []
     try:
-        # search_path puts the rebuild schema first: the projection's tables and a
-        # projection_positions table starting at 0 are made there; the log is read from main.
-        await create_tables(conn, projection)
-        await catch_up(conn, projection)
-        # Fresh tables have no statistics until autovacuum analyses them (never, on a server
-        # that runs without it): the planner would take a table of 100,000 rows for empty,
-        # and sort it on disk where it would hash it in memory.
-        async with conn.cursor() as cur:
-            for table in await _tables_of(cur, schema):
-                await cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, table)))
-        await conn.commit()
-        lock_timeout = await _swap_lock_timeout(conn)
-        for attempt in itertools.count():
-            try:
-                position = await _swap(
-                    conn, projection, schema, settings.database_schema, lock_timeout
-                )
-                break
-            except psycopg.errors.LockNotAvailable:
-                # A reader holds a table we need, and may want one we hold: we let go first,
-                # so it finishes (nobody gets DeadlockDetected), then try again.
-                log.info("swap waited for readers; trying again", projection=projection.name)
-                await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
-        await admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
-        log.info("rebuilt", projection=projection.name, position=position)
-        return position
+        for projection in projections:
+            schema = f"{settings.database_schema}__rebuild_{projection.name}"
+            await admin.execute(
+                sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+            )
+            await admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+            # search_path puts the rebuild schema first: the projection's tables and a
+            # projection_positions table starting at 0 are made there; the log is read from
+            # the main schema.
+            conn = await open_connection(settings, schema)
+            replays.append((projection, schema, conn))
+            await create_tables(conn, projection)
+        await _replay_together(admin, replays)
+        positions = []
+        for projection, schema, conn in replays:
+            positions.append(await _analyse_and_swap(settings, projection, schema, conn))
+            await admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+            log.info("rebuilt", projection=projection.name, position=positions[-1])
+        return min(positions, default=0)
     finally:
-        await conn.close()
+        for _, _, conn in replays:
+            await conn.close()
         await admin.close()
+
+
+async def _replay_together(
+    reader: psycopg.AsyncConnection[dict[str, Any]],
+    replays: list[tuple[Projection, str, psycopg.AsyncConnection[dict[str, Any]]]],
+) -> None:
+    """Every batch of the log to each projection, each in a transaction of its own with its
+    position (a rebuild cut short starts again from 0: its schemas are dropped)."""
+    after = 0
+    while True:
+        async with reader.cursor() as cur:
+            rows = await read_log(cur, after, MAX_POSITION, BATCH_SIZE)
+        if not rows:
+            return
+        events = [
+            domain_event(row) if any(p.wants(row["topic"]) for p, _, _ in replays) else None
+            for row in rows
+        ]
+        after = rows[-1]["notification_id"]
+        await asyncio.gather(
+            *(
+                _replay_batch(conn, projection, rows, events, after)
+                for projection, _, conn in replays
+            )
+        )
+
+
+async def _replay_batch(
+    conn: psycopg.AsyncConnection[dict[str, Any]],
+    projection: Projection,
+    rows: list[dict[str, Any]],
+    events: list[Any],
+    position: int,
+) -> None:
+    async with conn.transaction(), conn.cursor() as cur:
+        await apply_batch(cur, projection, rows, events=events)
+        await cur.execute(
+            "UPDATE projection_positions SET position = %s, updated_at = now() WHERE name = %s",
+            (position, projection.name),
+        )
+
+
+async def _analyse_and_swap(
+    settings: Settings,
+    projection: Projection,
+    schema: str,
+    conn: psycopg.AsyncConnection[dict[str, Any]],
+) -> int:
+    # Fresh tables have no statistics until autovacuum analyses them (never, on a server
+    # that runs without it): the planner would take a table of 100,000 rows for empty, and
+    # sort it on disk where it would hash it in memory.
+    async with conn.cursor() as cur:
+        for table in await _tables_of(cur, schema):
+            await cur.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(schema, table)))
+    await conn.commit()
+    lock_timeout = await _swap_lock_timeout(conn)
+    for attempt in itertools.count():
+        try:
+            return await _swap(conn, projection, schema, settings.database_schema, lock_timeout)
+        except psycopg.errors.LockNotAvailable:
+            # A reader holds a table we need, and may want one we hold: we let go first, so
+            # it finishes (nobody gets DeadlockDetected), then try again.
+            log.info("swap waited for readers; trying again", projection=projection.name)
+            await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
+    raise AssertionError("unreachable")
 
 
 async def _swap_lock_timeout(conn: psycopg.AsyncConnection[dict[str, Any]]) -> str:
