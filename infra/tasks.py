@@ -43,9 +43,9 @@ def raise_if_cancelled() -> None:
 
 
 async def first_failure(*loops: Coroutine[Any, Any, None]) -> None:
-    """Runs the coroutines (each meant to run for good) until one fails, then cancels the
-    others and raises that failure as it is. Not a TaskGroup: Python 3.11's leaves a cancel
-    request of its own on the calling task after a failure, which would read as a stop."""
+    """Runs the coroutines until all are done or one fails; then cancels the others and
+    raises that failure as it is. Not a TaskGroup: Python 3.11's leaves a cancel request of
+    its own on the calling task after a failure, which would read as a stop."""
     tasks = [asyncio.create_task(loop) for loop in loops]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

@@ -35,7 +35,7 @@ from infra.database import DDL_LOCK, connection_kwargs, create_schema
 from infra.health import FAILING_AFTER
 from infra.metrics import ProjectionMetrics
 from infra.settings import Settings
-from infra.tasks import OUTAGES, retrying, wait_until_set
+from infra.tasks import OUTAGES, first_failure, retrying, wait_until_set
 
 EVENTS_TABLE = "centsource_events"
 EVENTS_CHANNEL = "centsource_events"  # the event store NOTIFYs this channel on every insert
@@ -841,7 +841,7 @@ async def _replay_together(
             for row in rows
         ]
         after = rows[-1]["notification_id"]
-        await asyncio.gather(
+        await first_failure(
             *(
                 _replay_batch(conn, projection, rows, events, after)
                 for projection, _, conn in replays
