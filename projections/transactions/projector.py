@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from uuid import UUID
 
 from domain.ledger.merchants import series_name
 from domain.ledger.transaction import Transaction
@@ -24,18 +25,20 @@ RECORDED_TYPES = (
 
 class TransactionsProjection(Projection):
     """Recordings, the bulk of the log (an import's thousands), are kept in memory and copied
-    into the table together: at the end of the batch, or before any other event, whose
-    handler may change the rows they make."""
+    into the table together: at the end of the batch, or before another event of one of
+    them (every handler changes its own transaction's rows only)."""
 
     name = "transactions"
     tables = TABLES
 
     def __init__(self) -> None:
         self.recorded: list[tuple[Any, ...]] = []
+        self.pending: set[UUID] = set()  # the ids of the recordings not yet copied
         self.named: dict[tuple[str | None, str], str] = {}
 
     async def before_batch(self) -> None:
         self.recorded = []
+        self.pending = set()
         self.named = {}
 
     def series_name(self, merchant: str | None, description: str) -> str:
@@ -47,12 +50,13 @@ class TransactionsProjection(Projection):
         return name
 
     async def process(self, cur: Cursor, event: Any, position: int) -> None:
-        if self.recorded and not isinstance(event, Transaction.Recorded):
+        if event.originator_id in self.pending and not isinstance(event, Transaction.Recorded):
             await self.flush(cur)
         await super().process(cur, event, position)
 
     async def flush(self, cur: Cursor) -> None:
         rows, self.recorded = self.recorded, []
+        self.pending = set()
         if not rows:
             return
         statement = f"COPY transactions ({RECORDED_COLUMNS}) FROM STDIN (FORMAT BINARY)"
@@ -65,6 +69,7 @@ class TransactionsProjection(Projection):
     async def on_transaction_recorded(
         self, cur: Cursor, event: Transaction.Recorded, position: int
     ) -> None:
+        self.pending.add(event.originator_id)
         self.recorded.append(
             (
                 event.originator_id,
