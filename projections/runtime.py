@@ -17,7 +17,7 @@ import itertools
 import re
 import time
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, TypeVar
@@ -351,6 +351,20 @@ async def create_read_model_tables(
                 "INSERT INTO projection_positions (name) VALUES (%s) ON CONFLICT DO NOTHING",
                 (name,),
             )
+
+
+async def copy_rows(
+    cur: Cursor, table: str, columns: Sequence[str], types: Sequence[str], rows: Iterable[Any]
+) -> None:
+    """Writes ``rows`` (tuples of ``columns``, of PostgreSQL ``types``) into ``table`` by one
+    binary COPY: a fraction of the time of an insert a row, pipelined or not."""
+    statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
+        sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, columns))
+    )
+    async with cur.copy(statement) as copy:
+        copy.set_types(list(types))
+        for row in rows:
+            await copy.write_row(row)
 
 
 class Batch(NamedTuple):

@@ -24,7 +24,7 @@ from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
 from projections.ledger import view
 from projections.ledger.view import TABLES
-from projections.runtime import Cursor, Projection, handles
+from projections.runtime import Cursor, Projection, copy_rows, handles
 
 # Changes of one transaction: their handlers read and write its row only.
 ONE_TRANSACTION = (Transaction.Amended, Transaction.Deleted, Transaction.Restored)
@@ -175,18 +175,31 @@ class LedgerProjection(Projection):
 
     async def flush(self, cur: Cursor) -> None:
         recorded, self.recorded = self.recorded, Recorded()
-        await cur.executemany(
-            "INSERT INTO ledger_transactions (id, account_id, date, amount, counted) "
-            "VALUES (%s, %s, %s, %s, true)",
-            recorded.transactions,
+        if not recorded.transactions:
+            return
+        await copy_rows(
+            cur,
+            "ledger_transactions",
+            ("id", "account_id", "date", "amount", "counted"),
+            ("uuid", "uuid", "date", "numeric", "bool"),
+            ((*row, True) for row in recorded.transactions),
         )
-        await cur.executemany(
-            "INSERT INTO ledger_account_days AS d (account_id, date, change) VALUES (%s, %s, %s) "
+        # One statement for every day's change (each day once, so no row is hit twice).
+        await cur.execute(
+            "INSERT INTO ledger_account_days AS d (account_id, date, change) "
+            "SELECT * FROM unnest(%s::uuid[], %s::date[], %s::numeric[]) "
             "ON CONFLICT (account_id, date) DO UPDATE SET change = d.change + excluded.change",
-            [(*key, change) for key, change in recorded.days.items()],
+            (
+                [account for account, _ in recorded.days],
+                [day for _, day in recorded.days],
+                list(recorded.days.values()),
+            ),
         )
-        await cur.executemany(
-            "INSERT INTO ledger_balance_moves (position, account_id, change) VALUES (%s, %s, %s)",
+        await copy_rows(
+            cur,
+            "ledger_balance_moves",
+            ("position", "account_id", "change"),
+            ("int8", "uuid", "numeric"),
             recorded.moves,
         )
 
