@@ -40,7 +40,7 @@ from domain.ledger.transaction import Transaction, TransactionDetails
 from domain.workspaces.application import Workspaces
 from infra import database
 from infra.settings import Settings
-from projections import registry, runtime
+from projections import rebuilds, registry, runtime
 
 EVENTS = 1_000_000
 WORKSPACES = 200
@@ -201,7 +201,7 @@ def rebuild_all(settings: Settings) -> float:
 
     asyncio.run(live_tables())
     started = time.perf_counter()
-    asyncio.run(runtime.rebuild(settings, *(known[name] for name in registry.READ_MODELS)))
+    asyncio.run(rebuilds.rebuild(settings, *(known[name] for name in registry.READ_MODELS)))
     return time.perf_counter() - started
 
 

@@ -11,7 +11,7 @@ from infra import metrics
 from infra.health import FAILING_AFTER
 from infra.logs import configure_logging
 from infra.settings import Settings
-from projections import runtime
+from projections import rebuilds, runtime
 from projections.activities.projector import ActivitiesProjection
 from projections.audit_trail.projector import AuditTrailProjection
 from projections.budget_watch.projector import BudgetWatch
@@ -245,5 +245,5 @@ def rebuild(settings: Settings, names: list[str]) -> None:
     unknown = [name for name in names if name not in READ_MODELS]
     if unknown:
         raise SystemExit(f"only read models can be rebuilt: {', '.join(READ_MODELS)}")
-    position = asyncio.run(runtime.rebuild(settings, *select(settings, names)))
+    position = asyncio.run(rebuilds.rebuild(settings, *select(settings, names)))
     print(f"rebuilt {', '.join(names)} up to position {position}")

@@ -26,7 +26,7 @@ from domain.ledger.transaction import Transaction
 from infra.idempotency import IdempotencyStore
 from infra.jobs import Job, Pool
 from infra.settings import Settings
-from projections import registry, runtime
+from projections import rebuilds, registry, runtime
 from projections.jobs.verify import verify
 from projections.notifier.projector import Notifier
 
@@ -88,7 +88,7 @@ Result = dict[str, Any]
 
 async def rebuild_projection(context: Context, params: ReadModel) -> Result:
     [projection] = registry.select(context.settings, [params.name])
-    return {"position": await runtime.rebuild(context.settings, projection)}
+    return {"position": await rebuilds.rebuild(context.settings, projection)}
 
 
 async def verify_projection(context: Context, params: ReadModel) -> Result:

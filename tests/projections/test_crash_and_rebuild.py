@@ -10,7 +10,7 @@ import psycopg
 from psycopg import sql
 
 from infra.settings import Settings
-from projections import registry, runtime
+from projections import rebuilds, registry, runtime
 from tests.projections.log_writer import write_history
 from tests.projections.processes import head, kill_half_way, query, run_to_head
 
@@ -71,7 +71,7 @@ def test_a_projector_killed_while_catching_up_ends_identical_to_a_rebuild(
 
     # Rebuilt together: the log read once, each batch handed to the three at once.
     together = registry.select(settings, list(TABLES))
-    assert asyncio.run(runtime.rebuild(settings, *together)) == last
+    assert asyncio.run(rebuilds.rebuild(settings, *together)) == last
     assert _snapshot(settings) == resumed
     # The rebuilt tables come with statistics: the planner knows the transactions are many.
     [(planned,)] = query(
@@ -109,7 +109,7 @@ def test_a_rebuild_swaps_in_while_reads_keep_being_answered(own_schema: Settings
     reader = threading.Thread(target=read_continuously)
     reader.start()
     try:
-        assert asyncio.run(runtime.rebuild(settings, projection)) == last
+        assert asyncio.run(rebuilds.rebuild(settings, projection)) == last
     finally:
         stop.set()
         reader.join()

@@ -14,7 +14,7 @@ from psycopg import sql
 from domain.identity.application import Identity
 from infra import database
 from infra.settings import Settings
-from projections import registry, runtime
+from projections import rebuilds, registry, runtime
 from projections.runtime import Cursor, Partition, PartitionCountError, Projection
 from tests.projections.log_writer import write_history
 from tests.projections.processes import head, positions, query, start, wait_until
@@ -227,7 +227,7 @@ def test_the_projection_stands_at_its_slowest_partition(own_schema: Settings) ->
     before = _rows(settings, settings.database_schema, "transactions")
 
     # A rebuild replays it as one and sets every partition's row; the partitions go on.
-    assert asyncio.run(runtime.rebuild(settings, whole)) == last
+    assert asyncio.run(rebuilds.rebuild(settings, whole)) == last
     assert set(_positions(settings, settings.database_schema, "transactions").values()) == {last}
     assert _rows(settings, settings.database_schema, "transactions") == before
 
@@ -262,7 +262,7 @@ def test_a_repartition_from_uneven_partitions_and_back_to_one_keeps_every_row(
         table: _rows(settings, settings.database_schema, table) for table in TABLES["dashboard"]
     }
     [projection] = registry.select(settings, ["dashboard"])
-    assert asyncio.run(runtime.rebuild(settings, projection)) == last
+    assert asyncio.run(rebuilds.rebuild(settings, projection)) == last
     after = {
         table: _rows(settings, settings.database_schema, table) for table in TABLES["dashboard"]
     }

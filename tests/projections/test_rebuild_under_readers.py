@@ -7,7 +7,7 @@ import asyncio
 import threading
 
 from infra.settings import Settings
-from projections import registry, runtime
+from projections import rebuilds, registry
 from tests.api import Api
 
 
@@ -41,7 +41,7 @@ def test_rebuilding_the_dashboard_while_it_is_read_fails_neither(
     try:
         [projection] = registry.select(settings, ["dashboard"])
         for _ in range(4):
-            assert asyncio.run(runtime.rebuild(settings, projection)) >= last
+            assert asyncio.run(rebuilds.rebuild(settings, projection)) >= last
     finally:
         stop.set()
         for reader in readers:

@@ -10,7 +10,7 @@ from datetime import date
 from uuid import UUID, uuid4
 
 from infra.settings import Settings
-from projections import registry, runtime
+from projections import rebuilds, registry
 from read_api.memory import Memory
 from tests.api import Api
 
@@ -126,7 +126,7 @@ def test_a_rebuild_drops_what_was_kept_of_its_read_model(api: Api, settings: Set
     key = ("dashboard", date(2026, 3, 1))
     assert memory.get(UUID(workspace), key) is not None
     [projection] = registry.select(settings, ["dashboard"])
-    asyncio.run(runtime.rebuild(settings, projection))
+    asyncio.run(rebuilds.rebuild(settings, projection))
     # The swap's announcement ("any workspace") reaches the read API after its commit.
     deadline = time.monotonic() + 10
     while memory.get(UUID(workspace), key) is not None:

@@ -15,7 +15,7 @@ import msgspec
 
 from domain.ledger.categories import system_category_id
 from infra.settings import Settings
-from projections import runtime
+from projections import rebuilds
 from projections.notifications import view
 from projections.notifications.projector import NotificationsProjection
 from projections.runtime import open_connection
@@ -249,5 +249,5 @@ def test_daily_and_weekly_alerts_in_the_app_gather_into_one_digest_each_shown_wh
     )
     kept = query(settings, snapshot)
     projection = NotificationsProjection()
-    asyncio.run(runtime.rebuild(settings, projection))
+    asyncio.run(rebuilds.rebuild(settings, projection))
     assert query(settings, snapshot) == kept

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from domain.ledger.categories import system_category_id
 from infra.settings import Settings
-from projections import registry, runtime
+from projections import rebuilds, registry
 from tests.api import Api
 from tests.command_api.test_rate_limits_and_mail import Inbox
 from tests.projections.processes import query
@@ -76,7 +76,7 @@ def test_budget_exceeded_end_to_end(stack: tuple[Api, Settings, Inbox], receiver
     # A full rebuild of every read model re-sends nothing and re-records nothing.
     for name in registry.READ_MODELS:
         [projection] = registry.select(settings, [name])
-        asyncio.run(runtime.rebuild(settings, projection))
+        asyncio.run(rebuilds.rebuild(settings, projection))
     api.record(user, workspace, account, amount="-1.00", category_id=groceries)
     time.sleep(2)
     assert crossings_in_store(settings) == ["ThresholdReached", "Exceeded"]
