@@ -207,38 +207,43 @@ class LedgerProjection(Projection):
     async def on_transaction_amended(
         self, cur: Cursor, event: Transaction.Amended, position: int
     ) -> None:
-        before = await _counted(cur, event.originator_id)
-        await self._count(cur, event.originator_id, -1)
-        await cur.execute(
-            "UPDATE ledger_transactions SET account_id = %s, date = %s, amount = %s WHERE id = %s",
-            (event.account_id, event.date, event.amount, event.originator_id),
+        row = await _row(cur, event.originator_id)
+        days: dict[tuple[UUID, date], Decimal] = defaultdict(Decimal)
+        moves: dict[UUID, Decimal] = defaultdict(Decimal)
+        if row is not None and row["counted"]:  # a deleted one moves nothing
+            days[(row["account_id"], row["date"])] -= row["amount"]
+            days[(event.account_id, event.date)] += event.amount
+            moves[row["account_id"]] -= row["amount"]
+            moves[event.account_id] += event.amount
+        await _write(
+            cur,
+            "UPDATE ledger_transactions SET account_id = %(account)s, date = %(date)s, "
+            "amount = %(amount)s WHERE id = %(id)s",
+            {"account": event.account_id, "date": event.date, "amount": event.amount},
+            event.originator_id,
+            days,
+            position,
+            moves,
         )
-        await self._count(cur, event.originator_id, +1)
-        after = await _counted(cur, event.originator_id)
-        await _moved(cur, position, _difference(before, after))
 
     @handles(Transaction.Deleted, Transaction.Restored)
     async def on_transaction_deleted(self, cur: Cursor, event: Any, position: int) -> None:
-        deleted = isinstance(event, Transaction.Deleted)
-        if deleted:
-            await self._count(cur, event.originator_id, -1)
-        before = await _counted(cur, event.originator_id)
-        await cur.execute(
-            "UPDATE ledger_transactions SET counted = %s WHERE id = %s",
-            (not deleted, event.originator_id),
-        )
-        if not deleted:
-            await self._count(cur, event.originator_id, +1)
-        after = await _counted(cur, event.originator_id)
-        await _moved(cur, position, _difference(before, after))
-
-    async def _count(self, cur: Cursor, transaction_id: UUID, sign: int) -> None:
-        await cur.execute(
-            "INSERT INTO ledger_account_days AS d (account_id, date, change) "
-            "SELECT account_id, date, amount * %s FROM ledger_transactions "
-            "WHERE id = %s AND counted "
-            "ON CONFLICT (account_id, date) DO UPDATE SET change = d.change + excluded.change",
-            (sign, transaction_id),
+        counted = isinstance(event, Transaction.Restored)
+        row = await _row(cur, event.originator_id)
+        days: dict[tuple[UUID, date], Decimal] = {}
+        moves: dict[UUID, Decimal] = {}
+        if row is not None and row["counted"] != counted:  # it moves only what changes
+            change = row["amount"] if counted else -row["amount"]
+            days[(row["account_id"], row["date"])] = change
+            moves[row["account_id"]] = change
+        await _write(
+            cur,
+            "UPDATE ledger_transactions SET counted = %(counted)s WHERE id = %(id)s",
+            {"counted": counted},
+            event.originator_id,
+            days,
+            position,
+            moves,
         )
 
     @handles(RateSheet.Recorded)
@@ -331,18 +336,47 @@ class LedgerProjection(Projection):
         )
 
 
-async def _counted(cur: Cursor, transaction_id: UUID) -> dict[UUID, Decimal]:
-    """What the transaction adds to its account's balance now: nothing while deleted."""
+async def _row(cur: Cursor, transaction_id: UUID) -> dict[str, Any] | None:
     await cur.execute(
-        "SELECT account_id, amount FROM ledger_transactions WHERE id = %s AND counted",
+        "SELECT account_id, date, amount, counted FROM ledger_transactions WHERE id = %s",
         (transaction_id,),
     )
-    return {row["account_id"]: row["amount"] for row in await cur.fetchall()}
+    return await cur.fetchone()
 
 
-def _difference(before: dict[UUID, Decimal], after: dict[UUID, Decimal]) -> dict[UUID, Decimal]:
-    zero = Decimal(0)
-    return {a: after.get(a, zero) - before.get(a, zero) for a in {*before, *after}}
+async def _write(
+    cur: Cursor,
+    update: str,
+    values: dict[str, Any],
+    transaction_id: UUID,
+    days: dict[tuple[UUID, date], Decimal],
+    position: int,
+    moves: dict[UUID, Decimal],
+) -> None:
+    """A change of one transaction in one statement: its row, what it adds to its accounts'
+    days, and what it moved each balance by at ``position`` (a move of 0 is not noted)."""
+    moved = {account: change for account, change in moves.items() if change}
+    await cur.execute(
+        f"WITH changed AS ({update} RETURNING 1), "  # noqa: S608 - the handlers' constants
+        "days AS (INSERT INTO ledger_account_days AS d (account_id, date, change) "
+        "SELECT * FROM unnest(%(day_accounts)s::uuid[], %(days)s::date[], %(changes)s::numeric[]) "
+        "ON CONFLICT (account_id, date) DO UPDATE SET change = d.change + excluded.change "
+        "RETURNING 1), "
+        "moves AS (INSERT INTO ledger_balance_moves (position, account_id, change) "
+        "SELECT %(position)s, * FROM unnest(%(move_accounts)s::uuid[], %(moved)s::numeric[]) "
+        "RETURNING 1) "
+        "SELECT 1",
+        {
+            **values,
+            "id": transaction_id,
+            "day_accounts": [account for account, _ in days],
+            "days": [day for _, day in days],
+            "changes": list(days.values()),
+            "position": position,
+            "move_accounts": list(moved),
+            "moved": list(moved.values()),
+        },
+    )
 
 
 async def _moved(cur: Cursor, position: int, changes: dict[UUID, Decimal]) -> None:
