@@ -69,29 +69,49 @@ async def rebuild(settings: Settings, *projections: Projection) -> int:
         await admin.close()
 
 
+# Batches read ahead of the slowest read model: each goes at its own pace between them.
+AHEAD = 8
+Decoded = tuple[list[dict[str, Any]], list[Any], int]  # rows, their events, the last position
+
+
 async def _replay_together(
     reader: psycopg.AsyncConnection[dict[str, Any]],
     replays: list[tuple[Projection, str, psycopg.AsyncConnection[dict[str, Any]]]],
 ) -> None:
     """Every batch of the log to each projection, each in a transaction of its own with its
-    position (a rebuild cut short starts again from 0: its schemas are dropped)."""
-    after = 0
-    while True:
-        async with reader.cursor() as cur:
-            rows = await read_log(cur, after, MAX_POSITION, BATCH_SIZE)
-        if not rows:
-            return
-        events = [
-            domain_event(row) if any(p.wants(row["topic"]) for p, _, _ in replays) else None
-            for row in rows
-        ]
-        after = rows[-1]["notification_id"]
-        await first_failure(
-            *(
-                _replay_batch(conn, projection, rows, events, after)
-                for projection, _, conn in replays
-            )
-        )
+    position (a rebuild cut short starts again from 0: its schemas are dropped). The log is
+    read and decoded once, into a queue for each projection."""
+    queues: list[asyncio.Queue[Decoded | None]] = [asyncio.Queue(AHEAD) for _ in replays]
+
+    async def read() -> None:
+        after = 0
+        while True:
+            async with reader.cursor() as cur:
+                rows = await read_log(cur, after, MAX_POSITION, BATCH_SIZE)
+            if not rows:
+                break
+            events = [
+                domain_event(row) if any(p.wants(row["topic"]) for p, _, _ in replays) else None
+                for row in rows
+            ]
+            after = rows[-1]["notification_id"]
+            for queue in queues:
+                await queue.put((rows, events, after))
+        for queue in queues:
+            await queue.put(None)
+
+    async def replay(
+        projection: Projection,
+        conn: psycopg.AsyncConnection[dict[str, Any]],
+        queue: asyncio.Queue[Decoded | None],
+    ) -> None:
+        while (batch := await queue.get()) is not None:
+            await _replay_batch(conn, projection, *batch)
+
+    await first_failure(
+        read(),
+        *(replay(p, conn, queue) for (p, _, conn), queue in zip(replays, queues, strict=True)),
+    )
 
 
 async def _replay_batch(
