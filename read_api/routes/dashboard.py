@@ -26,8 +26,9 @@ from read_api.memory import Memory
 
 MONTH = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$"  # YYYY-MM, 1900 to 2200
 log = structlog.get_logger("read_api")
-# What a dashboard is made of: its sums, and the ledger's rates and category names.
-SERVING = ("dashboard", "ledger")
+# What a dashboard is made of: its sums, the ledger's rates and category names, and the
+# workspace's base currency.
+SERVING = ("dashboard", "ledger", "workspaces")
 
 
 @get("/api/workspaces/{workspace_id:uuid}/dashboard")
@@ -59,7 +60,7 @@ async def get_dashboard(
             return msgspec.json.encode(await view.name_categories(conn, dashboard))
 
     # Kept in memory until the log announces a change of this workspace in a read model
-    # it is made from (its numbers, a rate, a category's name).
+    # it is made from (its numbers, a rate, a category's name, its base currency).
     body, kept = await memory.answer(workspace_id, ("dashboard", first_day), SERVING, make)
     request.app.state.metrics.count_cache("dashboard", hit=kept or cached == "hit")
     response: Response[Any] = Response(body, media_type=MediaType.JSON, headers={"X-Cache": cached})

@@ -132,3 +132,21 @@ def test_a_rebuild_drops_what_was_kept_of_its_read_model(api: Api, settings: Set
     while memory.get(UUID(workspace), key) is not None:
         assert time.monotonic() < deadline, "the rebuilt dashboard is still kept"
         time.sleep(0.01)
+
+
+def test_a_dashboard_kept_in_memory_follows_a_new_base_currency(api: Api) -> None:
+    user = api.user()
+    workspace = api.workspace(user)
+    recorded = api.record(user, workspace, api.account(user, workspace), amount="-10.00")
+    url = f"/api/workspaces/{workspace}/dashboard"
+    before = api.read(user, url, recorded["position"], month="2026-03")
+    assert before["base_totals"]["currency"] == "EUR"
+    changed = api.commands.put(
+        f"/api/workspaces/{workspace}/settings",
+        json={"base_currency": "GBP", "timezone": "Europe/London", "week_start": "MONDAY"},
+        headers=user.headers,
+    )
+    assert changed.status_code == 200, changed.text
+    after = api.read(user, url, changed.json()["position"], month="2026-03")
+    assert after["base_totals"]["currency"] == "GBP"
+    assert after["base_totals"]["unconverted"] == ["EUR"]  # no rate recorded
