@@ -366,6 +366,14 @@ async def copy_rows(
             await copy.write_row(row)
 
 
+def columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """``rows`` as one list per column: the parameters of one statement for a batch's rows,
+    ``INSERT … SELECT * FROM unnest(%s::uuid[], …)`` (an upsert's rows must be unique)."""
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
 class Batch(NamedTuple):
     position: int  # where the projection stands after it
     events: int  # events of the log read (handled or not)

@@ -18,7 +18,7 @@ from uuid import UUID
 from domain.ledger.account import Account
 from domain.ledger.transaction import Transaction
 from projections.dashboard.view import TABLES
-from projections.runtime import Cursor, Projection, handles
+from projections.runtime import Cursor, Projection, columns, handles
 
 ZERO = Decimal(0)
 COLUMNS = (
@@ -202,14 +202,21 @@ class DashboardProjection(Projection):
     async def flush(self, cur: Cursor) -> None:
         sums = self.sums
         rows = [(id, sums.rows[id]) for id in sums.changed]
-        await cur.executemany(
+        # One statement for the batch's rows (500 statements, pipelined, before), its arrays
+        # sent in binary (%b): in text every element is searched for what needs quoting.
+        await cur.execute(
             "INSERT INTO dashboard_transactions (id, workspace_id, account_id, month, day, "
             "category, currency, amount, counted, transfer) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET "
+            "SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::uuid[], %b::date[], %b::date[], "
+            "%b::text[], %b::text[], %b::numeric[], %b::bool[], %b::bool[]) "
+            "ON CONFLICT (id) DO UPDATE SET "
             "account_id = excluded.account_id, month = excluded.month, day = excluded.day, "
             "category = excluded.category, currency = excluded.currency, "
             "amount = excluded.amount, counted = excluded.counted",
-            [(id, *(getattr(r, column) for column in COLUMNS)) for id, r in rows if r is not None],
+            columns(
+                [(id, *(getattr(r, c) for c in COLUMNS)) for id, r in rows if r is not None],
+                1 + len(COLUMNS),
+            ),
         )
         await cur.executemany(
             "INSERT INTO dashboard_account_months AS d (account_id, month, change) "

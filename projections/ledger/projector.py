@@ -24,7 +24,7 @@ from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
 from projections.ledger import view
 from projections.ledger.view import TABLES
-from projections.runtime import Cursor, Projection, copy_rows, handles
+from projections.runtime import Cursor, Projection, columns, copy_rows, handles
 
 # Changes of one transaction: their handlers read and write its row only.
 ONE_TRANSACTION = (Transaction.Amended, Transaction.Deleted, Transaction.Restored)
@@ -189,11 +189,7 @@ class LedgerProjection(Projection):
             "INSERT INTO ledger_account_days AS d (account_id, date, change) "
             "SELECT * FROM unnest(%s::uuid[], %s::date[], %s::numeric[]) "
             "ON CONFLICT (account_id, date) DO UPDATE SET change = d.change + excluded.change",
-            (
-                [account for account, _ in recorded.days],
-                [day for _, day in recorded.days],
-                list(recorded.days.values()),
-            ),
+            columns([(*key, change) for key, change in recorded.days.items()], 3),
         )
         await copy_rows(
             cur,
