@@ -44,7 +44,6 @@ READ_MODEL_TABLES = {
 }
 
 log = structlog.get_logger("read_api")
-REFRESH_SECONDS = 5.0
 NARROWING_WAIT = 0.5  # past it, a request asks the database what took access away
 
 
@@ -54,10 +53,10 @@ class PositionWatcher:
     workspaces' answers kept in memory are stale.
 
     A projection's position moves on only as its announcement arrives, after the answers it
-    makes stale are dropped (notifications arrive in commit order), so a read that waited
-    for a position finds no answer made before it. Every few seconds the positions table is
-    read too, should an announcement be missed: a read model found further on than it said
-    loses all its kept answers. Another schema's or a rebuild's announcements are ignored.
+    makes stale are dropped (notifications arrive in commit order, and none is lost while
+    the connection holds), so a read that waited for a position finds no answer made before
+    it. The positions table is read at the start and after the connection was lost (when
+    everything kept was dropped). Another schema's or a rebuild's announcements are ignored.
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -67,6 +66,7 @@ class PositionWatcher:
         # None while the log has moved since it was last read (or the listener is away).
         self.narrowed_at: int | None = None
         self.listening = False  # while not, nothing announced is heard: nothing is kept
+        self._unannounced = False  # a commit said no more than its position
         self.changed = asyncio.Condition()
         self._task: asyncio.Task[None] | None = None
         self._indexed = False
@@ -120,18 +120,24 @@ class PositionWatcher:
         return conn
 
     async def _follow(self, conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
-        refresh_at = time.monotonic() + REFRESH_SECONDS
         while True:
             try:
-                async for notify in conn.notifies(timeout=max(refresh_at - time.monotonic(), 0)):
+                if not self.listening:  # back after the connection was lost
+                    with contextlib.suppress(psycopg.Error):
+                        await conn.close()
+                    conn = await self._connect()
+                    await self._refresh(conn)
+                # The next notification, then every one already there: what they ask of
+                # the database is asked once for all of them (inserts come faster than
+                # one question each can be answered).
+                async for notify in conn.notifies(stop_after=1):
                     await self._heard(notify)
-                    if self.narrowed_at is None:
-                        break  # the notifications that come meanwhile wait in psycopg
+                async for notify in conn.notifies(timeout=0):
+                    await self._heard(notify)
+                if self._unannounced:
+                    await self._refresh(conn)
                 if self.narrowed_at is None:
                     await self._read_narrowing(conn)
-                if time.monotonic() >= refresh_at:
-                    await self._refresh(conn)
-                    refresh_at = time.monotonic() + REFRESH_SECONDS
             except psycopg.OperationalError as error:
                 log.warning("position listener lost its connection", error=str(error))
                 # What is announced meanwhile is lost: nothing kept can be trusted, and
@@ -140,9 +146,6 @@ class PositionWatcher:
                 self.narrowed_at = None
                 self.memory.forget()
                 await asyncio.sleep(1)
-                with contextlib.suppress(psycopg.OperationalError):
-                    conn = await self._connect()
-                    await self._refresh(conn)
 
     async def _heard(self, notify: psycopg.Notify) -> None:
         if notify.channel == EVENTS_CHANNEL:  # an insert: it may have taken access away
@@ -150,7 +153,8 @@ class PositionWatcher:
             return
         try:
             said = msgspec.json.decode(notify.payload, type=Announcement)
-        except msgspec.DecodeError:  # an earlier release's "name:position"
+        except msgspec.DecodeError:  # an earlier release's "name:position": ask the table
+            self._unannounced = True
             return
         if said.schema != self.settings.database_schema:
             return
@@ -161,12 +165,18 @@ class PositionWatcher:
                 self.changed.notify_all()
 
     async def _read_narrowing(self, conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
+        if not self._indexed:  # an insert: the event table is there now
+            self._indexed = await access.create_index(conn)
         narrowed_at = await access.last_narrowing_position(conn)
         async with self.changed:
             self.narrowed_at = narrowed_at
             self.changed.notify_all()
 
     async def _refresh(self, conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
+        """Positions as the table has them: at the start, after the connection was lost, and
+        when a projector of an earlier release said only its name and position (what it
+        changed is not known, so its read model's answers are all dropped)."""
+        self._unannounced = False
         if not self._indexed:  # the event table appears when the command API first starts
             self._indexed = await access.create_index(conn)
         narrowed_at = await access.last_narrowing_position(conn)
@@ -176,7 +186,7 @@ class PositionWatcher:
         async with self.changed:
             for row in rows:
                 name, position = row["name"], int(row["position"])
-                if position > self.position(name):  # an announcement missed, or on its way
+                if position > self.position(name):
                     self.memory.changed(name, None)
                     self.positions[name] = position
             self.narrowed_at = narrowed_at
