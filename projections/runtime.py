@@ -408,12 +408,12 @@ async def apply_batch(
     rows: list[dict[str, Any]],
     partition: Partition | None = None,
     events: list[Any] | None = None,
-) -> tuple[set[UUID | None], Any]:
+) -> tuple[set[UUID], Any]:
     """A batch's steps: the events the projection (and partition) wants, then its flush.
     ``events`` are the rows' events where a caller decoded them already (a rebuild of
     several read models decodes each once). Returns the workspaces of the events it
-    handled (None for an event of none), and the batch's first event if it decoded it."""
-    workspaces: set[UUID | None] = set()
+    handled, and the batch's first event if it decoded it."""
+    workspaces: set[UUID] = set()
     first: Any = None
     await projection.before_batch()
     for index, stored in enumerate(rows):
@@ -424,7 +424,8 @@ async def apply_batch(
         event = events[index] if events is not None else domain_event(stored)
         first = event if index == 0 else first
         await projection.process(cur, event, stored["notification_id"])
-        workspaces.add(getattr(event, "workspace_id", None))
+        if (workspace_id := getattr(event, "workspace_id", None)) is not None:
+            workspaces.add(workspace_id)
     await projection.flush(cur)
     await projection.after_batch()
     return workspaces, first
@@ -488,7 +489,7 @@ async def process_batch(
         settled = position
         if partition is not None:
             settled = await _settle_least(cur, projection.name)
-        await announce(cur, projection.name, settled, {w for w in workspaces if w is not None})
+        await announce(cur, projection.name, settled, workspaces)
     if metrics is not None:
         metrics.batch_committed(name, position, len(rows), head, lag_seconds)
     log.debug(

@@ -165,7 +165,7 @@ class PositionWatcher:
                 self.changed.notify_all()
 
     async def _read_narrowing(self, conn: psycopg.AsyncConnection[dict[str, Any]]) -> None:
-        if not self._indexed:  # an insert: the event table is there now
+        if not self._indexed:  # the event table appears when the command API first starts
             self._indexed = await access.create_index(conn)
         narrowed_at = await access.last_narrowing_position(conn)
         async with self.changed:
@@ -177,9 +177,6 @@ class PositionWatcher:
         when a projector of an earlier release said only its name and position (what it
         changed is not known, so its read model's answers are all dropped)."""
         self._unannounced = False
-        if not self._indexed:  # the event table appears when the command API first starts
-            self._indexed = await access.create_index(conn)
-        narrowed_at = await access.last_narrowing_position(conn)
         rows = await (
             await conn.execute("SELECT name, position FROM projection_positions")
         ).fetchall()
@@ -189,6 +186,6 @@ class PositionWatcher:
                 if position > self.position(name):
                     self.memory.changed(name, None)
                     self.positions[name] = position
-            self.narrowed_at = narrowed_at
-            self.listening = self.memory.keeping = True
             self.changed.notify_all()
+        await self._read_narrowing(conn)
+        self.listening = self.memory.keeping = True

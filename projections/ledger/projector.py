@@ -351,7 +351,8 @@ async def _write(
 ) -> None:
     """A change of one transaction in one statement: its row, what it adds to its accounts'
     days, and what it moved each balance by at ``position`` (a move of 0 is not noted)."""
-    moved = {account: change for account, change in moves.items() if change}
+    day_accounts, dates, changes = columns([(*key, change) for key, change in days.items()], 3)
+    move_accounts, moved = columns([move for move in moves.items() if move[1]], 2)
     await cur.execute(
         f"WITH changed AS ({update} RETURNING 1), "  # noqa: S608 - the handlers' constants
         "days AS (INSERT INTO ledger_account_days AS d (account_id, date, change) "
@@ -365,12 +366,12 @@ async def _write(
         {
             **values,
             "id": transaction_id,
-            "day_accounts": [account for account, _ in days],
-            "days": [day for _, day in days],
-            "changes": list(days.values()),
+            "day_accounts": day_accounts,
+            "days": dates,
+            "changes": changes,
             "position": position,
-            "move_accounts": list(moved),
-            "moved": list(moved.values()),
+            "move_accounts": move_accounts,
+            "moved": moved,
         },
     )
 
