@@ -114,33 +114,21 @@ def bench_transcoding() -> None:
 
 def bench_catch_up(settings: Settings) -> None:
     head, _ = asyncio.run(runtime.positions(settings))
-    mapper = build_mapper()
 
     async def read_log() -> int:
+        """The log read and decoded as a catch-up reads and decodes it, and nothing else."""
         conn = await runtime.open_connection(settings)
         position, count = 0, 0
         try:
-            while True:
-                cursor = await conn.execute(
-                    "SELECT notification_id, originator_id, originator_version, topic, state "
-                    "FROM centsource_events WHERE notification_id > %s "
-                    "ORDER BY notification_id LIMIT %s",
-                    (position, runtime.BATCH_SIZE),
-                )
-                batch = await cursor.fetchall()
-                if not batch:
-                    return count
-                for row in batch:
-                    mapper.to_domain_event(
-                        runtime.StoredEvent(
-                            row["originator_id"],
-                            row["originator_version"],
-                            row["topic"],
-                            bytes(row["state"]),
-                        )
-                    )
-                count += len(batch)
-                position = batch[-1]["notification_id"]
+            async with conn.cursor() as cur:
+                while batch := await runtime.read_log(
+                    cur, position, runtime.MAX_POSITION, runtime.BATCH_SIZE
+                ):
+                    for row in batch:
+                        runtime.domain_event(row)
+                    count += len(batch)
+                    position = batch[-1]["notification_id"]
+            return count
         finally:
             await conn.close()
 

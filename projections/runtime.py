@@ -389,17 +389,26 @@ def _age(event: Any) -> float:
     return max((datetime.now(UTC) - occurred_at(event)).total_seconds(), 0.0)
 
 
+# The log's rows after a position, in order. It bounds the positions on one side only: with
+# ``notification_id <= %s`` too, a log the server holds no statistics of yet (autovacuum has
+# not analysed it, or runs not at all) is planned as a bitmap scan of every row after the
+# position, then sorted, so each batch read the rest of the log (8.4 ms a batch of 500 at
+# 22,000 events; 0.2 ms walking the index).
+LOG_QUERY = sql.SQL(
+    "SELECT notification_id, originator_id, originator_version, topic, state "
+    "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+).format(sql.Identifier(EVENTS_TABLE))
+
+
 async def read_log(cur: Cursor, after: int, until: int, limit: int) -> list[dict[str, Any]]:
-    """The log's rows after ``after`` up to ``until``, at most ``limit``, in order."""
-    await cur.execute(
-        sql.SQL(
-            "SELECT notification_id, originator_id, originator_version, topic, state "
-            "FROM {} WHERE notification_id > %s AND notification_id <= %s "
-            "ORDER BY notification_id LIMIT %s"
-        ).format(sql.Identifier(EVENTS_TABLE)),
-        (after, until, limit),
-    )
-    return await cur.fetchall()
+    """The log's rows after ``after`` up to ``until``, at most ``limit``, in order, in the
+    cursor's transaction. They come in binary: the states' bytes as stored, not in hex."""
+    async with cur.connection.cursor(binary=True) as binary:
+        await binary.execute(LOG_QUERY, (after, limit))
+        rows = await binary.fetchall()
+    if rows and rows[-1]["notification_id"] > until:
+        return [row for row in rows if row["notification_id"] <= until]
+    return rows
 
 
 async def apply_batch(

@@ -55,9 +55,11 @@ from infra.webhooks import subscription_secret as secret_for
 from projections.ledger import view as ledger
 from projections.relay.projector import cloud_event
 from projections.runtime import (
+    BATCH_SIZE,
     EVENTS_TABLE,
     create_read_model_tables,
     domain_event,
+    read_log,
     wait_for_projections,
 )
 from projections.webhooks import view
@@ -333,14 +335,8 @@ class Dispatcher:
         ).fetchone()
         wanted = set(found["event_types"]) if found and found["event_types"] else None
         while True:
-            rows = await (
-                await conn.execute(
-                    "SELECT notification_id, originator_id, originator_version, topic, state "  # noqa: S608
-                    f"FROM {EVENTS_TABLE} WHERE notification_id > %s "
-                    "AND notification_id < %s ORDER BY notification_id LIMIT 500",
-                    (after, until),
-                )
-            ).fetchall()
+            async with conn.cursor() as cur:
+                rows = await read_log(cur, after, until - 1, BATCH_SIZE)
             if not rows:
                 return
             deliveries = []
