@@ -69,6 +69,22 @@ async def rebuild(settings: Settings, *projections: Projection) -> int:
         await admin.close()
 
 
+def shares(projections: list[Projection], topics: dict[str, int], count: int) -> list[list[str]]:
+    """The projections' names in ``count`` shares of about equal work, the work of each
+    taken to be the events of the log it handles (``topics``: the log's count of each):
+    the heaviest first, each into the lightest share so far."""
+    work = [0] * count
+    shares: list[list[str]] = [[] for _ in range(count)]
+    weighed = [
+        (sum(n for topic, n in topics.items() if p.wants(topic)), p.name) for p in projections
+    ]
+    for events, name in sorted(weighed, reverse=True):
+        lightest = work.index(min(work))
+        shares[lightest].append(name)
+        work[lightest] += events + 1  # a read model handling nothing still reads the log
+    return [share for share in shares if share]
+
+
 # Batches read ahead of the slowest read model: each goes at its own pace between them.
 AHEAD = 8
 Decoded = tuple[list[dict[str, Any]], list[Any], int]  # rows, their events, the last position

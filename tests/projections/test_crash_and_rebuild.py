@@ -73,6 +73,9 @@ def test_a_projector_killed_while_catching_up_ends_identical_to_a_rebuild(
     together = registry.select(settings, list(TABLES))
     assert asyncio.run(rebuilds.rebuild(settings, *together)) == last
     assert _snapshot(settings) == resumed
+    # And shared between two processes, each replaying its share from its own read.
+    assert registry.rebuild_read_models(settings, list(TABLES), processes=2) == last
+    assert _snapshot(settings) == resumed
     # The rebuilt tables come with statistics: the planner knows the transactions are many.
     [(planned,)] = query(
         settings,

@@ -350,3 +350,26 @@ def test_partition_processes_started_from_the_command_line_bring_the_model_to_th
     assert positions(settings)["transactions#0/2"] == positions(settings)["transactions#1/2"]
     [(count,)] = query(settings, "SELECT count(*) FROM transactions")
     assert count == TRANSACTIONS * len(workspaces)
+
+
+def test_read_models_are_shared_among_processes_by_the_events_they_handle(
+    settings: Settings,
+) -> None:
+    known = registry.build(settings)
+    recorded = "domain.ledger.transaction:Transaction.Recorded"
+    topics = {recorded: 1_000, "domain.workspaces.workspace:Workspace.Created": 10}
+    assert known["transactions"].wants(recorded)
+    assert not known["workspaces"].wants(recorded)
+    projections = [known[name] for name in ("transactions", "ledger", "dashboard", "workspaces")]
+
+    shares = rebuilds.shares(projections, topics, 2)
+
+    # Three that handle every recording cannot be shared evenly by two: two in one share,
+    # the light one beside the third.
+    assert sorted(map(sorted, shares)) == [
+        ["dashboard", "transactions"],
+        ["ledger", "workspaces"],
+    ]
+    [alone] = rebuilds.shares(projections, topics, 1)
+    assert sorted(alone) == ["dashboard", "ledger", "transactions", "workspaces"]
+    assert rebuilds.shares(projections[:1], topics, 4) == [["transactions"]]
