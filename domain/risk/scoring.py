@@ -20,11 +20,13 @@ flagged when it reaches ``THRESHOLD`` (50). The reasons and their weights:
 from __future__ import annotations
 
 import math
+import operator
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, localcontext
+from fractions import Fraction
 
 THRESHOLD = 50
 CATEGORY_DAYS = 180
@@ -95,8 +97,7 @@ def _size(expense: Expense, history: History) -> Reason | None:
     amounts = history.category_amounts
     if len(amounts) < CATEGORY_MINIMUM:
         return None
-    mean = statistics.mean(amounts)
-    sd = statistics.stdev(amounts)
+    mean, sd = mean_and_stdev(amounts)
     if sd == 0:
         return None
     z = (abs(expense.amount) - mean) / sd
@@ -109,6 +110,48 @@ def _size(expense: Expense, history: History) -> Reason | None:
         f"{abs(expense.amount)} is {z:.1f} standard deviations above the category's mean "
         f"{mean:.2f} over {len(amounts)} expenses",
     )
+
+
+# Wide enough that the sums below are exact; were one not, Inexact says so.
+_EXACT = Context(prec=100, traps=[Inexact])
+
+
+def mean_and_stdev(amounts: Sequence[Decimal]) -> tuple[Decimal, Decimal]:
+    """What ``statistics.mean`` and ``statistics.stdev`` give (each the exact value, correctly
+    rounded), from exact sums of the amounts and of their squares: the statistics module
+    adds fractions, and a category of a few thousand expenses took milliseconds for each
+    expense scored. The sample variance is (n·Σx² - (Σx)²) / (n(n - 1))."""
+    count = len(amounts)
+    try:
+        with localcontext(_EXACT):
+            total = sum(amounts, Decimal(0))
+            spread = count * sum(map(operator.mul, amounts, amounts)) - total * total
+    except Inexact:  # amounts of some fifty digits
+        return statistics.mean(amounts), statistics.stdev(amounts)
+    mean = Fraction(total) / count
+    return Decimal(mean.numerator) / mean.denominator, _sqrt(
+        Fraction(spread) / (count * (count - 1))
+    )
+
+
+def _sqrt(value: Fraction) -> Decimal:
+    """The square root of ``value``, correctly rounded in the current context (the standard
+    library's way: the Decimal square root of the quotient, then a step up or down when the
+    exact value lies past the midpoint)."""
+    if value <= 0:  # all alike
+        return Decimal("0.0")
+    n, m = value.numerator, value.denominator
+    root = (Decimal(n) / Decimal(m)).sqrt()
+    nr, dr = root.as_integer_ratio()
+    plus = root.next_plus()
+    np, dp = plus.as_integer_ratio()
+    if 4 * n * (dr * dp) ** 2 > m * (dr * np + dp * nr) ** 2:
+        return plus
+    minus = root.next_minus()
+    nm, dm = minus.as_integer_ratio()
+    if 4 * n * (dr * dm) ** 2 < m * (dr * nm + dm * nr) ** 2:
+        return minus
+    return root
 
 
 def _new_merchant(expense: Expense, history: History) -> Reason | None:

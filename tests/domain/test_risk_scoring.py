@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import statistics
 from datetime import date, time
 from decimal import Decimal
 
-from domain.risk.scoring import THRESHOLD, Expense, History, score
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.risk.scoring import THRESHOLD, Expense, History, mean_and_stdev, score
 
 DAY = date(2026, 3, 14)
 USUAL = tuple(Decimal(a) for a in ("40", "50", "60", "45", "55"))  # mean 50, sd ≈ 7.91
@@ -75,3 +79,20 @@ def test_a_large_late_charge_at_a_new_merchant_passes_the_threshold_and_the_sum_
         account_currencies={"EUR": 1},
     )
     assert score(expense("-900", "USD", time(23, 30)), everything)[0] == 100  # 115 capped
+
+
+@given(st.lists(st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False), min_size=2))
+def test_the_category_s_mean_and_deviation_are_the_statistics_module_s(
+    amounts: list[Decimal],
+) -> None:
+    """The same Decimals, digit for digit, as the exact fractions of the statistics module
+    give: a score on the edge of a weight (10·z) must not move."""
+    assert [str(figure) for figure in mean_and_stdev(amounts)] == [
+        str(statistics.mean(amounts)),
+        str(statistics.stdev(amounts)),
+    ]
+
+
+def test_a_sum_too_long_to_be_exact_is_left_to_the_statistics_module() -> None:
+    amounts = [Decimal("1e60"), Decimal("1e-60"), Decimal(3)]
+    assert mean_and_stdev(amounts) == (statistics.mean(amounts), statistics.stdev(amounts))
