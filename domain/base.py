@@ -217,6 +217,22 @@ def build_mapper() -> Mapper[UUID]:
     return Mapper(transcoder=build_transcoder())
 
 
+def changes_query(table: str) -> str:
+    """What was stored after a position (its ids and aggregates), at most so many, in order.
+
+    Bounded above by the log's last position too, which the planner cannot know: so it looks
+    the range up in the index and reads what is in it. Bounded below only, it read the whole
+    log and sorted it for every command wherever the server held no statistics of the log
+    but its rows per page from when it was tiny (the read API makes an index on it at its
+    first start; autovacuum, where it runs, analyses the log later): 1.8 to 3.4 ms of the
+    server's time at 9,000 events, growing with the log; 0.2 ms this way."""
+    return (
+        f"SELECT notification_id, originator_id FROM {table} "  # noqa: S608
+        f"WHERE notification_id > %s AND notification_id <= (SELECT max(notification_id) "
+        f"FROM {table}) ORDER BY notification_id LIMIT %s"
+    )
+
+
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
 _changes_lock = threading.Lock()
@@ -256,12 +272,8 @@ class CentsourceApplication(Application[UUID]):
     def _changes_since(self, position: int) -> list[tuple[int, UUID]]:
         """The aggregates whose events were stored after ``position``, in order."""
         datastore = self.recorder.datastore  # type: ignore[attr-defined]
-        query = (
-            f"SELECT notification_id, originator_id FROM {self._table()} "  # noqa: S608
-            "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
-        )
         with datastore.transaction(commit=False) as cursor:
-            cursor.execute(query, (position, CHANGES_PER_QUERY))
+            cursor.execute(changes_query(self._table()), (position, CHANGES_PER_QUERY))
             return [(row["notification_id"], row["originator_id"]) for row in cursor.fetchall()]
 
     def _last_position(self) -> int:

@@ -3,19 +3,24 @@ process; a read that a change overtook is not kept; a save is read back as store
 
 from __future__ import annotations
 
+import asyncio
+from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
 import msgspec
+import psycopg
 import pytest
 
 from domain.aggregate_cache import MISSING, LogChanges
-from domain.base import Actor
+from domain.base import Actor, changes_query
 from domain.ledger.account import Account, AccountType
 from domain.ledger.application import Ledger
+from domain.ledger.transaction import Transaction, TransactionDetails
 from infra import database
 from infra.settings import Settings
+from projections import access, runtime
 
 ACTOR = Actor(uuid4(), "test")
 X, Y = uuid4(), uuid4()
@@ -194,3 +199,66 @@ def test_a_command_s_changes_to_its_copy_do_not_reach_what_is_kept(
         copy.close(ACTOR)  # and never saved: the command failed after this
     with changes.command():
         assert not here.get_account(workspace_id, account.id).closed
+
+
+def test_asking_what_changed_reads_the_changes_not_the_whole_log(own_schema: Settings) -> None:
+    """The server's estimate of the log's rows per page dates from an index made on it while
+    it was tiny (as the read API makes one at its first start) and nothing has analysed it
+    since: a range bounded below only was then planned as a scan of the whole log, sorted,
+    for every command."""
+    database.create_schema(own_schema)
+    ledger = Ledger(database.event_store_env(own_schema))
+    try:
+        workspace_id = uuid4()
+        accounts = [open_account(ledger, workspace_id) for _ in range(5)]
+        asyncio.run(_narrowing_index(own_schema))
+        for _ in range(6):
+            ledger.save(*(_recording(workspace_id, accounts[0].id) for _ in range(500)))
+        more = [open_account(ledger, workspace_id) for _ in range(3)]
+        head = ledger.recorder.max_notification_id()
+        assert head is not None
+        # The three accounts' events, in order, and nothing past the end.
+        assert ledger._changes_since(head - 3) == [
+            (head - 2, more[0].id),
+            (head - 1, more[1].id),
+            (head, more[2].id),
+        ]
+        assert ledger._changes_since(head) == []
+        table = ledger._table()
+    finally:
+        ledger.close()
+    with psycopg.connect(own_schema.database, **database.connection_kwargs(own_schema)) as conn:
+        [statistics] = conn.execute(
+            "SELECT count(*) AS n FROM pg_stats WHERE schemaname = %s",
+            (own_schema.database_schema,),
+        )
+        assert statistics == {"n": 0}
+        plan = "\n".join(
+            row["QUERY PLAN"]
+            for row in conn.execute(f"EXPLAIN {changes_query(table)}", (head - 3, 10_000))  # type: ignore[arg-type]
+        )
+    assert "Seq Scan" not in plan, plan
+
+
+async def _narrowing_index(settings: Settings) -> None:
+    conn = await runtime.open_connection(settings)
+    try:
+        await conn.set_autocommit(True)
+        assert await access.create_index(conn)
+    finally:
+        await conn.close()
+
+
+def _recording(workspace_id: UUID, account_id: UUID) -> Transaction:
+    details = TransactionDetails(
+        account_id=account_id,
+        date=date(2026, 1, 1),
+        amount=Decimal("-1.00"),
+        currency="EUR",
+        description="a long description " * 40,
+        merchant=None,
+        category_id=None,
+        tags=(),
+        notes=None,
+    )
+    return Transaction.record(uuid4(), workspace_id, details, ACTOR)
