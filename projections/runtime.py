@@ -13,6 +13,7 @@ holds the least of their positions, which is what readers wait on.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import re
 import time
 import zlib
@@ -699,28 +700,123 @@ async def repartition(
     return int(target)
 
 
+# How many of the log's latest rows a process keeps the topics of, for its runners, and for
+# how long without a notification before it reads them again (a runner that woke with none,
+# after IDLE_RECHECK_SECONDS, looks at the log itself).
+RECENT_ROWS = 5_000
+KEPT_ROWS_SECONDS = 1.0
+# Every row after a position, up to the log's last one: bounded above by a value the planner
+# cannot know, it looks the range up in the index whatever statistics it has of the log.
+RECENT_QUERY = sql.SQL(
+    "SELECT notification_id, topic FROM {0} WHERE notification_id > %s "
+    "AND notification_id <= (SELECT max(notification_id) FROM {0}) "
+    "ORDER BY notification_id LIMIT %s"
+).format(sql.Identifier(EVENTS_TABLE))
+# Moves a projection from one position to another, only if it still stands at the first,
+# and announces it (no workspace's rows changed), in one statement.
+PASS_OVER = sql.SQL(
+    "WITH moved AS (UPDATE projection_positions SET position = %(to)s, updated_at = now(), "
+    "failures = 0, failing_since = NULL, last_error = NULL "
+    "WHERE name = %(name)s AND position = %(from)s RETURNING position) "
+    "SELECT pg_notify({channel}, json_build_object('schema', current_schema(), "
+    "'name', %(name)s::text, 'position', position, 'workspaces', '{{}}'::uuid[])::text) "
+    "FROM moved"
+).format(channel=sql.Literal(POSITIONS_CHANNEL))
+
+
 class LogWatcher:
     """One LISTEN connection for every runner of a process: each waits for the next insert
-    into the log (connections are few; a process runs a dozen projections)."""
+    into the log (connections are few; a process runs a dozen projections).
+
+    It also keeps the topics of the log's latest rows, read once for all the runners after
+    each insert: a runner whose projection handles none of the rows after its position
+    passes over them in one statement (``pass_over``) instead of a batch of its own (a
+    transaction, a lock, the rows read, the position written and announced). Following
+    commands live, most runners have nothing to handle most of the time."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.changed = asyncio.Event()
+        self._inserts = 0  # notifications heard since the listener connected
+        self._read_at = -1  # _inserts when the rows below were read
+        self._read_when = 0.0  # and time.monotonic() then
+        self._start: int | None = None  # every row after it, up to the last read, is here
+        self._rows: list[tuple[int, str]] = []  # (position, topic), in order
+        self._conn: psycopg.AsyncConnection[dict[str, Any]] | None = None
+        self._lock = asyncio.Lock()
 
     async def run(self) -> None:
         # Runners still look every IDLE_RECHECK_SECONDS while it is away.
-        await retrying(self._listen, log, "log listener interrupted", MAX_RETRY_SECONDS)
+        try:
+            await retrying(self._listen, log, "log listener interrupted", MAX_RETRY_SECONDS)
+        finally:
+            if self._conn is not None:
+                await self._conn.close()
 
     async def _listen(self) -> None:
         listener = await open_connection(self.settings)
         try:
             await listener.set_autocommit(True)
             await listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(EVENTS_CHANNEL)))
+            self._start = None  # inserts may have gone unheard while it was away
             async for _ in listener.notifies():
+                self._inserts += 1
                 self.changed, changed = asyncio.Event(), self.changed
                 changed.set()
         finally:
+            self._start = None
             await listener.close()
+
+    async def rows_after(self, position: int) -> list[tuple[int, str]] | None:
+        """The position and topic of every row of the log after ``position``, as of the
+        last insert heard; None where they are not all kept here."""
+        async with self._lock:
+            try:
+                if (
+                    self._start is None
+                    or self._read_at != self._inserts
+                    or time.monotonic() - self._read_when > KEPT_ROWS_SECONDS
+                ):
+                    await self._read(position)
+            except psycopg.Error:  # no log yet, or the connection lost: the runner's batch
+                self._start = None  # will say (and be retried) as it does
+                return None
+            if self._start is None or position < self._start:
+                return None
+            return self._rows[bisect.bisect_right(self._rows, (position, "\uffff")) :]
+
+    async def pass_over(self, name: str, position: int, to: int) -> bool:
+        """Moves the projection from ``position`` to ``to`` (it handles nothing between),
+        unless another runner moved it first; says whether it did."""
+        async with self._lock:
+            try:
+                conn = await self._connection()
+                cursor = await conn.execute(PASS_OVER, {"name": name, "from": position, "to": to})
+            except psycopg.Error:
+                return False  # the runner's batch will meet it, and be retried as it is
+            return cursor.rowcount == 1
+
+    async def _read(self, position: int) -> None:
+        inserts = self._inserts
+        conn = await self._connection()
+        if self._start is None:  # kept from the asking runner's position on
+            self._start, self._rows = position, []
+        last = self._rows[-1][0] if self._rows else self._start
+        rows = await (await conn.execute(RECENT_QUERY, (last, RECENT_ROWS))).fetchall()
+        if len(rows) == RECENT_ROWS:  # far behind: start again from the end
+            self._start, self._rows = None, []
+            return
+        self._rows += [(row["notification_id"], row["topic"]) for row in rows]
+        if len(self._rows) > RECENT_ROWS:
+            self._start = self._rows[-RECENT_ROWS - 1][0]
+            del self._rows[:-RECENT_ROWS]
+        self._read_at, self._read_when = inserts, time.monotonic()
+
+    async def _connection(self) -> psycopg.AsyncConnection[dict[str, Any]]:
+        if self._conn is None or self._conn.closed:
+            self._conn = await open_connection(self.settings)
+            await self._conn.set_autocommit(True)
+        return self._conn
 
 
 async def run(
@@ -766,10 +862,18 @@ async def _follow(
         await create_tables(conn, projection)
         if partition is not None:
             await claim(conn, projection, partition)
+        position: int | None = None  # where its last batch left it
         while True:
             changed = watcher.changed  # taken first: an insert during catch-up is not missed
             try:
-                await catch_up(conn, projection, metrics, partition)
+                passed = None
+                if position is not None and partition is None:
+                    passed = await _pass_over(projection, watcher, position, metrics)
+                position = (
+                    passed
+                    if passed is not None
+                    else await catch_up(conn, projection, metrics, partition)
+                )
                 await projection.idle()
             except OUTAGES:
                 raise  # run() waits for the database or the broker, then starts over
@@ -786,6 +890,26 @@ async def _follow(
     finally:
         await projection.close()
         await conn.close()
+
+
+async def _pass_over(
+    projection: Projection, watcher: LogWatcher, position: int, metrics: ProjectionMetrics | None
+) -> int | None:
+    """Where the projection handles none of the rows after ``position`` (the watcher knows
+    their topics), moves it past them in one statement; returns its new position. None: a
+    batch must see to it (a row it handles, rows the watcher does not keep, or another
+    runner moved it)."""
+    rows = await watcher.rows_after(position)
+    if rows is None or any(projection.wants(topic) for _, topic in rows):
+        return None
+    if not rows:
+        return position
+    to = rows[-1][0]
+    if not await watcher.pass_over(projection.name, position, to):
+        return None
+    if metrics is not None:
+        metrics.batch_committed(projection.name, to, len(rows), to, 0.0)
+    return to
 
 
 async def record_failure(
