@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import math
 import operator
-import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -53,11 +52,31 @@ class Expense:
     merchant: str | None
 
 
+# Wide enough that sums of amounts and of their squares are exact; were one not, Inexact.
+_EXACT = Context(prec=100, traps=[Inexact])
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Amounts as exact sums: how many, their total, and the total of their squares."""
+
+    count: int = 0
+    total: Decimal = Decimal(0)
+    squares: Decimal = Decimal(0)
+
+    @classmethod
+    def of(cls, amounts: Sequence[Decimal]) -> Spread:
+        with localcontext(_EXACT):  # Inexact where they would not be exact
+            return cls(
+                len(amounts), sum(amounts, Decimal(0)), sum(map(operator.mul, amounts, amounts))
+            )
+
+
 @dataclass(frozen=True)
 class History:
     """What came before it, as the watch read it from the read models."""
 
-    category_amounts: tuple[Decimal, ...] = ()  # |amount| of the category's expenses, 180 days
+    category: Spread = Spread()  # |amount| of the category's expenses, 180 days
     merchant_seen: bool = True  # the merchant was named before (or there is none)
     merchant_times: tuple[time, ...] = ()  # other expenses at its merchant on its date
     # how many of the account's transactions were in each currency, 90 days
@@ -94,10 +113,10 @@ def score(expense: Expense, history: History) -> tuple[int, tuple[Reason, ...]]:
 
 
 def _size(expense: Expense, history: History) -> Reason | None:
-    amounts = history.category_amounts
-    if len(amounts) < CATEGORY_MINIMUM:
+    category = history.category
+    if category.count < CATEGORY_MINIMUM:
         return None
-    mean, sd = mean_and_stdev(amounts)
+    mean, sd = mean_and_stdev(category)
     if sd == 0:
         return None
     z = (abs(expense.amount) - mean) / sd
@@ -108,30 +127,22 @@ def _size(expense: Expense, history: History) -> Reason | None:
         "LARGE_FOR_CATEGORY",
         weight,
         f"{abs(expense.amount)} is {z:.1f} standard deviations above the category's mean "
-        f"{mean:.2f} over {len(amounts)} expenses",
+        f"{mean:.2f} over {category.count} expenses",
     )
 
 
-# Wide enough that the sums below are exact; were one not, Inexact says so.
-_EXACT = Context(prec=100, traps=[Inexact])
-
-
-def mean_and_stdev(amounts: Sequence[Decimal]) -> tuple[Decimal, Decimal]:
-    """What ``statistics.mean`` and ``statistics.stdev`` give (each the exact value, correctly
-    rounded), from exact sums of the amounts and of their squares: the statistics module
-    adds fractions, and a category of a few thousand expenses took milliseconds for each
-    expense scored. The sample variance is (n·Σx² - (Σx)²) / (n(n - 1))."""
-    count = len(amounts)
-    try:
-        with localcontext(_EXACT):
-            total = sum(amounts, Decimal(0))
-            spread = count * sum(map(operator.mul, amounts, amounts)) - total * total
-    except Inexact:  # amounts of some fifty digits
-        return statistics.mean(amounts), statistics.stdev(amounts)
-    mean = Fraction(total) / count
-    return Decimal(mean.numerator) / mean.denominator, _sqrt(
-        Fraction(spread) / (count * (count - 1))
+def mean_and_stdev(spread: Spread) -> tuple[Decimal, Decimal]:
+    """What ``statistics.mean`` and ``statistics.stdev`` give for the amounts (each the exact
+    value, correctly rounded), from their exact sums: the sample variance is
+    (n·Σx² - (Σx)²) / (n(n - 1)). The database sums them; the statistics module adds
+    fractions, and reading and adding a category of a few thousand expenses took
+    milliseconds for each expense scored."""
+    count = spread.count
+    mean = Fraction(spread.total) / count
+    variance = (count * Fraction(spread.squares) - Fraction(spread.total) ** 2) / (
+        count * (count - 1)
     )
+    return Decimal(mean.numerator) / mean.denominator, _sqrt(variance)
 
 
 def _sqrt(value: Fraction) -> Decimal:

@@ -105,11 +105,7 @@ accounts AS (
    AND h.date >= b.first - %(currency_days)s AND h.date < b.last
   WHERE NOT h.deleted GROUP BY h.account_id)
 SELECT t.id, t.workspace_id, t.amount, t.currency, t.date, t.time, t.merchant,
-  ARRAY(SELECT abs(h.amount) FROM transactions h
-        WHERE h.workspace_id = t.workspace_id AND h.category_id = t.category_id
-          AND NOT h.deleted AND h.transfer_id IS NULL AND h.amount < 0 AND h.id <> t.id
-          AND h.currency = t.currency
-          AND h.date >= t.date - %(category_days)s AND h.date < t.date) AS category_amounts,
+  c.count AS category_count, c.total AS category_total, c.squares AS category_squares,
   EXISTS(SELECT 1 FROM transactions h
          WHERE h.workspace_id = t.workspace_id AND {SAME_MERCHANT}
            AND NOT h.deleted AND h.id <> t.id AND h.created_at < t.created_at) AS merchant_seen,
@@ -131,6 +127,15 @@ SELECT t.id, t.workspace_id, t.amount, t.currency, t.date, t.time, t.merchant,
      GROUP BY h.currency) c)
   ELSE jsonb_build_object(t.currency, 1) END AS account_currencies
 FROM batch t LEFT JOIN accounts a ON a.account_id = t.account_id
+-- The category's expenses summed exactly (numeric): their count, amounts and squares.
+CROSS JOIN LATERAL (
+  SELECT count(*) AS count, coalesce(sum(-h.amount), 0) AS total,
+    coalesce(sum(h.amount * h.amount), 0) AS squares
+  FROM transactions h
+  WHERE h.workspace_id = t.workspace_id AND h.category_id = t.category_id
+    AND NOT h.deleted AND h.transfer_id IS NULL AND h.amount < 0 AND h.id <> t.id
+    AND h.currency = t.currency
+    AND h.date >= t.date - %(category_days)s AND h.date < t.date) c
 """  # noqa: S608 - constants only
 
 
@@ -159,7 +164,9 @@ async def _scored(
             row["amount"], row["currency"], row["date"], row["time"], row["merchant"]
         )
         history = scoring.History(
-            category_amounts=tuple(row["category_amounts"]),
+            category=scoring.Spread(
+                row["category_count"], row["category_total"], row["category_squares"]
+            ),
             merchant_seen=row["merchant_seen"] or not named,
             merchant_times=tuple(row["merchant_times"]) if named and row["time"] else (),
             account_currencies=row["account_currencies"],
