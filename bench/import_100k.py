@@ -1,5 +1,5 @@
 """Imports a 100,000-row CSV statement and waits until the read model shows every row.
-Run: `.venv/bin/python bench/import_100k.py [ROWS]`.
+Run: `.venv/bin/python bench/import_100k.py [ROWS] [--json FILE]`.
 
 Uses the services named by CENTSOURCE_*_URL (else embedded ones) and a schema of its own,
 dropped at the end. The path is the one `POST …/imports` and `centsource import` take:
@@ -12,6 +12,8 @@ moves with the load, the CPU time much less).
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import random
 import resource
@@ -57,9 +59,15 @@ def statement(rows: int) -> bytes:
 
 
 def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", type=int, nargs="?", default=100_000)
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON here")
+    arguments = parser.parse_args()
     with services_and_schema() as settings:
-        run(settings, rows)
+        found = run(settings, arguments.rows)
+    if arguments.json:
+        with open(arguments.json, "w") as out:
+            json.dump(found, out)
 
 
 def run(settings: Settings, rows: int) -> dict[str, float]:
@@ -76,7 +84,7 @@ def run(settings: Settings, rows: int) -> dict[str, float]:
     print(f"centsource import bench: {rows:,} rows, {len(content) / 1_048_576:.1f} MB CSV")
     projector = subprocess.Popen(
         [sys.executable, "-m", "infra.cli", "project", "transactions"],
-        env={**os.environ, **settings.as_env()},
+        env={**os.environ, **settings.as_env(), "CENTSOURCE_LOG_LEVEL": "warning"},
     )
     try:
         with psycopg.connect(settings.database, **database.connection_kwargs(settings)) as conn:
