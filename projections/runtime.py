@@ -949,7 +949,8 @@ async def standing(settings: Settings) -> tuple[int, dict[str, dict[str, Any]]]:
     """The head of the log, and each projection's position, failures in a row and last error."""
     conn = await open_connection(settings)
     try:
-        await create_positions_table(conn)
+        # Under the lock the runners take to make it: made by two at once, one of them fails.
+        await create_read_model_tables(conn, {})
         head_row = await (
             await conn.execute(
                 sql.SQL("SELECT coalesce(max(notification_id), 0) AS head FROM {}").format(

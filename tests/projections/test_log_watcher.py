@@ -52,8 +52,9 @@ async def _until_at_head(settings: Settings, *names: str) -> int:
 
 
 def test_a_projection_handling_none_of_the_new_rows_passes_over_them(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    own_schema: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    settings = own_schema
     write_history(settings, transactions=5)
     batches: list[str] = []
     process_batch = runtime.process_batch
@@ -99,7 +100,8 @@ def test_a_projection_handling_none_of_the_new_rows_passes_over_them(
     assert heard[-1] == Announcement(settings.database_schema, "quiet", head, [])
 
 
-def test_a_projection_another_runner_moved_is_not_passed_over(settings: Settings) -> None:
+def test_a_projection_another_runner_moved_is_not_passed_over(own_schema: Settings) -> None:
+    settings = own_schema
     write_history(settings, transactions=3)
 
     async def scenario() -> None:

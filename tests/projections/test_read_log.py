@@ -26,7 +26,8 @@ def _read(settings: Settings, after: int, until: int, limit: int) -> list[dict[s
     return asyncio.run(read())
 
 
-def test_the_log_is_read_after_a_position_up_to_another(settings: Settings) -> None:
+def test_the_log_is_read_after_a_position_up_to_another(own_schema: Settings) -> None:
+    settings = own_schema
     write_history(settings, transactions=20)
     head = asyncio.run(runtime.positions(settings))[0]
     assert head > 20
@@ -42,7 +43,8 @@ def test_the_log_is_read_after_a_position_up_to_another(settings: Settings) -> N
     assert runtime.domain_event(first).originator_version == first["originator_version"]
 
 
-def test_a_log_without_statistics_is_read_along_its_index(settings: Settings) -> None:
+def test_a_log_without_statistics_is_read_along_its_index(own_schema: Settings) -> None:
+    settings = own_schema
     """Without them, a range bounded on both sides was planned as a scan of the rest of the
     log, sorted: every batch then read everything after it."""
     write_history(settings, transactions=3_000)
