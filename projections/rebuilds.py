@@ -20,6 +20,7 @@ from projections.runtime import (
     announce,
     apply_batch,
     catch_up,
+    create_read_model_tables,
     create_tables,
     domain_event,
     open_connection,
@@ -44,6 +45,9 @@ async def rebuild(settings: Settings, *projections: Projection) -> int:
     await admin.set_autocommit(True)
     replays: list[tuple[Projection, str, psycopg.AsyncConnection[dict[str, Any]]]] = []
     try:
+        # The live tables and positions, as a projector's first start makes them: the swap
+        # takes their place (before any projector ran, there was nothing to swap with).
+        await create_read_model_tables(admin, {p.name: p.tables for p in projections})
         for projection in projections:
             schema = f"{settings.database_schema}__rebuild_{projection.name}"
             await admin.execute(

@@ -119,3 +119,13 @@ def test_a_rebuild_swaps_in_while_reads_keep_being_answered(own_schema: Settings
     assert errors == []
     assert answers, "the reader never got an answer"
     assert set(answers) == {expected}, "a reader saw a half-built table"
+
+
+def test_a_read_model_no_projector_has_run_yet_is_rebuilt(own_schema: Settings) -> None:
+    settings = own_schema
+    _, net = write_history(settings, transactions=200, seed=3)
+    last = head(settings)
+    [projection] = registry.select(settings, ["transactions"])
+
+    assert asyncio.run(rebuilds.rebuild(settings, projection)) == last
+    assert query(settings, "SELECT sum(amount) FROM transactions WHERE NOT deleted") == [(net,)]
