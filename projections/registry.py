@@ -15,7 +15,7 @@ from infra import metrics
 from infra.health import FAILING_AFTER
 from infra.logs import configure_logging
 from infra.settings import Settings
-from projections import rebuilds, runtime
+from projections import following, rebuilds, runtime
 from projections.activities.projector import ActivitiesProjection
 from projections.audit_trail.projector import AuditTrailProjection
 from projections.budget_watch.projector import BudgetWatch
@@ -132,11 +132,11 @@ async def run_all(
     reported: metrics.ProjectionMetrics | None = None,
     partition: Partition | None = None,
 ) -> None:
-    watcher = runtime.LogWatcher(settings)
+    watcher = following.LogWatcher(settings)
     async with asyncio.TaskGroup() as group:
         group.create_task(watcher.run())
         for projection in projections:
-            group.create_task(runtime.run(settings, projection, watcher, reported, partition))
+            group.create_task(following.run(settings, projection, watcher, reported, partition))
 
 
 async def serve(

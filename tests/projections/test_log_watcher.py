@@ -15,8 +15,9 @@ import pytest
 from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
 from infra.settings import Settings
-from projections import runtime
-from projections.runtime import Announcement, Cursor, LogWatcher, Projection, handles
+from projections import following, runtime
+from projections.following import LogWatcher
+from projections.runtime import Announcement, Cursor, Projection, handles
 from tests.projections.log_writer import write_history
 
 
@@ -70,7 +71,7 @@ def test_a_projection_handling_none_of_the_new_rows_passes_over_them(
         quiet, counting = Quiet(), Counting()
         tasks = [
             asyncio.create_task(watcher.run()),
-            *(asyncio.create_task(runtime.run(settings, p, watcher)) for p in (quiet, counting)),
+            *(asyncio.create_task(following.run(settings, p, watcher)) for p in (quiet, counting)),
         ]
         heard: list[Announcement] = []
         listener = await psycopg.AsyncConnection.connect(settings.database, autocommit=True)
