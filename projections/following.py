@@ -17,7 +17,6 @@ import psycopg
 import structlog
 from psycopg import sql
 
-from infra.database import create_schema
 from infra.health import FAILING_AFTER
 from infra.metrics import ProjectionMetrics
 from infra.settings import Settings
@@ -25,14 +24,13 @@ from infra.tasks import OUTAGES, retrying, wait_until_set
 from projections.runtime import (
     EVENTS_CHANNEL,
     EVENTS_TABLE,
-    POSITIONS_CHANNEL,
     Partition,
     PartitionCountError,
     Projection,
+    announcing,
     catch_up,
-    claim,
-    create_tables,
     open_connection,
+    prepare_runner,
 )
 
 IDLE_RECHECK_SECONDS = 10.0  # a safety net should a notification be missed; not a poll loop
@@ -58,10 +56,8 @@ PASS_OVER = sql.SQL(
     "WITH moved AS (UPDATE projection_positions SET position = %(to)s, updated_at = now(), "
     "failures = 0, failing_since = NULL, last_error = NULL "
     "WHERE name = %(name)s AND position = %(from)s RETURNING position) "
-    "SELECT pg_notify({channel}, json_build_object('schema', current_schema(), "
-    "'name', %(name)s::text, 'position', position, 'workspaces', '{{}}'::uuid[])::text) "
-    "FROM moved"
-).format(channel=sql.Literal(POSITIONS_CHANNEL))
+    "SELECT {} FROM moved"
+).format(announcing(sql.Placeholder("name"), sql.SQL("position"), sql.Literal([])))
 
 
 class LogWatcher:
@@ -195,13 +191,9 @@ async def _follow(
     partition: Partition | None = None,
 ) -> None:
     name = projection.name if partition is None else partition.key(projection.name)
-    # Off the loop: it waits for DDL_LOCK, which another runner here may hold.
-    await asyncio.to_thread(create_schema, settings)
     conn = await open_connection(settings)
     try:
-        await create_tables(conn, projection)
-        if partition is not None:
-            await claim(conn, projection, partition)
+        await prepare_runner(settings, conn, projection, partition)
         position: int | None = None  # where its last batch left it
         while True:
             changed = watcher.changed  # taken first: an insert during catch-up is not missed

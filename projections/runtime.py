@@ -544,10 +544,20 @@ async def announce(
     A notification holds under 8,000 bytes: past ANNOUNCED_WORKSPACES it says "any"."""
     named = None if workspaces is None or len(workspaces) > ANNOUNCED_WORKSPACES else workspaces
     await cur.execute(
-        "SELECT pg_notify(%s, json_build_object('schema', current_schema(), 'name', %s::text, "
-        "'position', %s::bigint, 'workspaces', %s::uuid[])::text)",
-        (POSITIONS_CHANNEL, name, position, None if named is None else sorted(named)),
+        sql.SQL("SELECT ") + announcing(sql.Placeholder(), sql.Placeholder(), sql.Placeholder()),
+        (name, position, None if named is None else sorted(named)),
     )
+
+
+def announcing(
+    name: sql.Composable, position: sql.Composable, workspaces: sql.Composable
+) -> sql.Composed:
+    """The NOTIFY of an Announcement on POSITIONS_CHANNEL, as an SQL expression of the
+    projection's name, its position and the workspaces changed (NULL: any)."""
+    return sql.SQL(
+        "pg_notify({}, json_build_object('schema', current_schema(), 'name', {}::text, "
+        "'position', {}::bigint, 'workspaces', {}::uuid[])::text)"
+    ).format(sql.Literal(POSITIONS_CHANNEL), name, position, workspaces)
 
 
 async def _head(cur: Cursor) -> int:
@@ -603,17 +613,28 @@ async def catch_up_once(
 ) -> int:
     """Brings the projection (or one partition of it) up to the head of the log, then
     returns its position."""
-    # Off the loop: it waits for DDL_LOCK, which another runner here may hold.
-    await asyncio.to_thread(create_schema, settings)
     conn = await open_connection(settings)
     try:
-        await create_tables(conn, projection)
-        if partition is not None:
-            await claim(conn, projection, partition)
+        await prepare_runner(settings, conn, projection, partition)
         return await catch_up(conn, projection, partition=partition)
     finally:
         await projection.close()
         await conn.close()
+
+
+async def prepare_runner(
+    settings: Settings,
+    conn: psycopg.AsyncConnection[dict[str, Any]],
+    projection: Projection,
+    partition: Partition | None = None,
+) -> None:
+    """What a runner needs before its first batch: the schema, the projection's tables and
+    position row, and its partition claimed."""
+    # Off the loop: it waits for DDL_LOCK, which another runner here may hold.
+    await asyncio.to_thread(create_schema, settings)
+    await create_tables(conn, projection)
+    if partition is not None:
+        await claim(conn, projection, partition)
 
 
 async def claim(
