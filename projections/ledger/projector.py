@@ -26,6 +26,12 @@ from projections.ledger import view
 from projections.ledger.view import TABLES
 from projections.runtime import Cursor, Projection, columns, copy_rows, handles
 
+# Adds each (account, date)'s change to that day's row; each pair given once (``_days``).
+ADD_TO_DAYS = (
+    "INSERT INTO ledger_account_days AS d (account_id, date, change) "
+    "SELECT * FROM unnest(%(day_accounts)s::uuid[], %(days)s::date[], %(changes)s::numeric[]) "
+    "ON CONFLICT (account_id, date) DO UPDATE SET change = d.change + excluded.change"
+)
 # Changes of one transaction: their handlers read and write its row only.
 ONE_TRANSACTION = (Transaction.Amended, Transaction.Deleted, Transaction.Restored)
 
@@ -185,12 +191,7 @@ class LedgerProjection(Projection):
             ((*row, True) for row in recorded.transactions),
         )
         # One statement for every day's change (each day once, so no row is hit twice).
-        await cur.execute(
-            "INSERT INTO ledger_account_days AS d (account_id, date, change) "
-            "SELECT * FROM unnest(%s::uuid[], %s::date[], %s::numeric[]) "
-            "ON CONFLICT (account_id, date) DO UPDATE SET change = d.change + excluded.change",
-            columns([(*key, change) for key, change in recorded.days.items()], 3),
-        )
+        await cur.execute(ADD_TO_DAYS, _days(recorded.days))
         await copy_rows(
             cur,
             "ledger_balance_moves",
@@ -351,14 +352,10 @@ async def _write(
 ) -> None:
     """A change of one transaction in one statement: its row, what it adds to its accounts'
     days, and what it moved each balance by at ``position`` (a move of 0 is not noted)."""
-    day_accounts, dates, changes = columns([(*key, change) for key, change in days.items()], 3)
     move_accounts, moved = columns([move for move in moves.items() if move[1]], 2)
     await cur.execute(
         f"WITH changed AS ({update} RETURNING 1), "  # noqa: S608 - the handlers' constants
-        "days AS (INSERT INTO ledger_account_days AS d (account_id, date, change) "
-        "SELECT * FROM unnest(%(day_accounts)s::uuid[], %(days)s::date[], %(changes)s::numeric[]) "
-        "ON CONFLICT (account_id, date) DO UPDATE SET change = d.change + excluded.change "
-        "RETURNING 1), "
+        f"days AS ({ADD_TO_DAYS} RETURNING 1), "
         "moves AS (INSERT INTO ledger_balance_moves (position, account_id, change) "
         "SELECT %(position)s, * FROM unnest(%(move_accounts)s::uuid[], %(moved)s::numeric[]) "
         "RETURNING 1) "
@@ -366,14 +363,18 @@ async def _write(
         {
             **values,
             "id": transaction_id,
-            "day_accounts": day_accounts,
-            "days": dates,
-            "changes": changes,
+            **_days(days),
             "position": position,
             "move_accounts": move_accounts,
             "moved": moved,
         },
     )
+
+
+def _days(days: dict[tuple[UUID, date], Decimal]) -> dict[str, list[Any]]:
+    """ADD_TO_DAYS's parameters: each (account, date) and its change."""
+    accounts, dates, changes = columns([(*key, change) for key, change in days.items()], 3)
+    return {"day_accounts": accounts, "days": dates, "changes": changes}
 
 
 async def _moved(cur: Cursor, position: int, changes: dict[UUID, Decimal]) -> None:
