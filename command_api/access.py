@@ -50,7 +50,7 @@ async def authorize(
         principal = principal_from(connection.headers.get("authorization"), settings.secret)
     except InvalidTokenError as error:
         raise UnauthorizedError(str(error)) from None
-    connection.scope["state"]["actor_id"] = str(principal.actor_id)
+    connection.scope["state"]["actor_id"] = principal.actor_id  # a string when logged
     connection.scope["state"]["principal"] = principal
     workspace_id: UUID | None = connection.path_params.get("workspace_id")
     identity: Identity = state.identity

@@ -111,6 +111,7 @@ class ApiMetrics(Metrics):
         self._lock = threading.Lock()
         self.timings: dict[tuple[str, str], RouteTimings] = {}
         self._series: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+        self._cache_series: dict[tuple[str, str], Any] = {}
         self.server_errors: deque[dict[str, Any]] = deque(maxlen=RECENT_ERRORS)
         self.client_errors: deque[dict[str, Any]] = deque(maxlen=RECENT_ERRORS)
         self.cache_results = {"hit": 0, "miss": 0}
@@ -156,7 +157,10 @@ class ApiMetrics(Metrics):
 
     def count_cache(self, cache: str, hit: bool) -> None:
         result = "hit" if hit else "miss"
-        self.cache.labels(cache, result).inc()
+        series = self._cache_series.get((cache, result))
+        if series is None:
+            series = self._cache_series[(cache, result)] = self.cache.labels(cache, result)
+        series.inc()
         with self._lock:
             self.cache_results[result] += 1
 

@@ -18,6 +18,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 
+from infra.http import header
 from infra.settings import Settings
 from infra.tokens import InvalidTokenError, Principal, principal_from
 from projections import access
@@ -25,7 +26,7 @@ from projections.runtime import MAX_POSITION
 from projections.workspaces import view as workspaces_view
 from read_api.consistency import PositionWatcher
 
-MIN_POSITION_HEADER = "x-min-position"
+MIN_POSITION = b"x-min-position"  # the header
 ROLES = ("VIEWER", "EDITOR", "ADMIN")
 
 
@@ -79,10 +80,10 @@ async def read_access(
     settings: Settings = request.app.state.settings
     grants: Grants = request.app.state.grants
     try:
-        principal = principal_from(request.headers.get("authorization"), settings.secret)
+        principal = principal_from(header(request.scope, b"authorization"), settings.secret)
     except InvalidTokenError as error:
         raise _unauthorized(str(error)) from None
-    request.scope["state"]["actor_id"] = str(principal.actor_id)
+    request.scope["state"]["actor_id"] = principal.actor_id  # a string when logged
     await wait_for_min_position(request, serving)
     watcher: PositionWatcher = request.app.state.positions
     narrowed_at = await watcher.last_narrowing()
@@ -168,9 +169,13 @@ async def wait_for_min_position(
     """``serving`` names the read model(s) an answer is made from; it is as fresh as the
     least fresh of them."""
     names = (serving,) if isinstance(serving, str) else serving
-    raw = request.query_params.get("min_position") or request.headers.get(MIN_POSITION_HEADER)
+    scope = request.scope
+    # Litestar builds the query's mapping on demand: not when it cannot hold the parameter.
+    query = scope["query_string"]
+    asked = b"min_position" in query or b"%" in query
+    raw = (asked and request.query_params.get("min_position")) or header(scope, MIN_POSITION)
     watcher: PositionWatcher = request.app.state.positions
-    state = request.scope["state"]
+    state = scope["state"]
     state["projection_position"] = min(watcher.position(name) for name in names)
     if raw is None:
         return

@@ -12,7 +12,7 @@ from litestar import Litestar, Response, get
 from litestar.datastructures import State
 
 from infra import blobs, database, health, openapi, rate_limits
-from infra.edge import check_request
+from infra.edge import check_before_request
 from infra.http import (
     EXCEPTION_HANDLERS,
     cors,
@@ -169,7 +169,8 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[rate_limits.rate_limit_middleware(rate_limit_tier)]
         if rate_limits.parse_tiers(settings.rate_limits)
         else [],
-        guards=[check_request],  # reads authenticate in each route, after Litestar's own checks
+        # Reads authenticate in each route, after Litestar's own checks.
+        before_request=check_before_request,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         state=State({"settings": settings, "metrics": metrics}),

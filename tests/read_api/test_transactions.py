@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
+import pytest
+
 from tests.api import Api, User
 
 
@@ -38,14 +40,23 @@ def test_a_position_the_projection_never_reaches_is_503_with_retry_after(api: Ap
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-def test_a_malformed_min_position_is_a_bad_request(api: Api) -> None:
+@pytest.mark.parametrize(
+    ("query", "headers"),
+    [
+        ("min_position=soon", {}),
+        ("min%5Fposition=soon", {}),  # the name escaped: the read API must still see it
+        ("page_size=20", {"X-Min-Position": "soon"}),
+    ],
+)
+def test_a_malformed_min_position_is_a_bad_request(
+    api: Api, query: str, headers: dict[str, str]
+) -> None:
     user, workspace, _ = _books(api)
     response = api.reads.get(
-        f"/api/workspaces/{workspace}/transactions",
-        params={"min_position": "soon"},
-        headers=user.headers,
+        f"/api/workspaces/{workspace}/transactions?{query}", headers={**user.headers, **headers}
     )
-    assert response.status_code == 400
+    assert response.status_code == 400, response.text
+    assert "min_position" in response.json()["detail"]
 
 
 def test_filters_narrow_the_list(api: Api) -> None:
