@@ -91,6 +91,7 @@ def run(settings: Settings, rows: int) -> dict[str, float]:
             conn.autocommit = True
             _wait(conn, "SELECT count(*) AS n FROM transactions", (), 0)  # the projector is up
 
+            cpu_before = _cpu_seconds([projector.pid, *_postgres_pids()])
             clock = Clock()
             parsed = read_statement(content, None, "bench.csv", None)
             clock.lap("parse")
@@ -119,9 +120,14 @@ def run(settings: Settings, rows: int) -> dict[str, float]:
             counted = "SELECT count(*) AS n FROM transactions WHERE account_id = %s"
             _wait(conn, counted, (account.id,), rows)
             clock.lap("then until the read model shows all")
+        cpu_after = _cpu_seconds([projector.pid, *_postgres_pids()])
         total = clock.since_start()
         print(f"  {'file to read model':<34}{total:6.1f} s  {rows / total:8,.0f} rows/s")
         print(f"  {'  CPU time of this process':<34}{clock.cpu:6.1f} s")
+        spent = {pid: cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items()}
+        projected = spent.pop(projector.pid, 0.0)
+        print(f"  {'  CPU time of the projector':<34}{projected:6.1f} s")
+        print(f"  {'  CPU time of PostgreSQL (local)':<34}{sum(spent.values()):6.1f} s")
         # Before the dry run below, which holds a report of every line skipped.
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"  {'peak memory of this process':<34}{peak:6.0f} MB")
@@ -157,6 +163,32 @@ def _wait(
             pass
         assert time.monotonic() < deadline, f"the read model never showed {rows} rows"
         time.sleep(0.01)
+
+
+def _postgres_pids() -> list[int]:
+    """The processes of a PostgreSQL on this machine (none when it runs elsewhere)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/comm") as comm:
+                if comm.read().strip() == "postgres":
+                    pids.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def _cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """Each process's CPU time so far (user and system), from /proc/PID/stat."""
+    found = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended since
+        found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return found
 
 
 def _peak_mb(pid: int) -> float:

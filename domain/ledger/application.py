@@ -26,7 +26,7 @@ from domain.ledger.imports import (
     ImportProfile,
     StatementLine,
     external_ids,
-    imported_transaction_id,
+    imported_transaction_ids,
 )
 from domain.ledger.merchants import MerchantMemory, merchant_key, normalize_merchant
 from domain.ledger.reconciliation import Candidate, Matching, match
@@ -546,7 +546,7 @@ class Ledger(CentsourceApplication):
         categories = self.categories(workspace_id, by)
         categorizer = AutoCategorizer(self, workspace_id, categories)
         keys = external_ids(lines)
-        ids = [imported_transaction_id(workspace_id, account_id, key) for key in keys]
+        ids = imported_transaction_ids(workspace_id, account_id, keys)
         already = self.existing_ids(ids)
         skipped: list[dict[str, Any]] = []
         rejected: list[dict[str, Any]] = [

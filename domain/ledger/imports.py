@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
@@ -13,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from domain.base import Actor, Tracked, natural_id
+from domain.base import Actor, Tracked, natural_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +81,11 @@ def external_ids(lines: list[StatementLine]) -> list[str]:
     return keys
 
 
-def imported_transaction_id(workspace_id: UUID, account_id: UUID, external_id: str) -> UUID:
-    return natural_id(workspace_id, account_id, "import", external_id)
+def imported_transaction_ids(
+    workspace_id: UUID, account_id: UUID, external_ids: Iterable[str]
+) -> list[UUID]:
+    """Each line's transaction id: ``natural_id(workspace_id, account_id, "import", key)``."""
+    return natural_ids((workspace_id, account_id, "import"), external_ids)
 
 
 class Import(Tracked):

@@ -12,12 +12,14 @@ from uuid import UUID, uuid4
 
 import psycopg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from domain.base import Actor, DomainError, build_mapper
+from domain.base import Actor, DomainError, build_mapper, natural_id
 from domain.ledger import import_chunks
 from domain.ledger.account import AccountType
 from domain.ledger.application import Ledger
-from domain.ledger.imports import Import, StatementLine
+from domain.ledger.imports import Import, StatementLine, imported_transaction_ids
 from domain.ledger.transaction import (
     Categorization,
     CategorizedBy,
@@ -222,3 +224,11 @@ def test_an_import_reports_its_first_transactions_and_counts_them_all(
     assert ledger.get_transaction(WORKSPACE, report.transactions[0].id).details == (
         report.transactions[0].details
     )
+
+
+@given(st.lists(st.text(max_size=40), max_size=5), st.uuids(), st.uuids())
+def test_an_imports_ids_made_together_are_the_natural_ids_made_one_by_one(
+    keys: list[str], workspace_id: UUID, account_id: UUID
+) -> None:
+    expected = [natural_id(workspace_id, account_id, "import", key) for key in keys]
+    assert imported_transaction_ids(workspace_id, account_id, keys) == expected
