@@ -45,6 +45,8 @@ class Recorded:
         self.days: defaultdict[tuple[UUID, date], Decimal] = defaultdict(Decimal)
         self.moves: list[tuple[int, UUID, Decimal]] = []
         self.ids: set[UUID] = set()
+        # Changes of these recordings, with their positions: handled once their rows are in.
+        self.changes: list[tuple[Any, int]] = []
 
 
 class LedgerProjection(Projection):
@@ -172,10 +174,12 @@ class LedgerProjection(Projection):
 
     async def process(self, cur: Cursor, event: Any, position: int) -> None:
         # Another event's handler may read what the recordings write; a change of one
-        # transaction reads only its own row (days and moves are added to, in any order).
-        if not isinstance(event, Transaction.Recorded) and (
-            not isinstance(event, ONE_TRANSACTION) or event.originator_id in self.recorded.ids
-        ):
+        # transaction reads only its own row (days and moves are added to, in any order), so
+        # a change of one not written yet waits for it, with the rest of the batch's.
+        if isinstance(event, ONE_TRANSACTION) and event.originator_id in self.recorded.ids:
+            self.recorded.changes.append((event, position))
+            return
+        if not isinstance(event, (Transaction.Recorded, *ONE_TRANSACTION)):
             await self.flush(cur)
         await super().process(cur, event, position)
 
@@ -199,6 +203,8 @@ class LedgerProjection(Projection):
             ("int8", "uuid", "numeric"),
             recorded.moves,
         )
+        for event, position in recorded.changes:
+            await super().process(cur, event, position)
 
     @handles(Transaction.Amended)
     async def on_transaction_amended(

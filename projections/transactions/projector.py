@@ -26,8 +26,9 @@ RECORDED_TYPES = (
 
 class TransactionsProjection(Projection):
     """Recordings, the bulk of the log (an import's thousands), are kept in memory and copied
-    into the table together: at the end of the batch, or before another event of one of
-    them (every handler changes its own transaction's rows only)."""
+    into the table together at the end of the batch; a later event of one of them is handled
+    after that copy, in order with that transaction's other events (every handler changes
+    its own transaction's rows only, so another transaction's events may go first)."""
 
     name = "transactions"
     tables = TABLES
@@ -35,11 +36,13 @@ class TransactionsProjection(Projection):
     def __init__(self) -> None:
         self.recorded: list[tuple[Any, ...]] = []
         self.pending: set[UUID] = set()  # the ids of the recordings not yet copied
+        self.changes: list[tuple[Any, int]] = []  # later events of those, with positions
         self.named: dict[tuple[str | None, str], str] = {}
 
     async def before_batch(self) -> None:
         self.recorded = []
         self.pending = set()
+        self.changes = []
         self.named = {}
 
     def series_name(self, merchant: str | None, description: str) -> str:
@@ -52,14 +55,18 @@ class TransactionsProjection(Projection):
 
     async def process(self, cur: Cursor, event: Any, position: int) -> None:
         if event.originator_id in self.pending and not isinstance(event, Transaction.Recorded):
-            await self.flush(cur)
+            self.changes.append((event, position))  # once its recording's row is in
+            return
         await super().process(cur, event, position)
 
     async def flush(self, cur: Cursor) -> None:
         rows, self.recorded = self.recorded, []
+        changes, self.changes = self.changes, []
         self.pending = set()
         if rows:
             await copy_rows(cur, "transactions", RECORDED_COLUMNS, RECORDED_TYPES, rows)
+        for event, position in changes:
+            await super().process(cur, event, position)
 
     @handles(Transaction.Recorded)
     async def on_transaction_recorded(
