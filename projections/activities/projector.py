@@ -12,7 +12,7 @@ from domain.ledger.transaction import Transaction
 from domain.workspaces.api_key import ApiKey
 from domain.workspaces.workspace import Workspace
 from projections.activities.view import TABLES
-from projections.runtime import Cursor, Projection, event_type
+from projections.runtime import Cursor, Projection, columns, event_type
 
 AWARDS = (Points.Awarded, Badge.Earned)  # shown on the gamification page instead
 SUBJECT = "{subject}"  # where the subject's current name goes, filled in at read time
@@ -96,8 +96,10 @@ class ActivitiesProjection(Projection):
         )
 
     async def flush(self, cur: Cursor) -> None:
-        await cur.executemany(
-            "INSERT INTO activities (position, workspace_id, occurred_at, actor_id, type, text,"
-            " subject_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            self.lines,
-        )
+        if self.lines:  # one statement for the batch's lines
+            await cur.execute(
+                "INSERT INTO activities (position, workspace_id, occurred_at, actor_id, type, "
+                "text, subject_id) SELECT * FROM unnest(%b::bigint[], %b::uuid[], "
+                "%b::timestamptz[], %b::uuid[], %b::text[], %b::text[], %b::uuid[])",
+                columns(self.lines, 7),
+            )

@@ -218,32 +218,40 @@ class DashboardProjection(Projection):
                 1 + len(COLUMNS),
             ),
         )
-        await cur.executemany(
-            "INSERT INTO dashboard_account_months AS d (account_id, month, change) "
-            "VALUES (%s, %s, %s) ON CONFLICT (account_id, month) DO UPDATE SET "
-            "change = d.change + excluded.change",
-            [(*key, change) for key, change in sums.account_months.items()],
-        )
-        await cur.executemany(
-            "INSERT INTO dashboard_months AS d (workspace_id, month, currency, income, expenses, "
-            "transaction_count) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (workspace_id, month, currency) DO UPDATE SET "
-            "income = d.income + excluded.income, expenses = d.expenses + excluded.expenses, "
-            "transaction_count = d.transaction_count + excluded.transaction_count",
-            [(*key, *figures) for key, figures in sums.months.items()],
-        )
-        await cur.executemany(
-            "INSERT INTO dashboard_categories AS d (workspace_id, month, currency, category, "
-            "income, expenses) VALUES (%s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (workspace_id, month, currency, category) DO UPDATE SET "
-            "income = d.income + excluded.income, expenses = d.expenses + excluded.expenses",
-            [(*key, *figures) for key, figures in sums.categories.items()],
-        )
-        await cur.executemany(
-            "INSERT INTO dashboard_workspaces (workspace_id, position) VALUES (%s, %s) "
-            "ON CONFLICT (workspace_id) DO UPDATE SET position = excluded.position",
-            list(sums.positions.items()),
-        )
+        # The sums, one statement a table (each key once, so no row is hit twice).
+        if sums.account_months:
+            await cur.execute(
+                "INSERT INTO dashboard_account_months AS d (account_id, month, change) "
+                "SELECT * FROM unnest(%b::uuid[], %b::date[], %b::numeric[]) "
+                "ON CONFLICT (account_id, month) DO UPDATE SET change = d.change + excluded.change",
+                columns([(*key, change) for key, change in sums.account_months.items()], 3),
+            )
+        if sums.months:
+            await cur.execute(
+                "INSERT INTO dashboard_months AS d (workspace_id, month, currency, income, "
+                "expenses, transaction_count) SELECT * FROM unnest(%b::uuid[], %b::date[], "
+                "%b::text[], %b::numeric[], %b::numeric[], %b::integer[]) "
+                "ON CONFLICT (workspace_id, month, currency) DO UPDATE SET "
+                "income = d.income + excluded.income, expenses = d.expenses + excluded.expenses, "
+                "transaction_count = d.transaction_count + excluded.transaction_count",
+                columns([(*key, *figures) for key, figures in sums.months.items()], 6),
+            )
+        if sums.categories:
+            await cur.execute(
+                "INSERT INTO dashboard_categories AS d (workspace_id, month, currency, category, "
+                "income, expenses) SELECT * FROM unnest(%b::uuid[], %b::date[], %b::text[], "
+                "%b::text[], %b::numeric[], %b::numeric[]) "
+                "ON CONFLICT (workspace_id, month, currency, category) DO UPDATE SET "
+                "income = d.income + excluded.income, expenses = d.expenses + excluded.expenses",
+                columns([(*key, *figures) for key, figures in sums.categories.items()], 6),
+            )
+        if sums.positions:
+            await cur.execute(
+                "INSERT INTO dashboard_workspaces (workspace_id, position) "
+                "SELECT * FROM unnest(%b::uuid[], %b::bigint[]) "
+                "ON CONFLICT (workspace_id) DO UPDATE SET position = excluded.position",
+                columns(list(sums.positions.items()), 2),
+            )
 
 
 def _category(category_id: UUID | None) -> str:

@@ -29,7 +29,7 @@ from projections.notifications.view import (
     digest_period,
     digest_title,
 )
-from projections.runtime import Cursor, Projection, event_id, handles
+from projections.runtime import Cursor, Projection, columns, event_id, handles
 
 LARGE = Decimal(1000)  # an expense this big or bigger, in its currency, is worth a word
 UNUSUAL_AFTER = 5  # expenses seen in a category before one can stand out
@@ -60,12 +60,15 @@ class NotificationsProjection(Projection):
 
     async def flush(self, cur: Cursor) -> None:
         await self._settle(cur)
-        await cur.executemany(
-            "INSERT INTO notifications_spending (workspace_id, category_id, currency, n, mean, m2) "
-            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (workspace_id, category_id, currency) "
-            "DO UPDATE SET n = EXCLUDED.n, mean = EXCLUDED.mean, m2 = EXCLUDED.m2",
-            [(*key, *figures) for key, figures in self.spending.items()],
-        )
+        if self.spending:  # one statement for the batch's categories
+            await cur.execute(
+                "INSERT INTO notifications_spending (workspace_id, category_id, currency, n, "
+                "mean, m2) SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::text[], "
+                "%b::integer[], %b::numeric[], %b::numeric[]) "
+                "ON CONFLICT (workspace_id, category_id, currency) "
+                "DO UPDATE SET n = EXCLUDED.n, mean = EXCLUDED.mean, m2 = EXCLUDED.m2",
+                columns([(*key, *figures) for key, figures in self.spending.items()], 6),
+            )
 
     @handles(Workspace.Created)
     async def on_workspace_created(self, cur: Cursor, event: Any, position: int) -> None:
@@ -240,13 +243,12 @@ class NotificationsProjection(Projection):
             not in self.spending
         }
         if missing:
-            columns = list(zip(*missing, strict=True))
             await cur.execute(
                 "SELECT s.workspace_id, s.category_id, s.currency, s.n, s.mean, s.m2 "
                 "FROM notifications_spending s JOIN unnest(%s::uuid[], %s::uuid[], %s::text[]) "
                 "AS k (workspace_id, category_id, currency) ON s.workspace_id = k.workspace_id "
                 "AND s.category_id = k.category_id AND s.currency = k.currency",
-                [list(column) for column in columns],
+                columns(list(missing), 3),
             )
             found = {
                 (row["workspace_id"], row["category_id"], row["currency"]): (
