@@ -261,7 +261,7 @@ def serve(settings: Settings, bare_port: int) -> list[subprocess.Popen[bytes]]:
         subprocess.Popen([*cli, "read-api"], env=env),
         subprocess.Popen([*cli, "project"], env=env),
         subprocess.Popen(
-            [*uvicorn, "--log-level", "warning", "--no-access-log", *GRACEFUL],
+            [*uvicorn, "--http", "h11", "--log-level", "warning", "--no-access-log", *GRACEFUL],
             env=env,
         ),
     ]

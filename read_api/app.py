@@ -193,4 +193,7 @@ def serve(settings: Settings) -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=3,  # a request still running (an import) does not hold a stop
+        # h11 refuses a request whose headers pass 16 KB; uvicorn's httptools parser (taken
+        # when installed) reads them without a bound: 200 MB of one header grew it by 190 MB.
+        http="h11",
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -104,3 +106,20 @@ def test_the_processes_need_their_urls_and_say_so(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert b"CENTSOURCE_DATABASE_URL" in result.stderr
+
+
+def test_both_apis_refuse_a_request_whose_headers_never_end(own_schema: Settings) -> None:
+    """Headers past 16 KB are a 4xx, read no further: a server that kept reading them would
+    hold all of them in memory (200 MB of one header grew one by 190 MB)."""
+    with running(own_schema, "command-api", "read-api") as stack:
+        for url in (stack.command_url, stack.read_url):
+            address = httpx.URL(url)
+            with socket.create_connection((address.host, address.port), timeout=10) as client:
+                client.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Long: ")
+                sent = 0
+                with contextlib.suppress(OSError):  # refused and closed while still sending
+                    for _ in range(64):
+                        client.sendall(b"a" * 16_384)
+                        sent += 1
+                answer = client.recv(100)
+            assert answer.startswith((b"HTTP/1.1 400", b"HTTP/1.1 431")), (url, answer)
