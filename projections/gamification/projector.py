@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +11,7 @@ from domain.engagement.streaks import local_day
 from domain.ledger.transaction import Transaction
 from domain.workspaces.workspace import Workspace
 from projections.gamification.view import TABLES
-from projections.runtime import Cursor, Projection, handles
+from projections.runtime import Cursor, Projection, columns, handles
 from projections.schedule_watch.projector import WATCH_ACTOR_ID as SCHEDULE_WATCH_ACTOR_ID
 
 
@@ -25,11 +25,15 @@ class GamificationProjection(Projection):
         self.badges: list[tuple[Any, ...]] = []
         self.days: set[tuple[UUID, UUID, date]] = set()
         self.zones: dict[UUID, str | None] = {}
+        # Expenses logged whose local day waits for their workspace's time zone: the zones
+        # the batch needs are asked together.
+        self.logged: list[tuple[UUID, UUID, datetime]] = []
 
     async def before_batch(self) -> None:
-        self.points, self.badges, self.days, self.zones = [], [], set(), {}
+        self.points, self.badges, self.days, self.zones, self.logged = [], [], set(), {}, []
 
     async def flush(self, cur: Cursor) -> None:
+        await self._settle(cur)
         await cur.executemany(
             "INSERT INTO gamification_points (id, workspace_id, user_id, amount, reason, "
             "source_id, awarded_at, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
@@ -42,11 +46,12 @@ class GamificationProjection(Projection):
             "ON CONFLICT (id) DO NOTHING",
             self.badges,
         )
-        await cur.executemany(
-            "INSERT INTO gamification_log_days (workspace_id, user_id, day) VALUES (%s, %s, %s) "
-            "ON CONFLICT DO NOTHING",
-            sorted(self.days),  # one order for every writer: no deadlock between two
-        )
+        if self.days:
+            await cur.execute(
+                "INSERT INTO gamification_log_days (workspace_id, user_id, day) "
+                "SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::date[]) ON CONFLICT DO NOTHING",
+                columns(sorted(self.days), 3),  # one order for every writer: no deadlock
+            )
 
     @handles(Points.Awarded)
     async def on_points_awarded(self, cur: Cursor, event: Any, position: int) -> None:
@@ -80,6 +85,7 @@ class GamificationProjection(Projection):
 
     @handles(Workspace.Created, Workspace.SettingsChanged)
     async def on_workspace_zone(self, cur: Cursor, event: Any, position: int) -> None:
+        await self._settle(cur)  # what was logged before the change, in the zone before it
         zone = getattr(event, "timezone", "UTC")
         await cur.execute(
             "INSERT INTO gamification_zones (workspace_id, timezone) VALUES (%s, %s) "
@@ -99,12 +105,20 @@ class GamificationProjection(Projection):
             or event.actor_id == SCHEDULE_WATCH_ACTOR_ID
         ):
             return
-        if event.workspace_id not in self.zones:  # asked once a batch
+        self.logged.append((event.workspace_id, event.actor_id, event.timestamp))
+
+    async def _settle(self, cur: Cursor) -> None:
+        """The local day of each expense logged so far, in its workspace's zone (the zones
+        not known yet in this batch asked in one query)."""
+        logged, self.logged = self.logged, []
+        missing = list({workspace_id for workspace_id, _, _ in logged} - self.zones.keys())
+        if missing:
             await cur.execute(
-                "SELECT timezone FROM gamification_zones WHERE workspace_id = %s",
-                (event.workspace_id,),
+                "SELECT workspace_id, timezone FROM gamification_zones "
+                "WHERE workspace_id = ANY(%s)",
+                (missing,),
             )
-            row = await cur.fetchone()
-            self.zones[event.workspace_id] = None if row is None else row["timezone"]
-        day = local_day(event.timestamp, self.zones[event.workspace_id])
-        self.days.add((event.workspace_id, event.actor_id, day))
+            found = {row["workspace_id"]: row["timezone"] for row in await cur.fetchall()}
+            self.zones.update({workspace_id: found.get(workspace_id) for workspace_id in missing})
+        for workspace_id, actor_id, at in logged:
+            self.days.add((workspace_id, actor_id, local_day(at, self.zones[workspace_id])))
