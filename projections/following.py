@@ -17,6 +17,7 @@ import psycopg
 import structlog
 from psycopg import sql
 
+from domain.base import changes_query
 from infra.health import FAILING_AFTER
 from infra.metrics import ProjectionMetrics
 from infra.settings import Settings
@@ -43,13 +44,9 @@ log = structlog.get_logger("projections")
 # after IDLE_RECHECK_SECONDS, looks at the log itself).
 RECENT_ROWS = 5_000
 KEPT_ROWS_SECONDS = 1.0
-# Every row after a position, up to the log's last one: bounded above by a value the planner
-# cannot know, it looks the range up in the index whatever statistics it has of the log.
-RECENT_QUERY = sql.SQL(
-    "SELECT notification_id, topic FROM {0} WHERE notification_id > %s "
-    "AND notification_id <= (SELECT max(notification_id) FROM {0}) "
-    "ORDER BY notification_id LIMIT %s"
-).format(sql.Identifier(EVENTS_TABLE))
+# The topic of every row after a position, up to the log's last one (planned without
+# statistics of the log, as a command's question of what changed).
+RECENT_QUERY = changes_query(sql.Identifier(EVENTS_TABLE).as_string(), "topic").encode()
 # Moves a projection from one position to another, only if it still stands at the first,
 # and announces it (no workspace's rows changed), in one statement.
 PASS_OVER = sql.SQL(

@@ -235,7 +235,9 @@ def test_asking_what_changed_reads_the_changes_not_the_whole_log(own_schema: Set
         assert statistics == {"n": 0}
         plan = "\n".join(
             row["QUERY PLAN"]
-            for row in conn.execute(f"EXPLAIN {changes_query(table)}", (head - 3, 10_000))  # type: ignore[arg-type]
+            for row in conn.execute(
+                f"EXPLAIN {changes_query(table, 'originator_id')}", (head - 3, 10_000)
+            )  # type: ignore[arg-type]
         )
     assert "Seq Scan" not in plan, plan
 
