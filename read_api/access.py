@@ -169,13 +169,9 @@ async def wait_for_min_position(
     """``serving`` names the read model(s) an answer is made from; it is as fresh as the
     least fresh of them."""
     names = (serving,) if isinstance(serving, str) else serving
-    scope = request.scope
-    # Litestar builds the query's mapping on demand: not when it cannot hold the parameter.
-    query = scope["query_string"]
-    asked = b"min_position" in query or b"%" in query
-    raw = (asked and request.query_params.get("min_position")) or header(scope, MIN_POSITION)
+    raw = min_position_asked(request)
     watcher: PositionWatcher = request.app.state.positions
-    state = scope["state"]
+    state = request.scope["state"]
     state["projection_position"] = min(watcher.position(name) for name in names)
     if raw is None:
         return
@@ -187,6 +183,15 @@ async def wait_for_min_position(
     await _wait(request, (*names, *access.ACCESS_MODELS), int(raw))
     # What is read next is at least this fresh.
     state["projection_position"] = min(watcher.position(name) for name in names)
+
+
+def min_position_asked(request: Request[Any, Any, State]) -> str | None:
+    """``min_position`` as the query or the ``X-Min-Position`` header gives it, if at all."""
+    scope = request.scope
+    # Litestar builds the query's mapping on demand: not when it cannot hold the parameter.
+    query = scope["query_string"]
+    asked = b"min_position" in query or b"%" in query
+    return (asked and request.query_params.get("min_position")) or header(scope, MIN_POSITION)
 
 
 async def _wait(request: Request[Any, Any, State], names: tuple[str, ...], position: int) -> None:

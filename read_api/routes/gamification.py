@@ -12,10 +12,9 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 
 from domain.engagement.catalogue import badges
-from infra.http import header
 from projections.gamification import view
 from projections.gamification.model import BadgeList, BadgeOut, Gamification
-from read_api.access import MIN_POSITION, read_access
+from read_api.access import min_position_asked, read_access
 from read_api.consistency import PositionWatcher
 
 WORKSPACE = "/api/workspaces/{workspace_id:uuid}"
@@ -52,7 +51,7 @@ async def get_gamification(
     badges earned (when and why), my latest points, and the members' leaderboard."""
     reader = await read_access(request, workspace_id, SERVING)
     async with request.app.state.pool.connection() as conn:
-        if request.query_params.get("min_position") or header(request.scope, MIN_POSITION):
+        if min_position_asked(request):
             await _awards_recorded(request, conn)
         return await view.gamification(conn, workspace_id, reader.principal.actor_id)
 
