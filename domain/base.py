@@ -6,6 +6,8 @@ import copy
 import dataclasses
 import hashlib
 import threading
+import types
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -170,13 +172,14 @@ class Tracked(Aggregate):
 
 
 IMMUTABLE = (str, int, float, bytes, type(None), UUID, Decimal, date, time, Enum)
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None), UUID, Decimal, date, datetime, time})
 
 
 def _copied(value: Any) -> Any:
     """``value`` with every mutable part copied and every immutable part shared."""
-    if isinstance(value, IMMUTABLE):  # datetime is a date
-        return value
     kind = type(value)
+    if kind in _PLAIN or _VALUES.get(kind):
+        return value
     if kind is dict:
         return {key: _copied(item) for key, item in value.items()}
     if kind is list:
@@ -185,13 +188,41 @@ def _copied(value: Any) -> Any:
         return tuple(_copied(item) for item in value)
     if kind in (set, frozenset):
         return kind(value)  # members are hashable, so immutable
-    if (
-        dataclasses.is_dataclass(value)
-        and kind.__dataclass_params__.frozen
-        and all(isinstance(item, IMMUTABLE) for item in vars(value).values())
-    ):
+    if isinstance(value, IMMUTABLE) or _is_value(kind):  # IMMUTABLE: enums, subclasses
         return value
     return copy.deepcopy(value)
+
+
+_VALUES: dict[type, bool] = {}
+
+
+def _is_value(kind: type) -> bool:
+    """Whether ``kind`` is a frozen dataclass whose fields are all declared immutable (a
+    str, a UUID, a Decimal, a date, an enum, a tuple of those, another such dataclass …):
+    its instances are shared by copies. Decided once per class, from its annotations."""
+    known = _VALUES.get(kind)
+    if known is None:
+        _VALUES[kind] = False  # while deciding: a field of its own kind is not yet known
+        hints = typing.get_type_hints(kind) if dataclasses.is_dataclass(kind) else {}
+        known = _VALUES[kind] = (
+            dataclasses.is_dataclass(kind)
+            and kind.__dataclass_params__.frozen  # type: ignore[attr-defined]
+            and all(_immutable_type(hints[f.name]) for f in dataclasses.fields(kind))
+        )
+    return known
+
+
+def _immutable_type(hint: Any) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return all(_immutable_type(arg) for arg in typing.get_args(hint))
+    if origin in (tuple, frozenset):
+        return all(arg is Ellipsis or _immutable_type(arg) for arg in typing.get_args(hint))
+    if origin is typing.Literal:
+        return True
+    if origin is not None or not isinstance(hint, type):
+        return False  # list[...], dict[...], Any …
+    return issubclass(hint, IMMUTABLE) or _is_value(hint)
 
 
 class DateAsISO(Transcoding):

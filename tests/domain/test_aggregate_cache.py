@@ -4,6 +4,7 @@ process; a read that a change overtook is not kept; a save is read back as store
 from __future__ import annotations
 
 import asyncio
+from copy import deepcopy
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,9 +15,13 @@ import psycopg
 import pytest
 
 from domain.aggregate_cache import MISSING, LogChanges
-from domain.base import Actor, changes_query
+from domain.base import Actor, _copied, changes_query
+from domain.budgeting.budget import BudgetTerms
+from domain.budgeting.periods import PeriodKind
 from domain.ledger.account import Account, AccountType
 from domain.ledger.application import Ledger
+from domain.ledger.categories import Categories
+from domain.ledger.rules import Rule, Rules
 from domain.ledger.transaction import Transaction, TransactionDetails
 from infra import database
 from infra.settings import Settings
@@ -199,6 +204,45 @@ def test_a_command_s_changes_to_its_copy_do_not_reach_what_is_kept(
         copy.close(ACTOR)  # and never saved: the command failed after this
     with changes.command():
         assert not here.get_account(workspace_id, account.id).closed
+
+
+def test_a_copy_shares_immutable_values_and_copies_what_could_change() -> None:
+    workspace_id = uuid4()
+    rules = Rules.start(workspace_id, ACTOR)
+    rules.add(
+        Rule(uuid4(), "coffee", contains="COFFEE", tags=("food",), category_id=X), None, ACTOR
+    )
+    categories = Categories.start(workspace_id, ACTOR)
+    categories.add("Bench", None, ACTOR)
+    terms = BudgetTerms(
+        "Food",
+        PeriodKind.MONTHLY,
+        date(2026, 1, 1),
+        None,
+        "EUR",
+        Decimal(100),
+        category_limits={X: Decimal(5)},
+    )
+
+    rules.collect_events(), categories.collect_events()  # as kept: saved
+    rules_copy, categories_copy = deepcopy(rules), deepcopy(categories)
+    # Frozen values of immutable fields (a rule's tags are a tuple) are shared …
+    assert rules_copy.rules[0] is rules.rules[0]
+    assert next(iter(categories_copy.categories.values())) is next(
+        iter(categories.categories.values())
+    )
+    # … their containers are not: a command changing its copy leaves what is kept alone.
+    assert rules_copy.rules is not rules.rules
+    assert categories_copy.categories is not categories.categories
+    rules_copy.add(Rule(uuid4(), "tea", contains="TEA", category_id=X), 0, ACTOR)
+    categories_copy.add("Another", None, ACTOR)
+    assert [r.name for r in rules.rules] == ["coffee"]
+    assert not rules.pending_events
+    assert len(categories.categories) == len(categories_copy.categories) - 1
+    # A frozen dataclass holding a dict is copied, dict and all.
+    terms_copy = _copied(terms)
+    assert terms_copy == terms
+    assert terms_copy.category_limits is not terms.category_limits
 
 
 def test_asking_what_changed_reads_the_changes_not_the_whole_log(own_schema: Settings) -> None:
