@@ -39,10 +39,14 @@ def correlation_id(request: Request[Any, Any, State]) -> str:
 
 def new_id(request: Request[Any, Any, State], principal: Principal, kind: str) -> UUID:
     """A new resource's id; derived from the Idempotency-Key, so a retry names the same one."""
+    return keyed_id(request, principal, kind) or uuid4()
+
+
+def keyed_id(request: Request[Any, Any, State], principal: Principal, kind: str) -> UUID | None:
+    """The id the request's Idempotency-Key names; None without a key (no retry can name the
+    new resource then, so there is no earlier one to look for)."""
     key = request.headers.get("idempotency-key")
-    if key is None:
-        return uuid4()
-    return natural_id(kind, principal.actor_id, key)
+    return None if key is None else natural_id(kind, principal.actor_id, key)
 
 
 def provide_identity(request: Request[Any, Any, State]) -> Identity:

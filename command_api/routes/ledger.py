@@ -16,7 +16,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from msgspec import UNSET, Meta, UnsetType
 
 from command_api.access import Access
-from command_api.context import new_id
+from command_api.context import keyed_id, new_id
 from command_api.routes.workspaces import Currency
 from domain.base import Actor
 from domain.ledger.account import Account, AccountType
@@ -265,7 +265,7 @@ def record_transaction(
         time=_time_of_day(data.time),
     )
     transaction, categories, position = ledger.record_transaction(
-        new_id(request, principal, "transaction"), workspace_id, details, actor, data.category
+        keyed_id(request, principal, "transaction"), workspace_id, details, actor, data.category
     )
     return transaction_response(transaction, categories, position, 201)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar, cast
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain.base import (
     Actor,
@@ -133,17 +133,21 @@ class Ledger(CentsourceApplication):
 
     def record_transaction(
         self,
-        transaction_id: UUID,
+        transaction_id: UUID | None,
         workspace_id: UUID,
         details: TransactionDetails,
         by: Actor,
         category_name: str | None = None,
     ) -> tuple[Transaction, Categories, int]:
-        """``category_name`` names a category (made when no category has that name yet)."""
+        """``category_name`` names a category (made when no category has that name yet). An
+        id names the transaction a retry of the same command recorded; none, a new one."""
         categories = self.categories(workspace_id, by)
-        existing = self._find(Transaction, transaction_id, workspace_id)
-        if existing is not None:  # a retry of the same idempotent command
-            return existing, categories, 0
+        if transaction_id is None:
+            transaction_id = uuid4()
+        else:
+            existing = self._find(Transaction, transaction_id, workspace_id)
+            if existing is not None:  # a retry of the same idempotent command
+                return existing, categories, 0
         account = self.get_account(workspace_id, details.account_id)
         account.check_open()
         account.check_accepts(details.currency)
