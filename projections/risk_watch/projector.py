@@ -127,15 +127,15 @@ SELECT t.id, t.workspace_id, t.amount, t.currency, t.date, t.time, t.merchant,
      GROUP BY h.currency) c)
   ELSE jsonb_build_object(t.currency, 1) END AS account_currencies
 FROM batch t LEFT JOIN accounts a ON a.account_id = t.account_id
--- The category's expenses summed exactly (numeric): their count, amounts and squares.
+-- The category's expenses before that day summed exactly (numeric): their count, amounts and
+-- squares, from the transactions model's sums by day (a row a day, not one per expense).
 CROSS JOIN LATERAL (
-  SELECT count(*) AS count, coalesce(sum(-h.amount), 0) AS total,
-    coalesce(sum(h.amount * h.amount), 0) AS squares
-  FROM transactions h
-  WHERE h.workspace_id = t.workspace_id AND h.category_id = t.category_id
-    AND NOT h.deleted AND h.transfer_id IS NULL AND h.amount < 0 AND h.id <> t.id
-    AND h.currency = t.currency
-    AND h.date >= t.date - %(category_days)s AND h.date < t.date) c
+  SELECT coalesce(sum(d.count), 0) AS count, coalesce(sum(d.total), 0) AS total,
+    coalesce(sum(d.squares), 0) AS squares
+  FROM transactions_category_days d
+  WHERE d.workspace_id = t.workspace_id AND d.category_id = t.category_id
+    AND d.currency = t.currency
+    AND d.date >= t.date - %(category_days)s AND d.date < t.date) c
 """  # noqa: S608 - constants only
 
 

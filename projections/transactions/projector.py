@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 from typing import Any
 from uuid import UUID
 
 from domain.ledger.merchants import series_name
 from domain.ledger.transaction import Transaction
-from projections.runtime import Cursor, Projection, copy_rows, handles
+from projections.runtime import Cursor, Projection, columns, copy_rows, handles
 from projections.transactions.view import TABLES
 
 RECORDED_COLUMNS = (
@@ -16,6 +17,33 @@ RECORDED_COLUMNS = (
     *("merchant", "category_id", "categorized_by", "confidence", "tags", "notes"),
     *("transfer_id", "counter_account_id", "external_id", "import_id", "version"),
     *("created_at", "updated_at", "series_name"),
+)
+# An UPDATE of one transaction's row (as t; %(id)s) returns what the row counted for in
+# transactions_category_days before (o, the row as it was) and after.
+UPDATE_ONE = (
+    "UPDATE transactions t SET {} FROM (SELECT * FROM transactions WHERE id = %(id)s) o "
+    "WHERE t.id = o.id RETURNING t.workspace_id, o.category_id AS was_category, "
+    "o.currency AS was_currency, o.date AS was_date, o.amount AS was_amount, "
+    "o.transfer_id AS was_transfer, o.deleted AS was_deleted, "
+    "t.category_id, t.currency, t.date, t.amount, t.transfer_id, t.deleted"
+)
+# Sums and squares of amounts as exact as the database's numeric (no rounding at 28 digits).
+EXACT = decimal.Context(prec=decimal.MAX_PREC)
+# A new category (a user's choice over an automatic one is a correction, and stays one).
+CATEGORIZE = (
+    "user_corrected = t.user_corrected OR coalesce(t.category_id IS DISTINCT FROM "
+    "%(category_id)s AND t.categorized_by IN ('rule', 'learned') AND %(categorized_by)s = "
+    "'user', false), category_id = %(category_id)s, categorized_by = %(categorized_by)s, "
+    "confidence = CASE WHEN t.category_id IS DISTINCT FROM %(category_id)s "
+    "THEN %(confidence)s ELSE t.confidence END"
+)
+ADD_DAYS = (
+    "INSERT INTO transactions_category_days AS d (workspace_id, category_id, currency, date, "
+    "count, total, squares) SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], "
+    "%s::date[], %s::int4[], %s::numeric[], %s::numeric[]) "
+    "ON CONFLICT (workspace_id, category_id, currency, date) DO UPDATE SET "
+    "count = d.count + excluded.count, total = d.total + excluded.total, "
+    "squares = d.squares + excluded.squares"
 )
 RECORDED_TYPES = (
     *("uuid", "uuid", "uuid", "date", "time", "numeric", "text", "text", "text", "uuid"),
@@ -38,12 +66,15 @@ class TransactionsProjection(Projection):
         self.pending: set[UUID] = set()  # the ids of the recordings not yet copied
         self.changes: list[tuple[Any, int]] = []  # later events of those, with positions
         self.named: dict[tuple[str | None, str], str] = {}
+        # What the batch adds to each category's day: count, total spent, sum of squares.
+        self.days: dict[tuple[UUID | None, UUID, str, Any], list[Any]] = {}
 
     async def before_batch(self) -> None:
         self.recorded = []
         self.pending = set()
         self.changes = []
         self.named = {}
+        self.days = {}
 
     def series_name(self, merchant: str | None, description: str) -> str:
         """``merchant.series_name``, worked out once per spelling in a batch: an import
@@ -67,12 +98,55 @@ class TransactionsProjection(Projection):
             await copy_rows(cur, "transactions", RECORDED_COLUMNS, RECORDED_TYPES, rows)
         for event, position in changes:
             await super().process(cur, event, position)
+        days, self.days = self.days, {}
+        if days:
+            await cur.execute(ADD_DAYS, columns([(*k, *sums) for k, sums in days.items()], 7))
+
+    def count(
+        self,
+        workspace_id: UUID | None,
+        category_id: UUID | None,
+        currency: str,
+        day: Any,
+        amount: Any,
+        transfer_id: UUID | None,
+        deleted: bool,
+        sign: int,
+    ) -> None:
+        """Adds (sign 1) or takes away (-1) a transaction from its category's day, if it is
+        an expense counted there (view.COUNTED)."""
+        if category_id is None or amount >= 0 or transfer_id is not None or deleted:
+            return
+        sums = self.days.setdefault((workspace_id, category_id, currency, day), [0, 0, 0])
+        square = EXACT.multiply(amount, amount)
+        sums[0] += sign
+        sums[1] = EXACT.subtract(sums[1], amount) if sign > 0 else EXACT.add(sums[1], amount)
+        sums[2] = EXACT.add(sums[2], square) if sign > 0 else EXACT.subtract(sums[2], square)
+
+    async def update(self, cur: Cursor, sets: str, params: dict[str, Any]) -> None:
+        """Updates one transaction's row, and its category's days by what changed."""
+        await cur.execute(UPDATE_ONE.format(sets), params)
+        row = await cur.fetchone()
+        if row is None:
+            return
+        self.count(
+            row["workspace_id"], row["was_category"], row["was_currency"], row["was_date"],
+            row["was_amount"], row["was_transfer"], row["was_deleted"], -1,
+        )  # fmt: skip
+        self.count(
+            row["workspace_id"], row["category_id"], row["currency"], row["date"],
+            row["amount"], row["transfer_id"], row["deleted"], 1,
+        )  # fmt: skip
 
     @handles(Transaction.Recorded)
     async def on_transaction_recorded(
         self, cur: Cursor, event: Transaction.Recorded, position: int
     ) -> None:
         self.pending.add(event.originator_id)
+        self.count(
+            event.workspace_id, event.category_id, event.currency, event.date, event.amount,
+            event.transfer_id, False, 1,
+        )  # fmt: skip
         self.recorded.append(
             (
                 event.originator_id,
@@ -104,34 +178,47 @@ class TransactionsProjection(Projection):
     async def on_transaction_amended(
         self, cur: Cursor, event: Transaction.Amended, position: int
     ) -> None:
-        await self._categorize(cur, event, event.category_id, event.categorized_by, None)
-        await cur.execute(
-            "UPDATE transactions SET account_id = %s, date = %s, time = %s, amount = %s, "
-            "currency = %s, description = %s, merchant = %s, series_name = %s, tags = %s, "
-            "notes = %s, version = %s, updated_at = %s WHERE id = %s",
-            (
-                event.account_id,
-                event.date,
-                event.time,
-                event.amount,
-                event.currency,
-                event.description,
-                event.merchant,
-                self.series_name(event.merchant, event.description),
-                list(event.tags),
-                event.notes,
-                event.originator_version,
-                event.timestamp,
-                event.originator_id,
-            ),
+        await self.update(
+            cur,
+            f"{CATEGORIZE}, account_id = %(account_id)s, date = %(date)s, time = %(time)s, "
+            "amount = %(amount)s, currency = %(currency)s, description = %(description)s, "
+            "merchant = %(merchant)s, series_name = %(series_name)s, tags = %(tags)s, "
+            "notes = %(notes)s, version = %(version)s, updated_at = %(at)s",
+            {
+                "id": event.originator_id,
+                "category_id": event.category_id,
+                "categorized_by": event.categorized_by,
+                "confidence": None,
+                "account_id": event.account_id,
+                "date": event.date,
+                "time": event.time,
+                "amount": event.amount,
+                "currency": event.currency,
+                "description": event.description,
+                "merchant": event.merchant,
+                "series_name": self.series_name(event.merchant, event.description),
+                "tags": list(event.tags),
+                "notes": event.notes,
+                "version": event.originator_version,
+                "at": event.timestamp,
+            },
         )
 
     @handles(Transaction.Categorized)
     async def on_transaction_categorized(
         self, cur: Cursor, event: Transaction.Categorized, position: int
     ) -> None:
-        await self._categorize(
-            cur, event, event.category_id, event.categorized_by, event.confidence
+        await self.update(
+            cur,
+            f"{CATEGORIZE}, version = %(version)s, updated_at = %(at)s",
+            {
+                "id": event.originator_id,
+                "category_id": event.category_id,
+                "categorized_by": event.categorized_by,
+                "confidence": event.confidence,
+                "version": event.originator_version,
+                "at": event.timestamp,
+            },
         )
 
     @handles(Transaction.Split)
@@ -199,42 +286,16 @@ class TransactionsProjection(Projection):
     async def on_transaction_deleted_or_restored(
         self, cur: Cursor, event: Any, position: int
     ) -> None:
-        await cur.execute(
-            "UPDATE transactions SET deleted = %s, deleted_at = %s, version = %s, "
-            "updated_at = %s WHERE id = %s",
-            (
-                isinstance(event, Transaction.Deleted),
-                event.timestamp if isinstance(event, Transaction.Deleted) else None,
-                event.originator_version,
-                event.timestamp,
-                event.originator_id,
-            ),
-        )
-
-    async def _categorize(
-        self,
-        cur: Cursor,
-        event: Any,
-        category_id: Any,
-        categorized_by: str | None,
-        confidence: Any,
-    ) -> None:
-        """A user's choice over an automatic one is a correction (and stays one)."""
-        await cur.execute(
-            "UPDATE transactions SET user_corrected = user_corrected OR coalesce("
-            "category_id IS DISTINCT FROM %s AND categorized_by IN ('rule', 'learned') "
-            "AND %s = 'user', false), category_id = %s, categorized_by = %s, "
-            "confidence = CASE WHEN category_id IS DISTINCT FROM %s THEN %s ELSE confidence END, "
-            "version = %s, updated_at = %s WHERE id = %s",
-            (
-                category_id,
-                categorized_by,
-                category_id,
-                categorized_by,
-                category_id,
-                confidence,
-                event.originator_version,
-                event.timestamp,
-                event.originator_id,
-            ),
+        deleted = isinstance(event, Transaction.Deleted)
+        await self.update(
+            cur,
+            "deleted = %(deleted)s, deleted_at = %(deleted_at)s, version = %(version)s, "
+            "updated_at = %(at)s",
+            {
+                "id": event.originator_id,
+                "deleted": deleted,
+                "deleted_at": event.timestamp if deleted else None,
+                "version": event.originator_version,
+                "at": event.timestamp,
+            },
         )

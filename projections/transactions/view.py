@@ -20,6 +20,9 @@ from projections.transactions.model import (
     TransactionView,
 )
 
+# The rows transactions_category_days counts: a category's expenses.
+COUNTED = "category_id IS NOT NULL AND amount < 0 AND transfer_id IS NULL AND NOT deleted"
+
 TABLES = (
     """CREATE TABLE IF NOT EXISTS transactions (
         id uuid PRIMARY KEY,
@@ -90,6 +93,25 @@ TABLES = (
     # detection reads them apart.
     "CREATE INDEX IF NOT EXISTS transactions_unnamed "
     "ON transactions (workspace_id) WHERE series_name IS NULL",
+    # Each category's expenses of a day, summed (not deleted, not transfer legs): the risk
+    # watch scores a new expense against its category's last 180 days from these, a day a
+    # row, where reading the transactions themselves grew with the category's history.
+    """CREATE TABLE IF NOT EXISTS transactions_category_days (
+        workspace_id uuid NOT NULL,
+        category_id uuid NOT NULL,
+        currency text NOT NULL,
+        date date NOT NULL,
+        count integer NOT NULL,
+        total numeric NOT NULL,
+        squares numeric NOT NULL,
+        PRIMARY KEY (workspace_id, category_id, currency, date)
+    )""",
+    # A table of transactions from before it: summed once, when it is still empty.
+    f"""INSERT INTO transactions_category_days
+    SELECT workspace_id, category_id, currency, date, count(*), sum(-amount),
+        sum(amount * amount)
+    FROM transactions WHERE {COUNTED} AND NOT EXISTS (SELECT FROM transactions_category_days)
+    GROUP BY workspace_id, category_id, currency, date""",  # noqa: S608 - constants only
     # Receipts and other files; their contents are kept apart (infra/blobs.py).
     """CREATE TABLE IF NOT EXISTS transaction_attachments (
         id uuid PRIMARY KEY,

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 from datetime import date, time
 from decimal import Decimal
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from domain.base import Actor
 from domain.ledger.account import AccountType
 from domain.ledger.application import Ledger
 from domain.ledger.imports import StatementLine
+from domain.ledger.transaction import TransactionDetails
 from infra import database
 from infra.settings import Settings
 from projections import runtime
@@ -94,3 +95,70 @@ def test_recordings_and_the_changes_after_them_in_one_batch_leave_each_row_as_it
         1,
     )
     assert [row[4] for row in rows][-1] == "Refund"
+
+
+DAYS = (
+    "SELECT workspace_id, category_id, currency, date, count, total, squares "
+    "FROM transactions_category_days WHERE count <> 0 ORDER BY 1, 2, 3, 4"
+)
+SUMMED = (
+    "SELECT workspace_id, category_id, currency, date, count(*), sum(-amount), "
+    "sum(amount * amount) FROM transactions "
+    "WHERE category_id IS NOT NULL AND amount < 0 AND transfer_id IS NULL AND NOT deleted "
+    "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+)
+
+
+def test_each_category_s_days_sum_its_expenses_as_they_stand_in_one_batch_or_many(
+    own_schema: Settings,
+) -> None:
+    database.create_schema(own_schema)
+    ledger = Ledger(database.event_store_env(own_schema))
+    workspace_id = uuid4()
+    cash, _ = ledger.open_account(
+        uuid4(), workspace_id, "Cash", AccountType.CASH, "EUR", Decimal(0), BY
+    )
+    bank, _ = ledger.open_account(
+        uuid4(), workspace_id, "Bank", AccountType.CHECKING, "EUR", Decimal(0), BY
+    )
+
+    def record(amount: str, day: int, category: str | None = "Food", shop: str = "Shop") -> UUID:
+        details = TransactionDetails(
+            cash.id, date(2026, 5, day), Decimal(amount), "EUR", shop, None, None, (), None
+        )
+        return ledger.record_transaction(None, workspace_id, details, BY, category)[0].id
+
+    amended, recategorized, deleted, restored = (record(f"-{n}.25", 1) for n in (1, 2, 3, 4))
+    record("-10.10", 2)
+    record("25", 2)  # income: not an expense
+    record("-7", 3, None, "Kiosk")  # no category
+    on = date(2026, 5, 1)
+    ledger.transfer(
+        uuid4(), workspace_id, cash.id, bank.id, on, Decimal(50), None, "Save", None, BY
+    )
+    ledger.amend_transaction(workspace_id, amended, {"amount": Decimal("-99.5")}, None, BY)
+    ledger.amend_transaction(workspace_id, amended, {"date": date(2026, 5, 3)}, None, BY)
+    _, other, _ = ledger.add_category(workspace_id, "Ferries", None, BY)
+    ledger.categorize_transactions(workspace_id, [recategorized], other, BY)
+    ledger.delete_transaction(workspace_id, deleted, None, BY)
+    ledger.delete_transaction(workspace_id, restored, None, BY)
+    ledger.restore_transaction(workspace_id, restored, None, BY)
+
+    asyncio.run(runtime.catch_up_once(own_schema, TransactionsProjection()))  # one batch
+    days = query(own_schema, DAYS)
+    assert days == query(own_schema, SUMMED)
+    food = ledger.categories(workspace_id, BY).find_or_add("Food", BY)
+    assert {(row[1], row[3], row[4], row[5], row[6]) for row in days} == {
+        (food, date(2026, 5, 1), 1, Decimal("4.25"), Decimal("18.0625")),  # restored
+        (food, date(2026, 5, 2), 1, Decimal("10.10"), Decimal("102.0100")),
+        (food, date(2026, 5, 3), 1, Decimal("99.5"), Decimal("9900.25")),  # amended twice
+        (other, date(2026, 5, 1), 1, Decimal("2.25"), Decimal("5.0625")),  # recategorized
+    }
+
+    # Then in a later batch: changes of rows the table already holds.
+    ledger.amend_transaction(workspace_id, amended, {"category_id": other}, None, BY)
+    ledger.delete_transaction(workspace_id, recategorized, None, BY)
+    record("-1.15", 2)
+    ledger.close()
+    asyncio.run(runtime.catch_up_once(own_schema, TransactionsProjection()))
+    assert query(own_schema, DAYS) == query(own_schema, SUMMED)
