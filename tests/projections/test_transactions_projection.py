@@ -162,3 +162,17 @@ def test_each_category_s_days_sum_its_expenses_as_they_stand_in_one_batch_or_man
     ledger.close()
     asyncio.run(runtime.catch_up_once(own_schema, TransactionsProjection()))
     assert query(own_schema, DAYS) == query(own_schema, SUMMED)
+
+    # A table of transactions from before the days were kept: they are summed once, at start.
+    summed = query(own_schema, SUMMED)
+    query(own_schema, "DELETE FROM transactions_category_days RETURNING 1")
+
+    async def start_again() -> None:
+        async with await runtime.open_connection(own_schema) as conn:
+            await runtime.create_tables(conn, TransactionsProjection())
+            await conn.commit()
+
+    asyncio.run(start_again())
+    assert query(own_schema, DAYS) == summed
+    asyncio.run(start_again())  # and only then: a second start adds nothing
+    assert query(own_schema, DAYS) == summed
