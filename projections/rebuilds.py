@@ -60,7 +60,12 @@ async def rebuild(settings: Settings, *projections: Projection) -> int:
             conn = await open_connection(settings, schema)
             replays.append((projection, schema, conn))
             await create_tables(conn, projection)
+        for projection, _, _ in replays:
+            projection.replaying = True
         await _replay_together(admin, replays)
+        for projection, _, conn in replays:
+            async with conn.transaction(), conn.cursor() as cur:
+                await projection.replayed(cur)
         positions = []
         for projection, schema, conn in replays:
             positions.append(await _analyse_and_swap(settings, projection, schema, conn))
@@ -68,7 +73,8 @@ async def rebuild(settings: Settings, *projections: Projection) -> int:
             log.info("rebuilt", projection=projection.name, position=positions[-1])
         return min(positions, default=0)
     finally:
-        for _, _, conn in replays:
+        for projection, _, conn in replays:
+            projection.replaying = False
             await conn.close()
         await admin.close()
 

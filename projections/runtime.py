@@ -107,6 +107,7 @@ class Projection:
     tables: ClassVar[tuple[str, ...]] = ()  # CREATE TABLE/INDEX statements, unqualified
     every_event: ClassVar[bool] = False
     _handlers: ClassVar[dict[str, str]]
+    replaying = False  # set while a rebuild replays the log into fresh tables (rebuilds.py)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -137,6 +138,11 @@ class Projection:
     async def after_batch(self) -> None:
         """Called once a batch's events are handled and flushed, before its transaction
         commits."""
+
+    async def replayed(self, cur: Cursor) -> None:
+        """Called once a rebuild has replayed the whole log, before its tables are analysed
+        and swapped in: what is cheaper to derive from the rebuilt rows once than to keep
+        event by event is derived here."""
 
     async def idle(self) -> None:
         """Called by a live runner each time it has caught up (and at least every

@@ -10,7 +10,7 @@ from uuid import UUID
 from domain.ledger.merchants import series_name
 from domain.ledger.transaction import Transaction
 from projections.runtime import Cursor, Projection, columns, copy_rows, handles
-from projections.transactions.view import TABLES
+from projections.transactions.view import SUM_DAYS, TABLES
 
 RECORDED_COLUMNS = (
     *("id", "workspace_id", "account_id", "date", "time", "amount", "currency", "description"),
@@ -26,6 +26,12 @@ UPDATE_ONE = (
     "o.currency AS was_currency, o.date AS was_date, o.amount AS was_amount, "
     "o.transfer_id AS was_transfer, o.deleted AS was_deleted, "
     "t.category_id, t.currency, t.date, t.amount, t.transfer_id, t.deleted"
+)
+DROP_EMPTY_DAYS = (
+    "DELETE FROM transactions_category_days d USING unnest(%s::uuid[], %s::uuid[], "
+    "%s::text[], %s::date[]) AS k (workspace_id, category_id, currency, date) "
+    "WHERE d.count = 0 AND (d.workspace_id, d.category_id, d.currency, d.date) "
+    "= (k.workspace_id, k.category_id, k.currency, k.date)"
 )
 # Sums and squares of amounts as exact as the database's numeric (no rounding at 28 digits).
 EXACT = decimal.Context(prec=decimal.MAX_PREC)
@@ -101,6 +107,13 @@ class TransactionsProjection(Projection):
         days, self.days = self.days, {}
         if days:
             await cur.execute(ADD_DAYS, columns([(*k, *sums) for k, sums in days.items()], 7))
+        # A day whose expenses all went (deleted, moved) has no row, as a rebuild leaves it.
+        emptied = [key for key, sums in days.items() if sums[0] <= 0]
+        if emptied:
+            await cur.execute(DROP_EMPTY_DAYS, columns(emptied, 4))
+
+    async def replayed(self, cur: Cursor) -> None:
+        await cur.execute(SUM_DAYS)
 
     def count(
         self,
@@ -114,7 +127,9 @@ class TransactionsProjection(Projection):
         sign: int,
     ) -> None:
         """Adds (sign 1) or takes away (-1) a transaction from its category's day, if it is
-        an expense counted there (view.COUNTED)."""
+        an expense counted there (view.COUNTED). A rebuild sums the days once at the end."""
+        if self.replaying:
+            return
         if category_id is None or amount >= 0 or transfer_id is not None or deleted:
             return
         sums = self.days.setdefault((workspace_id, category_id, currency, day), [0, 0, 0])

@@ -23,6 +23,13 @@ from projections.transactions.model import (
 # The rows transactions_category_days counts: a category's expenses.
 COUNTED = "category_id IS NOT NULL AND amount < 0 AND transfer_id IS NULL AND NOT deleted"
 
+# Each category's days summed from the rows, where none are summed yet.
+SUM_DAYS = f"""INSERT INTO transactions_category_days
+    SELECT workspace_id, category_id, currency, date, count(*), sum(-amount),
+        sum(amount * amount)
+    FROM transactions WHERE {COUNTED} AND NOT EXISTS (SELECT FROM transactions_category_days)
+    GROUP BY workspace_id, category_id, currency, date"""  # noqa: S608 - constants only
+
 TABLES = (
     """CREATE TABLE IF NOT EXISTS transactions (
         id uuid PRIMARY KEY,
@@ -107,11 +114,7 @@ TABLES = (
         PRIMARY KEY (workspace_id, category_id, currency, date)
     )""",
     # A table of transactions from before it: summed once, when it is still empty.
-    f"""INSERT INTO transactions_category_days
-    SELECT workspace_id, category_id, currency, date, count(*), sum(-amount),
-        sum(amount * amount)
-    FROM transactions WHERE {COUNTED} AND NOT EXISTS (SELECT FROM transactions_category_days)
-    GROUP BY workspace_id, category_id, currency, date""",  # noqa: S608 - constants only
+    SUM_DAYS,
     # Receipts and other files; their contents are kept apart (infra/blobs.py).
     """CREATE TABLE IF NOT EXISTS transaction_attachments (
         id uuid PRIMARY KEY,

@@ -15,7 +15,7 @@ from tests.projections.log_writer import write_history
 from tests.projections.processes import head, kill_half_way, query, run_to_head
 
 TABLES = {
-    "transactions": ["transactions"],
+    "transactions": ["transactions", "transactions_category_days"],
     "dashboard": [
         "dashboard_transactions",
         "dashboard_months",
