@@ -203,7 +203,10 @@ def _is_value(kind: type) -> bool:
     known = _VALUES.get(kind)
     if known is None:
         _VALUES[kind] = False  # while deciding: a field of its own kind is not yet known
-        hints = typing.get_type_hints(kind) if dataclasses.is_dataclass(kind) else {}
+        try:
+            hints = typing.get_type_hints(kind) if dataclasses.is_dataclass(kind) else {}
+        except (NameError, TypeError):  # an annotation it cannot resolve: copied, to be safe
+            return False
         known = _VALUES[kind] = (
             dataclasses.is_dataclass(kind)
             and kind.__dataclass_params__.frozen  # type: ignore[attr-defined]

@@ -18,6 +18,11 @@ RECORDED_COLUMNS = (
     *("transfer_id", "counter_account_id", "external_id", "import_id", "version"),
     *("created_at", "updated_at", "series_name"),
 )
+RECORDED_TYPES = (
+    *("uuid", "uuid", "uuid", "date", "time", "numeric", "text", "text", "text", "uuid"),
+    *("text", "numeric", "text[]", "text", "uuid", "uuid", "text", "uuid", "int4"),
+    *("timestamptz", "timestamptz", "text"),
+)
 # An UPDATE of one transaction's row (as t; %(id)s) returns what the row counted for in
 # transactions_category_days before (o, the row as it was) and after.
 UPDATE_ONE = (
@@ -27,14 +32,6 @@ UPDATE_ONE = (
     "o.transfer_id AS was_transfer, o.deleted AS was_deleted, "
     "t.category_id, t.currency, t.date, t.amount, t.transfer_id, t.deleted"
 )
-DROP_EMPTY_DAYS = (
-    "DELETE FROM transactions_category_days d USING unnest(%s::uuid[], %s::uuid[], "
-    "%s::text[], %s::date[]) AS k (workspace_id, category_id, currency, date) "
-    "WHERE d.count = 0 AND (d.workspace_id, d.category_id, d.currency, d.date) "
-    "= (k.workspace_id, k.category_id, k.currency, k.date)"
-)
-# Sums and squares of amounts as exact as the database's numeric (no rounding at 28 digits).
-EXACT = decimal.Context(prec=decimal.MAX_PREC)
 # A new category (a user's choice over an automatic one is a correction, and stays one).
 CATEGORIZE = (
     "user_corrected = t.user_corrected OR coalesce(t.category_id IS DISTINCT FROM "
@@ -43,6 +40,8 @@ CATEGORIZE = (
     "confidence = CASE WHEN t.category_id IS DISTINCT FROM %(category_id)s "
     "THEN %(confidence)s ELSE t.confidence END"
 )
+# Sums and squares of amounts as exact as the database's numeric (no rounding at 28 digits).
+EXACT = decimal.Context(prec=decimal.MAX_PREC)
 ADD_DAYS = (
     "INSERT INTO transactions_category_days AS d (workspace_id, category_id, currency, date, "
     "count, total, squares) SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], "
@@ -51,10 +50,12 @@ ADD_DAYS = (
     "count = d.count + excluded.count, total = d.total + excluded.total, "
     "squares = d.squares + excluded.squares"
 )
-RECORDED_TYPES = (
-    *("uuid", "uuid", "uuid", "date", "time", "numeric", "text", "text", "text", "uuid"),
-    *("text", "numeric", "text[]", "text", "uuid", "uuid", "text", "uuid", "int4"),
-    *("timestamptz", "timestamptz", "text"),
+# A day whose expenses all went has no row, as a rebuild leaves it.
+DROP_EMPTY_DAYS = (
+    "DELETE FROM transactions_category_days d USING unnest(%s::uuid[], %s::uuid[], "
+    "%s::text[], %s::date[]) AS k (workspace_id, category_id, currency, date) "
+    "WHERE d.count = 0 AND (d.workspace_id, d.category_id, d.currency, d.date) "
+    "= (k.workspace_id, k.category_id, k.currency, k.date)"
 )
 
 
@@ -107,7 +108,6 @@ class TransactionsProjection(Projection):
         days, self.days = self.days, {}
         if days:
             await cur.execute(ADD_DAYS, columns([(*k, *sums) for k, sums in days.items()], 7))
-        # A day whose expenses all went (deleted, moved) has no row, as a rebuild leaves it.
         emptied = [key for key, sums in days.items() if sums[0] <= 0]
         if emptied:
             await cur.execute(DROP_EMPTY_DAYS, columns(emptied, 4))
