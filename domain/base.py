@@ -363,9 +363,10 @@ class CentsourceApplication(Application[UUID]):
         datastore = getattr(self.recorder, "datastore", None)
         if datastore is None:  # not PostgreSQL: ask the repository one by one
             return {i for i in ids if i in self.repository}
+        # The ids go in binary (%b): as text, psycopg spelled out 100,000 of them in 0.2 s.
         query = (
             f"SELECT originator_id FROM {self._table()} "  # noqa: S608 - quoted identifiers of our own
-            "WHERE originator_id = ANY(%s) AND originator_version = 1"
+            "WHERE originator_id = ANY(%b) AND originator_version = 1"
         )
         with datastore.transaction(commit=False) as cursor:
             cursor.execute(query, (ids,))
