@@ -42,13 +42,16 @@ CATEGORIZE = (
 )
 # Sums and squares of amounts as exact as the database's numeric (no rounding at 28 digits).
 EXACT = decimal.Context(prec=decimal.MAX_PREC)
+# Sums without trailing zeros (trim_scale), as SUM_DAYS leaves them: a sum that lost an
+# amount of two decimals keeps its scale (3.00), the rows' own sum has none (3).
 ADD_DAYS = (
     "INSERT INTO transactions_category_days AS d (workspace_id, category_id, currency, date, "
-    "count, total, squares) SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], "
-    "%s::date[], %s::int4[], %s::numeric[], %s::numeric[]) "
+    "count, total, squares) SELECT w, c, cur, day, n, trim_scale(t), trim_scale(q) "
+    "FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::date[], %s::int4[], %s::numeric[], "
+    "%s::numeric[]) AS k (w, c, cur, day, n, t, q) "
     "ON CONFLICT (workspace_id, category_id, currency, date) DO UPDATE SET "
-    "count = d.count + excluded.count, total = d.total + excluded.total, "
-    "squares = d.squares + excluded.squares"
+    "count = d.count + excluded.count, total = trim_scale(d.total + excluded.total), "
+    "squares = trim_scale(d.squares + excluded.squares)"
 )
 # A day whose expenses all went has no row, as a rebuild leaves it.
 DROP_EMPTY_DAYS = (

@@ -25,8 +25,8 @@ COUNTED = "category_id IS NOT NULL AND amount < 0 AND transfer_id IS NULL AND NO
 
 # Each category's days summed from the rows, where none are summed yet.
 SUM_DAYS = f"""INSERT INTO transactions_category_days
-    SELECT workspace_id, category_id, currency, date, count(*), sum(-amount),
-        sum(amount * amount)
+    SELECT workspace_id, category_id, currency, date, count(*), trim_scale(sum(-amount)),
+        trim_scale(sum(amount * amount))
     FROM transactions WHERE {COUNTED} AND NOT EXISTS (SELECT FROM transactions_category_days)
     GROUP BY workspace_id, category_id, currency, date"""  # noqa: S608 - constants only
 
