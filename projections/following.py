@@ -25,6 +25,7 @@ from infra.tasks import OUTAGES, retrying, wait_until_set
 from projections.runtime import (
     EVENTS_CHANNEL,
     EVENTS_TABLE,
+    DecodedEvents,
     Partition,
     PartitionCountError,
     Projection,
@@ -77,6 +78,7 @@ class LogWatcher:
         self._rows: list[tuple[int, str]] = []  # (position, topic), in order
         self._conn: psycopg.AsyncConnection[dict[str, Any]] | None = None
         self._lock = asyncio.Lock()
+        self.decoded = DecodedEvents()  # the rows' events, decoded once for every runner
 
     async def run(self) -> None:
         # Runners still look every IDLE_RECHECK_SECONDS while it is away.
@@ -201,7 +203,9 @@ async def _follow(
                 position = (
                     passed
                     if passed is not None
-                    else await catch_up(conn, projection, metrics, partition)
+                    else await catch_up(
+                        conn, projection, metrics, partition, decode=watcher.decoded
+                    )
                 )
                 await projection.idle()
             except OUTAGES:

@@ -209,19 +209,8 @@ def domain_event(row: dict[str, Any]) -> Any:
     Its text is made storable here, once for every projection: a projector's writes must be
     total over every event the store accepted, or one event would stop the projection, for
     every workspace, at every restart (the event stays in the log). The log keeps the original.
-
-    Decoded once per process while it is among the last DECODED_KEPT (~3.4 KB each): a
-    projector's dozen runners follow the same rows, and decoding is most of what following
-    costs (an import of 20,000 lines: the projector's CPU 9.3 → 7.4 s). Handlers only read
-    events (a rebuild hands one event to every read model too). Kept by aggregate and
-    version, and taken only for the same bytes and topic: a process may read the logs of
-    several schemas.
     """
     state = bytes(row["state"])
-    kept_as = (row["originator_id"], row["originator_version"])
-    kept = _decoded.get(kept_as)
-    if kept is not None and kept[0] == state and kept[1] == row["topic"]:
-        return kept[2]
     event = mapper.to_domain_event(
         StoredEvent(
             originator_id=row["originator_id"],
@@ -232,19 +221,34 @@ def domain_event(row: dict[str, Any]) -> Any:
     )
     if _may_hold_unstorable(state):
         event.__dict__.update({key: storable(value) for key, value in vars(event).items()})
-    _decoded[kept_as] = (state, row["topic"], event)
-    if len(_decoded) > DECODED_KEPT:
-        _decoded.popitem(last=False)
     return event
 
 
-DECODED_KEPT = 5_000
-_decoded: OrderedDict[tuple[UUID, int], tuple[bytes, str, Any]] = OrderedDict()
+class DecodedEvents:
+    """``domain_event`` for the runners of one process, each row decoded once for all of
+    them: a projector's dozen runners follow the same rows, and decoding is most of what
+    following costs (an import of 20,000 lines: the projector's CPU 9.3 → 7.4 s). Keeps the
+    last KEPT events (~3.4 KB each; kept, they cost a lone reader ~2 µs an event in garbage
+    collection, so a lone reader decodes with ``domain_event``). Handlers only read events
+    (a rebuild hands one event to every read model too). Kept by aggregate and version, and
+    taken only for the same bytes and topic: a process may read several schemas' logs."""
 
+    KEPT = 5_000
 
-def forget_decoded() -> None:
-    """Drops the events decoded so far (a benchmark times one projection's decoding)."""
-    _decoded.clear()
+    def __init__(self) -> None:
+        self._kept: OrderedDict[tuple[UUID, int], tuple[bytes, str, Any]] = OrderedDict()
+
+    def __call__(self, row: dict[str, Any]) -> Any:
+        key = (row["originator_id"], row["originator_version"])
+        state = bytes(row["state"])
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == state and kept[1] == row["topic"]:
+            return kept[2]
+        event = domain_event(row)
+        self._kept[key] = (state, row["topic"], event)
+        if len(self._kept) > self.KEPT:
+            self._kept.popitem(last=False)
+        return event
 
 
 def _may_hold_unstorable(state: bytes) -> bool:
@@ -455,6 +459,7 @@ async def apply_batch(
     rows: list[dict[str, Any]],
     partition: Partition | None = None,
     events: list[Any] | None = None,
+    decode: Callable[[dict[str, Any]], Any] = domain_event,
 ) -> tuple[set[UUID], Any]:
     """A batch's steps: the events the projection (and partition) wants, then its flush.
     ``events`` are the rows' events where a caller decoded them already (a rebuild of
@@ -468,7 +473,7 @@ async def apply_batch(
             continue
         if partition is not None and not partition.owns(stored):
             continue
-        event = events[index] if events is not None else domain_event(stored)
+        event = events[index] if events is not None else decode(stored)
         first = event if index == 0 else first
         await projection.process(cur, event, stored["notification_id"])
         if (workspace_id := getattr(event, "workspace_id", None)) is not None:
@@ -484,8 +489,10 @@ async def process_batch(
     metrics: ProjectionMetrics | None = None,
     partition: Partition | None = None,
     until: int = MAX_POSITION,
+    decode: Callable[[dict[str, Any]], Any] = domain_event,
 ) -> Batch:
-    """Handles the next batch of events (up to position ``until``) in one transaction.
+    """Handles the next batch of events (up to position ``until``) in one transaction, each
+    row's event made by ``decode`` (a process's runners share a ``DecodedEvents``).
 
     With ``metrics``, reports the position, the head and the lag once it commits. The lag is
     cheap: a batch shorter than BATCH_SIZE reached the head (lag 0); a full one asks the
@@ -519,15 +526,15 @@ async def process_batch(
         rows = await read_log(cur, start, until, limit)
         if not rows:
             return Batch(start, 0, 0.0)
-        workspaces, first = await apply_batch(cur, projection, rows, partition)
+        workspaces, first = await apply_batch(cur, projection, rows, partition, decode=decode)
         position = rows[-1]["notification_id"]
         if first is None:
-            first = domain_event(rows[0])
+            first = decode(rows[0])
         waited = _age(first)
         head, lag_seconds = position, 0.0
         if len(rows) == limit:  # maybe behind
             head = await _head(cur)
-            lag_seconds = _age(domain_event(rows[-1])) if head > position else 0.0
+            lag_seconds = _age(decode(rows[-1])) if head > position else 0.0
         await cur.execute(
             "UPDATE projection_positions SET position = %s, updated_at = now(), "
             "failures = 0, failing_since = NULL, last_error = NULL WHERE name = %s",
@@ -617,6 +624,7 @@ async def catch_up(
     metrics: ProjectionMetrics | None = None,
     partition: Partition | None = None,
     until: int = MAX_POSITION,
+    decode: Callable[[dict[str, Any]], Any] = domain_event,
 ) -> int:
     """Handles batches until the head (or ``until``); says so at info when the projection was
     behind (more than one batch, or its first event had waited over CAUGHT_UP_AFTER_SECONDS)."""
@@ -625,7 +633,7 @@ async def catch_up(
     waited = 0.0
     while True:
         try:
-            batch = await process_batch(conn, projection, metrics, partition, until)
+            batch = await process_batch(conn, projection, metrics, partition, until, decode)
         except psycopg.errors.UndefinedTable as missing:
             # Projectors may start before the first command has created the event store.
             if EVENTS_TABLE not in str(missing):

@@ -30,13 +30,12 @@ def _row(transaction_id: UUID, amount: str) -> dict[str, object]:
 
 
 def test_a_row_is_decoded_once_and_another_row_of_the_same_aggregate_version_is_its_own() -> None:
-    runtime.forget_decoded()
+    decoded = runtime.DecodedEvents()
     transaction_id = uuid4()
     here, there = _row(transaction_id, "-1.50"), _row(transaction_id, "-2.75")
-    first = runtime.domain_event(here)
-    assert runtime.domain_event(dict(here)) is first  # the same bytes: decoded once
-    other = runtime.domain_event(there)  # another schema's log: the same id and version
+    first = decoded(here)
+    assert decoded(dict(here)) is first  # the same bytes: decoded once
+    other = decoded(there)  # another schema's log: the same id and version
     assert other is not first
     assert (first.amount, other.amount) == (Decimal("-1.50"), Decimal("-2.75"))
-    runtime.forget_decoded()
-    assert runtime.domain_event(here) is not first
+    assert runtime.domain_event(here) is not first  # a lone reader keeps nothing
