@@ -227,7 +227,7 @@ def domain_event(row: dict[str, Any]) -> Any:
 class DecodedEvents:
     """``domain_event`` for the runners of one process, each row decoded once for all of
     them: a projector's dozen runners follow the same rows, and decoding is most of what
-    following costs (an import of 20,000 lines: the projector's CPU 9.3 → 7.4 s). Keeps the
+    following costs (an import of 20,000 lines: the projector's CPU 8.9 → 7.3 s). Keeps the
     last KEPT events (~3.4 KB each; kept, they cost a lone reader ~2 µs an event in garbage
     collection, so a lone reader decodes with ``domain_event``). Handlers only read events
     (a rebuild hands one event to every read model too). Kept by aggregate and version, and
