@@ -18,7 +18,6 @@ import functools
 import re
 import time
 import zlib
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -222,33 +221,6 @@ def domain_event(row: dict[str, Any]) -> Any:
     if _may_hold_unstorable(state):
         event.__dict__.update({key: storable(value) for key, value in vars(event).items()})
     return event
-
-
-class DecodedEvents:
-    """``domain_event`` for the runners of one process, each row decoded once for all of
-    them: a projector's dozen runners follow the same rows, and decoding is most of what
-    following costs (an import of 20,000 lines: the projector's CPU 8.9 → 7.3 s). Keeps the
-    last KEPT events (~3.4 KB each; kept, they cost a lone reader ~2 µs an event in garbage
-    collection, so a lone reader decodes with ``domain_event``). Handlers only read events
-    (a rebuild hands one event to every read model too). Kept by aggregate and version, and
-    taken only for the same bytes and topic: a process may read several schemas' logs."""
-
-    KEPT = 5_000
-
-    def __init__(self) -> None:
-        self._kept: OrderedDict[tuple[UUID, int], tuple[bytes, str, Any]] = OrderedDict()
-
-    def __call__(self, row: dict[str, Any]) -> Any:
-        key = (row["originator_id"], row["originator_version"])
-        state = bytes(row["state"])
-        kept = self._kept.get(key)
-        if kept is not None and kept[0] == state and kept[1] == row["topic"]:
-            return kept[2]
-        event = domain_event(row)
-        self._kept[key] = (state, row["topic"], event)
-        if len(self._kept) > self.KEPT:
-            self._kept.popitem(last=False)
-        return event
 
 
 def _may_hold_unstorable(state: bytes) -> bool:
@@ -492,7 +464,7 @@ async def process_batch(
     decode: Callable[[dict[str, Any]], Any] = domain_event,
 ) -> Batch:
     """Handles the next batch of events (up to position ``until``) in one transaction, each
-    row's event made by ``decode`` (a process's runners share a ``DecodedEvents``).
+    row's event made by ``decode`` (a projector's runners share ``following.DecodedEvents``).
 
     With ``metrics``, reports the position, the head and the lag once it commits. The lag is
     cheap: a batch shorter than BATCH_SIZE reached the head (lag 0); a full one asks the

@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from domain.base import Actor, build_mapper
 from domain.ledger.transaction import Transaction, TransactionDetails
 from projections import runtime
+from projections.following import DecodedEvents
 
 BY = Actor(uuid4(), "tests")
 
@@ -30,7 +31,7 @@ def _row(transaction_id: UUID, amount: str) -> dict[str, object]:
 
 
 def test_a_row_is_decoded_once_and_another_row_of_the_same_aggregate_version_is_its_own() -> None:
-    decoded = runtime.DecodedEvents()
+    decoded = DecodedEvents()
     transaction_id = uuid4()
     here, there = _row(transaction_id, "-1.50"), _row(transaction_id, "-2.75")
     first = decoded(here)
