@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
@@ -14,6 +13,7 @@ import msgspec
 from infra.demo import load_demo
 from infra.embedded import attach
 from infra.logs import configure_logging
+from infra.processes import tune_collector
 from infra.settings import Settings
 from infra.supervisor import PROCESSES, api_urls, ready_lines, up
 
@@ -127,22 +127,11 @@ ATTACHING = (
 )
 
 
-# The cyclic garbage collector, once a process has imported what it runs: those objects live
-# as long as it does, so they are frozen out of every collection, and the youngest generation
-# is collected every 50,000 allocations instead of 700. An insight or a report reads some
-# 100,000 transactions into objects that live until its answer is made; with the defaults
-# the collector walked them, and everything imported, again and again while they were built.
-# Measured on 100,000 transactions: a quarter's report with insights made in 2.4 s, 1.3 s
-# with these; the recurring series answered in 1.2 s, 0.5 s.
-YOUNGEST_COLLECTED_EVERY = 50_000
-
-
 def entry_point(name: str) -> Callable[..., Any]:
     """The process's function, imported; the collector then set for the rest of its life."""
     module, _, function = ENTRY_POINTS[name].partition(":")
     target: Callable[..., Any] = getattr(importlib.import_module(module), function)
-    gc.freeze()
-    gc.set_threshold(YOUNGEST_COLLECTED_EVERY, 20, 20)
+    tune_collector()
     return target
 
 

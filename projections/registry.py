@@ -14,6 +14,7 @@ import structlog
 from infra import metrics
 from infra.health import FAILING_AFTER
 from infra.logs import configure_logging
+from infra.processes import tune_collector
 from infra.settings import Settings
 from projections import following, rebuilds, runtime
 from projections.activities.projector import ActivitiesProjection
@@ -270,6 +271,9 @@ def rebuild_read_models(settings: Settings, names: list[str], processes: int | N
 
 def _rebuild_share(settings: Settings, names: list[str]) -> int:
     configure_logging(settings.log_level)
+    # A spawned process starts with the collector's defaults: a replay keeps batches of
+    # events alive (the queues ahead), which they walked again and again.
+    tune_collector()
     return asyncio.run(rebuilds.rebuild(settings, *select(settings, names)))
 
 
