@@ -1,8 +1,8 @@
 """Accounts and their balance per day, categories (the system set seeded with each workspace),
 exchange rates and import reports.
 
-Recordings, the bulk of the log, are kept in memory and written together: at the end of the
-batch, or before any other event, whose handler may read what they write."""
+Transactions' events, the bulk of the log, are kept in memory and written together: at the
+end of the batch, or before any other event, whose handler may read what they write."""
 
 from __future__ import annotations
 
@@ -32,21 +32,54 @@ ADD_TO_DAYS = (
     "SELECT * FROM unnest(%(day_accounts)s::uuid[], %(days)s::date[], %(changes)s::numeric[]) "
     "ON CONFLICT (account_id, date) DO UPDATE SET change = d.change + excluded.change"
 )
-# Changes of one transaction: their handlers read and write its row only.
+# Changes of one transaction: each reads and writes its own row only (Pending.change).
 ONE_TRANSACTION = (Transaction.Amended, Transaction.Deleted, Transaction.Restored)
 
 
-class Recorded:
-    """Recordings not written yet: their rows, what they add to each account's day, and
-    what each moved its account's balance by."""
+class Pending:
+    """The batch's transactions not written yet: each one's row as the batch has left it
+    (recorded in the batch, or read once for its changes), what they add to each account's
+    day, and what each event moved its account's balance by."""
 
     def __init__(self) -> None:
-        self.transactions: list[tuple[UUID, UUID, date, Decimal]] = []
+        self.rows: dict[UUID, list[Any]] = {}  # id: [account_id, date, amount, counted]
+        self.recorded: list[UUID] = []  # in order: copied, as the batch left them
+        self.changed: list[UUID] = []  # read from the table for their changes: updated
         self.days: defaultdict[tuple[UUID, date], Decimal] = defaultdict(Decimal)
         self.moves: list[tuple[int, UUID, Decimal]] = []
-        self.ids: set[UUID] = set()
-        # Changes of these recordings, with their positions: handled once their rows are in.
+        # Amendments, deletions and restorations, in order: each reads its own
+        # transaction's row only, so they wait for the batch's end and read the rows of all
+        # of them at once (two round trips each, before).
         self.changes: list[tuple[Any, int]] = []
+
+    def record(self, event: Transaction.Recorded, position: int) -> None:
+        self.rows[event.originator_id] = [event.account_id, event.date, event.amount, True]
+        self.recorded.append(event.originator_id)
+        self.days[(event.account_id, event.date)] += event.amount
+        if event.amount:
+            self.moves.append((position, event.account_id, event.amount))
+
+    def change(self, event: Any, position: int) -> None:
+        """An amendment, deletion or restoration of a transaction in ``rows`` (else not in
+        the model: nothing to change)."""
+        row = self.rows.get(event.originator_id)
+        if row is None:
+            return
+        account_id, day, amount, counted = row
+        moves: defaultdict[UUID, Decimal] = defaultdict(Decimal)
+        if isinstance(event, Transaction.Amended):
+            row[:3] = [event.account_id, event.date, event.amount]
+            if counted:  # a deleted one moves nothing
+                self.days[(account_id, day)] -= amount
+                self.days[(event.account_id, event.date)] += event.amount
+                moves[account_id] -= amount
+                moves[event.account_id] += event.amount
+        else:
+            row[3] = isinstance(event, Transaction.Restored)
+            if row[3] != counted:  # it moves only what changes
+                self.days[(account_id, day)] += amount if row[3] else -amount
+                moves[account_id] += amount if row[3] else -amount
+        self.moves.extend((position, account, move) for account, move in moves.items() if move)
 
 
 class LedgerProjection(Projection):
@@ -54,10 +87,10 @@ class LedgerProjection(Projection):
     tables = TABLES
 
     def __init__(self) -> None:
-        self.recorded = Recorded()
+        self.pending = Pending()
 
     async def before_batch(self) -> None:
-        self.recorded = Recorded()
+        self.pending = Pending()
 
     @handles(Workspace.Created)
     async def on_workspace_created(
@@ -163,91 +196,64 @@ class LedgerProjection(Projection):
         self, cur: Cursor, event: Transaction.Recorded, position: int
     ) -> None:
         """Kept in memory until the batch ends or another event needs the tables."""
-        recorded = self.recorded
-        recorded.transactions.append(
-            (event.originator_id, event.account_id, event.date, event.amount)
-        )
-        recorded.ids.add(event.originator_id)
-        recorded.days[(event.account_id, event.date)] += event.amount
-        if event.amount:
-            recorded.moves.append((position, event.account_id, event.amount))
+        self.pending.record(event, position)
+
+    @handles(*ONE_TRANSACTION)
+    async def on_transaction_changed(self, cur: Cursor, event: Any, position: int) -> None:
+        """Kept for the batch's end: see ``Pending.changes``."""
+        self.pending.changes.append((event, position))
 
     async def process(self, cur: Cursor, event: Any, position: int) -> None:
-        # Another event's handler may read what the recordings write; a change of one
-        # transaction reads only its own row (days and moves are added to, in any order), so
-        # a change of one not written yet waits for it, with the rest of the batch's.
-        if isinstance(event, ONE_TRANSACTION) and event.originator_id in self.recorded.ids:
-            self.recorded.changes.append((event, position))
-            return
+        # Another event's handler may read what the transactions' events write.
         if not isinstance(event, (Transaction.Recorded, *ONE_TRANSACTION)):
             await self.flush(cur)
         await super().process(cur, event, position)
 
     async def flush(self, cur: Cursor) -> None:
-        recorded, self.recorded = self.recorded, Recorded()
-        if not recorded.transactions:
+        pending, self.pending = self.pending, Pending()
+        if not pending.recorded and not pending.changes:
             return
-        await copy_rows(
-            cur,
-            "ledger_transactions",
-            ("id", "account_id", "date", "amount", "counted"),
-            ("uuid", "uuid", "date", "numeric", "bool"),
-            ((*row, True) for row in recorded.transactions),
-        )
+        if pending.changes:
+            unread = list({e.originator_id for e, _ in pending.changes} - pending.rows.keys())
+            await cur.execute(
+                "SELECT id, account_id, date, amount, counted FROM ledger_transactions "
+                "WHERE id = ANY(%b::uuid[])",
+                (unread,),
+            )
+            for found in await cur.fetchall():
+                pending.rows[found["id"]] = [
+                    found["account_id"], found["date"], found["amount"], found["counted"]
+                ]  # fmt: skip
+                pending.changed.append(found["id"])
+            for event, position in pending.changes:
+                pending.change(event, position)
+        if pending.recorded:
+            await copy_rows(
+                cur,
+                "ledger_transactions",
+                ("id", "account_id", "date", "amount", "counted"),
+                ("uuid", "uuid", "date", "numeric", "bool"),
+                ((id, *pending.rows[id]) for id in pending.recorded),
+            )
+        if pending.changed:
+            await cur.execute(
+                "UPDATE ledger_transactions t SET account_id = u.account_id, date = u.date, "
+                "amount = u.amount, counted = u.counted FROM unnest(%b::uuid[], %b::uuid[], "
+                "%b::date[], %b::numeric[], %b::bool[]) AS u(id, account_id, date, amount, "
+                "counted) WHERE t.id = u.id",
+                columns([(id, *pending.rows[id]) for id in pending.changed], 5),
+            )
         # One statement for every day's change (each day once, so no row is hit twice).
-        await cur.execute(ADD_TO_DAYS, _days(recorded.days))
-        await copy_rows(
-            cur,
-            "ledger_balance_moves",
-            ("position", "account_id", "change"),
-            ("int8", "uuid", "numeric"),
-            recorded.moves,
-        )
-        for event, position in recorded.changes:
-            await super().process(cur, event, position)
-
-    @handles(Transaction.Amended)
-    async def on_transaction_amended(
-        self, cur: Cursor, event: Transaction.Amended, position: int
-    ) -> None:
-        row = await _row(cur, event.originator_id)
-        days: dict[tuple[UUID, date], Decimal] = defaultdict(Decimal)
-        moves: dict[UUID, Decimal] = defaultdict(Decimal)
-        if row is not None and row["counted"]:  # a deleted one moves nothing
-            days[(row["account_id"], row["date"])] -= row["amount"]
-            days[(event.account_id, event.date)] += event.amount
-            moves[row["account_id"]] -= row["amount"]
-            moves[event.account_id] += event.amount
-        await _write(
-            cur,
-            "UPDATE ledger_transactions SET account_id = %(account)s, date = %(date)s, "
-            "amount = %(amount)s WHERE id = %(id)s",
-            {"account": event.account_id, "date": event.date, "amount": event.amount},
-            event.originator_id,
-            days,
-            position,
-            moves,
-        )
-
-    @handles(Transaction.Deleted, Transaction.Restored)
-    async def on_transaction_deleted(self, cur: Cursor, event: Any, position: int) -> None:
-        counted = isinstance(event, Transaction.Restored)
-        row = await _row(cur, event.originator_id)
-        days: dict[tuple[UUID, date], Decimal] = {}
-        moves: dict[UUID, Decimal] = {}
-        if row is not None and row["counted"] != counted:  # it moves only what changes
-            change = row["amount"] if counted else -row["amount"]
-            days[(row["account_id"], row["date"])] = change
-            moves[row["account_id"]] = change
-        await _write(
-            cur,
-            "UPDATE ledger_transactions SET counted = %(counted)s WHERE id = %(id)s",
-            {"counted": counted},
-            event.originator_id,
-            days,
-            position,
-            moves,
-        )
+        if pending.days:
+            await cur.execute(ADD_TO_DAYS, _days(pending.days))
+        if pending.moves:
+            await copy_rows(
+                cur,
+                "ledger_balance_moves",
+                ("position", "account_id", "change"),
+                ("int8", "uuid", "numeric"),
+                pending.moves,
+            )
 
     @handles(RateSheet.Recorded)
     async def on_rates_recorded(
@@ -337,44 +343,6 @@ class LedgerProjection(Projection):
         await cur.execute(
             "DELETE FROM ledger_import_profiles WHERE id = %s", (event.originator_id,)
         )
-
-
-async def _row(cur: Cursor, transaction_id: UUID) -> dict[str, Any] | None:
-    await cur.execute(
-        "SELECT account_id, date, amount, counted FROM ledger_transactions WHERE id = %s",
-        (transaction_id,),
-    )
-    return await cur.fetchone()
-
-
-async def _write(
-    cur: Cursor,
-    update: str,
-    values: dict[str, Any],
-    transaction_id: UUID,
-    days: dict[tuple[UUID, date], Decimal],
-    position: int,
-    moves: dict[UUID, Decimal],
-) -> None:
-    """A change of one transaction in one statement: its row, what it adds to its accounts'
-    days, and what it moved each balance by at ``position`` (a move of 0 is not noted)."""
-    move_accounts, moved = columns([move for move in moves.items() if move[1]], 2)
-    await cur.execute(
-        f"WITH changed AS ({update} RETURNING 1), "  # noqa: S608 - the handlers' constants
-        f"days AS ({ADD_TO_DAYS} RETURNING 1), "
-        "moves AS (INSERT INTO ledger_balance_moves (position, account_id, change) "
-        "SELECT %(position)s, * FROM unnest(%(move_accounts)s::uuid[], %(moved)s::numeric[]) "
-        "RETURNING 1) "
-        "SELECT 1",
-        {
-            **values,
-            "id": transaction_id,
-            **_days(days),
-            "position": position,
-            "move_accounts": move_accounts,
-            "moved": moved,
-        },
-    )
 
 
 def _days(days: dict[tuple[UUID, date], Decimal]) -> dict[str, list[Any]]:

@@ -92,3 +92,62 @@ def test_changes_of_recordings_in_their_own_batch_leave_the_ledger_as_one_event_
     assert days[(card.id, date(2026, 3, 1))] == Decimal("-1.01")
     assert days[(cash.id, date(2026, 2, 2))] == 0  # the second, deleted
     assert days[(cash.id, date(2026, 2, 3))] == Decimal("-3.5")  # the third, restored
+
+
+def test_changes_of_earlier_batches_read_together_leave_the_ledger_as_one_event_a_batch(
+    own_schema: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch of changes only (of transactions written by an earlier batch) reads their
+    rows at once and changes them in memory, in order: the same tables as one at a time."""
+    database.create_schema(own_schema)
+    ledger = Ledger(database.event_store_env(own_schema))
+    workspace_id = uuid4()
+    cash, _ = ledger.open_account(
+        uuid4(), workspace_id, "Cash", AccountType.CASH, "EUR", Decimal(0), BY
+    )
+    card, _ = ledger.open_account(
+        uuid4(), workspace_id, "Card", AccountType.CHECKING, "EUR", Decimal(0), BY
+    )
+    chunk = ImportChunks(ledger)
+    transactions = []
+    for n in range(4):
+        details = TransactionDetails(
+            cash.id, date(2026, 2, 1), Decimal(f"-{n + 1}"), "EUR", f"Shop {n}", None,
+            None, (), None,
+        )  # fmt: skip
+        recorded = Transaction.recorded(uuid4(), workspace_id, details, BY)
+        chunk.add(recorded)
+        transactions.append((recorded.mutate(None), details))
+    chunk.save()
+    asyncio.run(runtime.catch_up_once(own_schema, LedgerProjection()))  # the recordings
+
+    (first, details), (second, _), (third, third_details), (fourth, _) = transactions
+    first.amend(replace(details, account_id=card.id, amount=Decimal("-7")), BY)
+    first.delete(BY)
+    first.restore(BY)
+    first.amend(replace(details, account_id=card.id, amount=Decimal("-8")), BY)
+    second.delete(BY)
+    third.amend(replace(third_details, date=date(2026, 2, 2)), BY)
+    fourth.delete(BY)
+    fourth.restore(BY)
+    chunk = ImportChunks(ledger)
+    for transaction in (first, second, third, fourth):
+        for event in transaction.collect_events():
+            chunk.add(event)
+    chunk.save()
+    ledger.close()
+    asyncio.run(runtime.catch_up_once(own_schema, LedgerProjection()))  # the changes, at once
+    together = ledger_tables(own_schema)
+    forget_the_ledger(own_schema)
+    monkeypatch.setattr(runtime, "BATCH_SIZE", 1)
+    asyncio.run(runtime.catch_up_once(own_schema, LedgerProjection()))
+
+    assert ledger_tables(own_schema) == together
+    days = {(row[0], row[1]): row[2] for row in together["ledger_account_days"]}
+    assert days[(card.id, date(2026, 2, 1))] == Decimal("-8")
+    assert days[(cash.id, date(2026, 2, 1))] == Decimal("-4")  # the fourth's only
+    assert days[(cash.id, date(2026, 2, 2))] == Decimal("-3")
+    moves = [row[2] for row in together["ledger_balance_moves"]]
+    # The recordings', then each change's by account, netted (-7 to -8 on the card is -1;
+    # a new date alone moves no balance).
+    assert sorted(moves) == sorted(map(Decimal, (-1, -2, -3, -4, 1, -7, 7, -7, -1, 2, 4, -4)))
