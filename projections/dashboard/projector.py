@@ -56,6 +56,10 @@ class Sums:
             lambda: [ZERO, ZERO]
         )
         self.positions: dict[UUID | None, int] = {}
+        # Amendments, categorizations, deletions and restorations, in order: each changes
+        # its own transaction's row only, so they wait for the batch's end and read the rows
+        # of all of them at once (a statement each, before).
+        self.changes: list[Any] = []
 
     def count(self, row: Row, sign: int) -> None:
         """Adds (+1) or takes back (-1) what a counted transaction contributes."""
@@ -126,55 +130,18 @@ class DashboardProjection(Projection):
             counted=True,
             transfer=event.transfer_id is not None,
         )
-        self._change(event.originator_id, row, event.workspace_id, position)
+        self._change(event.originator_id, row)
+        self.sums.positions[event.workspace_id] = position
 
-    @handles(Transaction.Amended)
-    async def on_transaction_amended(
-        self, cur: Cursor, event: Transaction.Amended, position: int
-    ) -> None:
-        row = await self._row(cur, event.originator_id)
-        if row is not None:
-            row = replace(
-                row,
-                account_id=event.account_id,
-                month=_month(event.date),
-                day=event.date,
-                category=_category(event.category_id),
-                currency=event.currency,
-                amount=event.amount,
-            )
-        self._change(event.originator_id, row, event.workspace_id, position)
+    @handles(
+        Transaction.Amended, Transaction.Categorized, Transaction.Deleted, Transaction.Restored
+    )
+    async def on_transaction_changed(self, cur: Cursor, event: Any, position: int) -> None:
+        """Kept for the batch's end, when the rows of all of them are read at once."""
+        self.sums.changes.append(event)
+        self.sums.positions[event.workspace_id] = position
 
-    @handles(Transaction.Categorized)
-    async def on_transaction_categorized(
-        self, cur: Cursor, event: Transaction.Categorized, position: int
-    ) -> None:
-        row = await self._row(cur, event.originator_id)
-        if row is not None:
-            row = replace(row, category=_category(event.category_id))
-        self._change(event.originator_id, row, event.workspace_id, position)
-
-    @handles(Transaction.Deleted)
-    async def on_transaction_deleted(
-        self, cur: Cursor, event: Transaction.Deleted, position: int
-    ) -> None:
-        row = await self._row(cur, event.originator_id)
-        if row is not None:
-            row = replace(row, counted=False)
-        self._change(event.originator_id, row, event.workspace_id, position)
-
-    @handles(Transaction.Restored)
-    async def on_transaction_restored(
-        self, cur: Cursor, event: Transaction.Restored, position: int
-    ) -> None:
-        row = await self._row(cur, event.originator_id)
-        if row is not None:
-            row = replace(row, counted=True)
-        self._change(event.originator_id, row, event.workspace_id, position)
-
-    def _change(
-        self, transaction_id: UUID, row: Row | None, workspace_id: UUID | None, position: int
-    ) -> None:
+    def _change(self, transaction_id: UUID, row: Row | None) -> None:
         """The transaction's row becomes ``row``: its old contribution is taken back and the
         new one added."""
         sums = self.sums
@@ -185,39 +152,43 @@ class DashboardProjection(Projection):
             sums.count(row, +1)
             sums.rows[transaction_id] = row
             sums.changed.add(transaction_id)
-        sums.positions[workspace_id] = position
 
-    async def _row(self, cur: Cursor, transaction_id: UUID) -> Row | None:
-        """The transaction's row as this batch has left it, else as the table holds it."""
+    async def _read_rows(self, cur: Cursor, ids: set[UUID]) -> None:
+        """The rows of these transactions, where the batch has not left them already."""
         sums = self.sums
-        if transaction_id not in sums.rows:
-            await cur.execute(
-                f"SELECT {', '.join(COLUMNS)} FROM dashboard_transactions WHERE id = %s",  # noqa: S608
-                (transaction_id,),
-            )
-            found: dict[str, Any] | None = await cur.fetchone()
-            sums.rows[transaction_id] = None if found is None else Row(**found)
-        return sums.rows[transaction_id]
+        unread = list(ids - sums.rows.keys())
+        await cur.execute(
+            f"SELECT id, {', '.join(COLUMNS)} FROM dashboard_transactions "  # noqa: S608
+            "WHERE id = ANY(%b::uuid[])",
+            (unread,),
+        )
+        found = {row.pop("id"): Row(**row) for row in await cur.fetchall()}
+        for transaction_id in unread:
+            sums.rows[transaction_id] = found.get(transaction_id)
 
     async def flush(self, cur: Cursor) -> None:
         sums = self.sums
-        rows = [(id, sums.rows[id]) for id in sums.changed]
+        if sums.changes:
+            await self._read_rows(cur, {e.originator_id for e in sums.changes})
+            for event in sums.changes:
+                self._change(event.originator_id, _changed(sums.rows[event.originator_id], event))
+        rows = [(id, row) for id in sums.changed if (row := sums.rows[id]) is not None]
         # One statement for the batch's rows (500 statements, pipelined, before), its arrays
         # sent in binary (%b): in text every element is searched for what needs quoting.
-        await cur.execute(
-            "INSERT INTO dashboard_transactions (id, workspace_id, account_id, month, day, "
-            "category, currency, amount, counted, transfer) "
-            "SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::uuid[], %b::date[], %b::date[], "
-            "%b::text[], %b::text[], %b::numeric[], %b::bool[], %b::bool[]) "
-            "ON CONFLICT (id) DO UPDATE SET "
-            "account_id = excluded.account_id, month = excluded.month, day = excluded.day, "
-            "category = excluded.category, currency = excluded.currency, "
-            "amount = excluded.amount, counted = excluded.counted",
-            columns(
-                [(id, *(getattr(r, c) for c in COLUMNS)) for id, r in rows if r is not None],
-                1 + len(COLUMNS),
-            ),
-        )
+        if rows:
+            await cur.execute(
+                "INSERT INTO dashboard_transactions (id, workspace_id, account_id, month, day, "
+                "category, currency, amount, counted, transfer) "
+                "SELECT * FROM unnest(%b::uuid[], %b::uuid[], %b::uuid[], %b::date[], %b::date[], "
+                "%b::text[], %b::text[], %b::numeric[], %b::bool[], %b::bool[]) "
+                "ON CONFLICT (id) DO UPDATE SET "
+                "account_id = excluded.account_id, month = excluded.month, day = excluded.day, "
+                "category = excluded.category, currency = excluded.currency, "
+                "amount = excluded.amount, counted = excluded.counted",
+                columns(
+                    [(id, *(getattr(r, c) for c in COLUMNS)) for id, r in rows], 1 + len(COLUMNS)
+                ),
+            )
         # The sums, one statement a table (each key once, so no row is hit twice).
         if sums.account_months:
             await cur.execute(
@@ -252,6 +223,26 @@ class DashboardProjection(Projection):
                 "ON CONFLICT (workspace_id) DO UPDATE SET position = excluded.position",
                 columns(list(sums.positions.items()), 2),
             )
+
+
+def _changed(row: Row | None, event: Any) -> Row | None:
+    """The transaction's row after its amendment, categorization, deletion or restoration
+    (None: not in the model)."""
+    if row is None:
+        return None
+    if isinstance(event, Transaction.Amended):
+        return replace(
+            row,
+            account_id=event.account_id,
+            month=_month(event.date),
+            day=event.date,
+            category=_category(event.category_id),
+            currency=event.currency,
+            amount=event.amount,
+        )
+    if isinstance(event, Transaction.Categorized):
+        return replace(row, category=_category(event.category_id))
+    return replace(row, counted=isinstance(event, Transaction.Restored))
 
 
 def _category(category_id: UUID | None) -> str:
