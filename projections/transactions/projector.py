@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import decimal
 import json
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
+
+import msgspec
 
 from domain.ledger.merchants import series_name
 from domain.ledger.transaction import Transaction
 from projections.runtime import Cursor, Projection, columns, copy_rows, handles
 from projections.transactions.view import SUM_DAYS, TABLES
+
+# The events that change what a transaction's row holds, handled together (``change``).
+CHANGES = (Transaction.Amended, Transaction.Categorized, Transaction.Deleted, Transaction.Restored)
 
 RECORDED_COLUMNS = (
     *("id", "workspace_id", "account_id", "date", "time", "amount", "currency", "description"),
@@ -23,22 +29,30 @@ RECORDED_TYPES = (
     *("text", "numeric", "text[]", "text", "uuid", "uuid", "text", "uuid", "int4"),
     *("timestamptz", "timestamptz", "text"),
 )
-# An UPDATE of one transaction's row (as t; %(id)s) returns what the row counted for in
-# transactions_category_days before (o, the row as it was) and after.
-UPDATE_ONE = (
-    "UPDATE transactions t SET {} FROM (SELECT * FROM transactions WHERE id = %(id)s) o "
-    "WHERE t.id = o.id RETURNING t.workspace_id, o.category_id AS was_category, "
-    "o.currency AS was_currency, o.date AS was_date, o.amount AS was_amount, "
-    "o.transfer_id AS was_transfer, o.deleted AS was_deleted, "
-    "t.category_id, t.currency, t.date, t.amount, t.transfer_id, t.deleted"
+# What an amendment, categorization, deletion or restoration changes in a row: a batch's
+# changed rows are read once, changed in memory in order, and written back by one UPDATE.
+CHANGED_COLUMNS = {
+    "account_id": "uuid", "date": "date", "time": "time", "amount": "numeric",
+    "currency": "text", "description": "text", "merchant": "text", "series_name": "text",
+    "category_id": "uuid", "categorized_by": "text", "confidence": "numeric",
+    "user_corrected": "bool", "tags": "text", "notes": "text", "deleted": "bool",
+    "deleted_at": "timestamptz", "version": "int4", "updated_at": "timestamptz",
+}  # fmt: skip
+# The tags go as JSON text (an array of arrays would be one flat array to unnest).
+TAGS = (
+    "ARRAY(SELECT e FROM jsonb_array_elements_text(u.tags::jsonb) WITH ORDINALITY a(e, n) "
+    "ORDER BY n)"
 )
-# A new category (a user's choice over an automatic one is a correction, and stays one).
-CATEGORIZE = (
-    "user_corrected = t.user_corrected OR coalesce(t.category_id IS DISTINCT FROM "
-    "%(category_id)s AND t.categorized_by IN ('rule', 'learned') AND %(categorized_by)s = "
-    "'user', false), category_id = %(category_id)s, categorized_by = %(categorized_by)s, "
-    "confidence = CASE WHEN t.category_id IS DISTINCT FROM %(category_id)s "
-    "THEN %(confidence)s ELSE t.confidence END"
+UPDATE_CHANGED = (
+    "UPDATE transactions t SET "  # noqa: S608 - constants only
+    + ", ".join(f"{c} = {TAGS if c == 'tags' else f'u.{c}'}" for c in CHANGED_COLUMNS)
+    + " FROM unnest(%b::uuid[], "
+    + ", ".join(f"%b::{kind}[]" for kind in CHANGED_COLUMNS.values())
+    + f") AS u (id, {', '.join(CHANGED_COLUMNS)}) WHERE t.id = u.id"
+)
+READ_CHANGED = (
+    f"SELECT id, workspace_id, transfer_id, {', '.join(CHANGED_COLUMNS)} "  # noqa: S608
+    "FROM transactions WHERE id = ANY(%b::uuid[])"
 )
 # Sums and squares of amounts as exact as the database's numeric (no rounding at 28 digits).
 EXACT = decimal.Context(prec=decimal.MAX_PREC)
@@ -64,24 +78,24 @@ DROP_EMPTY_DAYS = (
 
 class TransactionsProjection(Projection):
     """Recordings, the bulk of the log (an import's thousands), are kept in memory and copied
-    into the table together at the end of the batch; a later event of one of them is handled
-    after that copy, in order with that transaction's other events (every handler changes
-    its own transaction's rows only, so another transaction's events may go first)."""
+    into the table together at the end of the batch. Amendments, categorizations, deletions
+    and restorations wait for that copy too: each changes its own transaction's row only, so
+    the rows of all of them are read at once, changed in memory in order and written back by
+    one statement (two statements each, before). Any other event's handler writes the rows
+    itself: what the batch holds goes first."""
 
     name = "transactions"
     tables = TABLES
 
     def __init__(self) -> None:
         self.recorded: list[tuple[Any, ...]] = []
-        self.pending: set[UUID] = set()  # the ids of the recordings not yet copied
-        self.changes: list[tuple[Any, int]] = []  # later events of those, with positions
+        self.changes: list[Any] = []
         self.named: dict[tuple[str | None, str], str] = {}
         # What the batch adds to each category's day: count, total spent, sum of squares.
         self.days: dict[tuple[UUID | None, UUID, str, Any], list[Any]] = {}
 
     async def before_batch(self) -> None:
         self.recorded = []
-        self.pending = set()
         self.changes = []
         self.named = {}
         self.days = {}
@@ -95,25 +109,71 @@ class TransactionsProjection(Projection):
         return name
 
     async def process(self, cur: Cursor, event: Any, position: int) -> None:
-        if event.originator_id in self.pending and not isinstance(event, Transaction.Recorded):
-            self.changes.append((event, position))  # once its recording's row is in
-            return
+        if not isinstance(event, (Transaction.Recorded, *CHANGES)):
+            await self.flush(cur)
         await super().process(cur, event, position)
 
     async def flush(self, cur: Cursor) -> None:
         rows, self.recorded = self.recorded, []
         changes, self.changes = self.changes, []
-        self.pending = set()
         if rows:
             await copy_rows(cur, "transactions", RECORDED_COLUMNS, RECORDED_TYPES, rows)
-        for event, position in changes:
-            await super().process(cur, event, position)
+        if changes:
+            await self.change(cur, changes)
         days, self.days = self.days, {}
         if days:
             await cur.execute(ADD_DAYS, columns([(*k, *sums) for k, sums in days.items()], 7))
         emptied = [key for key, sums in days.items() if sums[0] <= 0]
         if emptied:
             await cur.execute(DROP_EMPTY_DAYS, columns(emptied, 4))
+
+    async def change(self, cur: Cursor, changes: list[Any]) -> None:
+        """Reads the changed transactions' rows, changes each in order, takes its old
+        contribution to its category's day away and adds its new one, and writes them."""
+        await cur.execute(READ_CHANGED, (list({event.originator_id for event in changes}),))
+        rows = {row["id"]: row for row in await cur.fetchall()}
+        for event in changes:
+            row = rows.get(event.originator_id)
+            if row is None:  # not in the model
+                continue
+            self.count_row(row, -1)
+            if isinstance(event, Transaction.Amended):
+                _categorize(row, event.category_id, event.categorized_by, None)
+                row.update(
+                    account_id=event.account_id,
+                    date=event.date,
+                    time=event.time,
+                    amount=event.amount,
+                    currency=event.currency,
+                    description=event.description,
+                    merchant=event.merchant,
+                    series_name=self.series_name(event.merchant, event.description),
+                    tags=list(event.tags),
+                    notes=event.notes,
+                )
+            elif isinstance(event, Transaction.Categorized):
+                _categorize(row, event.category_id, event.categorized_by, event.confidence)
+            else:
+                row["deleted"] = isinstance(event, Transaction.Deleted)
+                row["deleted_at"] = event.timestamp if row["deleted"] else None
+            row.update(version=event.originator_version, updated_at=event.timestamp)
+            self.count_row(row, 1)
+        await cur.execute(
+            UPDATE_CHANGED,
+            columns(
+                [
+                    (
+                        id,
+                        *(
+                            msgspec.json.encode(row[c]).decode() if c == "tags" else row[c]
+                            for c in CHANGED_COLUMNS
+                        ),
+                    )
+                    for id, row in rows.items()
+                ],
+                1 + len(CHANGED_COLUMNS),
+            ),
+        )
 
     async def replayed(self, cur: Cursor) -> None:
         await cur.execute(SUM_DAYS)
@@ -141,26 +201,16 @@ class TransactionsProjection(Projection):
         sums[1] = EXACT.subtract(sums[1], amount) if sign > 0 else EXACT.add(sums[1], amount)
         sums[2] = EXACT.add(sums[2], square) if sign > 0 else EXACT.subtract(sums[2], square)
 
-    async def update(self, cur: Cursor, sets: str, params: dict[str, Any]) -> None:
-        """Updates one transaction's row, and its category's days by what changed."""
-        await cur.execute(UPDATE_ONE.format(sets), params)
-        row = await cur.fetchone()
-        if row is None:
-            return
-        self.count(
-            row["workspace_id"], row["was_category"], row["was_currency"], row["was_date"],
-            row["was_amount"], row["was_transfer"], row["was_deleted"], -1,
-        )  # fmt: skip
+    def count_row(self, row: dict[str, Any], sign: int) -> None:
         self.count(
             row["workspace_id"], row["category_id"], row["currency"], row["date"],
-            row["amount"], row["transfer_id"], row["deleted"], 1,
+            row["amount"], row["transfer_id"], row["deleted"], sign,
         )  # fmt: skip
 
     @handles(Transaction.Recorded)
     async def on_transaction_recorded(
         self, cur: Cursor, event: Transaction.Recorded, position: int
     ) -> None:
-        self.pending.add(event.originator_id)
         self.count(
             event.workspace_id, event.category_id, event.currency, event.date, event.amount,
             event.transfer_id, False, 1,
@@ -192,52 +242,10 @@ class TransactionsProjection(Projection):
             )
         )
 
-    @handles(Transaction.Amended)
-    async def on_transaction_amended(
-        self, cur: Cursor, event: Transaction.Amended, position: int
-    ) -> None:
-        await self.update(
-            cur,
-            f"{CATEGORIZE}, account_id = %(account_id)s, date = %(date)s, time = %(time)s, "
-            "amount = %(amount)s, currency = %(currency)s, description = %(description)s, "
-            "merchant = %(merchant)s, series_name = %(series_name)s, tags = %(tags)s, "
-            "notes = %(notes)s, version = %(version)s, updated_at = %(at)s",
-            {
-                "id": event.originator_id,
-                "category_id": event.category_id,
-                "categorized_by": event.categorized_by,
-                "confidence": None,
-                "account_id": event.account_id,
-                "date": event.date,
-                "time": event.time,
-                "amount": event.amount,
-                "currency": event.currency,
-                "description": event.description,
-                "merchant": event.merchant,
-                "series_name": self.series_name(event.merchant, event.description),
-                "tags": list(event.tags),
-                "notes": event.notes,
-                "version": event.originator_version,
-                "at": event.timestamp,
-            },
-        )
-
-    @handles(Transaction.Categorized)
-    async def on_transaction_categorized(
-        self, cur: Cursor, event: Transaction.Categorized, position: int
-    ) -> None:
-        await self.update(
-            cur,
-            f"{CATEGORIZE}, version = %(version)s, updated_at = %(at)s",
-            {
-                "id": event.originator_id,
-                "category_id": event.category_id,
-                "categorized_by": event.categorized_by,
-                "confidence": event.confidence,
-                "version": event.originator_version,
-                "at": event.timestamp,
-            },
-        )
+    @handles(*CHANGES)
+    async def on_transaction_changed(self, cur: Cursor, event: Any, position: int) -> None:
+        """Kept for the batch's end: see ``change``."""
+        self.changes.append(event)
 
     @handles(Transaction.Split)
     async def on_transaction_split(
@@ -300,20 +308,19 @@ class TransactionsProjection(Projection):
             (event.originator_version, event.timestamp, event.originator_id),
         )
 
-    @handles(Transaction.Deleted, Transaction.Restored)
-    async def on_transaction_deleted_or_restored(
-        self, cur: Cursor, event: Any, position: int
-    ) -> None:
-        deleted = isinstance(event, Transaction.Deleted)
-        await self.update(
-            cur,
-            "deleted = %(deleted)s, deleted_at = %(deleted_at)s, version = %(version)s, "
-            "updated_at = %(at)s",
-            {
-                "id": event.originator_id,
-                "deleted": deleted,
-                "deleted_at": event.timestamp if deleted else None,
-                "version": event.originator_version,
-                "at": event.timestamp,
-            },
-        )
+
+def _categorize(
+    row: dict[str, Any],
+    category_id: UUID | None,
+    categorized_by: str | None,
+    confidence: Decimal | None,
+) -> None:
+    """A new category: a user's choice over an automatic one is a correction, and stays
+    one; the confidence is the new categorization's when the category changes."""
+    changed = row["category_id"] != category_id
+    if changed and row["categorized_by"] in ("rule", "learned") and categorized_by == "user":
+        row["user_corrected"] = True
+    if changed:
+        row["confidence"] = confidence
+    row["category_id"] = category_id
+    row["categorized_by"] = categorized_by
