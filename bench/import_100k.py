@@ -34,6 +34,7 @@ from domain.ledger.account import AccountType
 from domain.ledger.application import Ledger
 from domain.workspaces.application import Workspaces
 from infra import database
+from infra.processes import tune_collector
 from infra.settings import Settings
 
 MERCHANTS = [
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("rows", type=int, nargs="?", default=100_000)
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON here")
     arguments = parser.parse_args()
+    tune_collector()  # as the command API and `centsource import` set it
     with services_and_schema() as settings:
         found = run(settings, arguments.rows)
     if arguments.json:
