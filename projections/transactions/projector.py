@@ -81,7 +81,7 @@ class TransactionsProjection(Projection):
     into the table together at the end of the batch. Amendments, categorizations, deletions
     and restorations wait for that copy too: each changes its own transaction's row only, so
     the rows of all of them are read at once, changed in memory in order and written back by
-    one statement (two statements each, before). Any other event's handler writes the rows
+    one statement (an UPDATE each, before). Any other event's handler writes the rows
     itself: what the batch holds goes first."""
 
     name = "transactions"
