@@ -34,6 +34,7 @@ from infra import database
 from infra.logs import configure_logging
 from infra.settings import Settings
 from projections import registry, runtime
+from projections.partitions import Partition
 
 PROJECTIONS = ("transactions", "dashboard")
 
@@ -79,7 +80,7 @@ def generate(settings: Settings, workspaces: int, transactions: int) -> int:
 def catch_up(settings: Settings, name: str, partition: str | None) -> None:
     configure_logging("warning")
     [projection] = registry.select(settings, [name])
-    part = None if partition is None else runtime.Partition.parse(partition)
+    part = None if partition is None else Partition.parse(partition)
     asyncio.run(runtime.catch_up_once(settings, projection, part))
 
 

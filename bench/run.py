@@ -38,6 +38,7 @@ from infra.processes import tune_collector
 from infra.settings import Settings
 from infra.supervisor import wait_healthy
 from projections import registry, runtime
+from projections.decoding import domain_event
 
 RAW_EVENTS = 2_000
 BULK_EVENTS = 20_000
@@ -126,7 +127,7 @@ def bench_catch_up(settings: Settings) -> None:
                     cur, position, runtime.MAX_POSITION, runtime.BATCH_SIZE
                 ):
                     for row in batch:
-                        runtime.domain_event(row)
+                        domain_event(row)
                     count += len(batch)
                     position = batch[-1]["notification_id"]
             return count

@@ -24,15 +24,14 @@ from infra.health import FAILING_AFTER
 from infra.metrics import ProjectionMetrics
 from infra.settings import Settings
 from infra.tasks import OUTAGES, retrying, wait_until_set
+from projections.decoding import domain_event
+from projections.partitions import Partition, PartitionCountError
 from projections.runtime import (
     EVENTS_CHANNEL,
     EVENTS_TABLE,
-    Partition,
-    PartitionCountError,
     Projection,
     announcing,
     catch_up,
-    domain_event,
     open_connection,
     prepare_runner,
 )
@@ -61,7 +60,7 @@ PASS_OVER = sql.SQL(
 
 
 class DecodedEvents:
-    """``runtime.domain_event`` for the runners of one process, each row decoded once for all of
+    """``decoding.domain_event`` for the runners of one process, each row decoded once for all of
     them: a projector's dozen runners follow the same rows, and decoding is most of what
     following costs (an import of 20,000 lines: the projector's CPU 8.9 → 7.3 s). Keeps the
     last KEPT events (~3.4 KB each; kept, they cost a lone reader ~2 µs an event in garbage

@@ -12,6 +12,7 @@ from psycopg import sql
 
 from infra.settings import Settings
 from infra.tasks import first_failure
+from projections.decoding import domain_event
 from projections.runtime import (
     BATCH_SIZE,
     MAX_POSITION,
@@ -22,7 +23,6 @@ from projections.runtime import (
     catch_up,
     create_read_model_tables,
     create_tables,
-    domain_event,
     open_connection,
     read_log,
 )

@@ -30,13 +30,14 @@ from projections.goals.projector import GoalsProjection
 from projections.ledger.projector import LedgerProjection
 from projections.notifications.projector import NotificationsProjection
 from projections.notifier.projector import Notifier
+from projections.partitions import Partition
 from projections.relay.projector import RelayProjection
 from projections.report_watch.projector import ReportWatch
 from projections.reports.projector import ReportsProjection
 from projections.research.projector import ResearchProjection
 from projections.risk_flags.projector import RiskFlagsProjection
 from projections.risk_watch.projector import RiskWatch
-from projections.runtime import Partition, Projection
+from projections.runtime import Projection
 from projections.schedule_watch.projector import ScheduleWatch
 from projections.schedules.projector import SchedulesProjection
 from projections.transactions.projector import TransactionsProjection

@@ -1,25 +1,23 @@
 """Runs projections: tracked, batched, exactly-once, and rebuildable without downtime (the
-live following of the log is in ``following``, the rebuilds in ``rebuilds``).
+live following of the log is in ``following``, the rebuilds in ``rebuilds``, the log's rows
+made events in ``decoding``).
 
 A projection writes its rows and its position in one transaction, and the transaction
 starts by locking the projection's row in ``projection_positions``. So a crash at any
 moment leaves rows and position agreeing, and two runners of one projection (or a runner
 and a rebuild) take turns instead of applying an event twice.
 
-A projection may also run as N partitions by workspace (``Partition``), each with its own
-row (``transactions#0/3`` …) and runner, all writing the same tables; its own row then
-holds the least of their positions, which is what readers wait on.
+A projection may also run as N partitions by workspace (``partitions.Partition``), each
+with its own row (``transactions#0/3`` …) and runner, all writing the same tables; its own
+row then holds the least of their positions, which is what readers wait on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import re
 import time
-import zlib
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, TypeVar
 from uuid import UUID, uuid5
@@ -27,14 +25,14 @@ from uuid import UUID, uuid5
 import msgspec
 import psycopg
 import structlog
-from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 from psycopg import sql
 
-from domain.base import build_mapper
 from infra.database import DDL_LOCK, connection_kwargs, create_schema
 from infra.metrics import ProjectionMetrics
 from infra.settings import Settings
+from projections.decoding import domain_event
+from projections.partitions import Partition, PartitionCountError, partitions_of
 
 EVENTS_TABLE = "centsource_events"
 EVENTS_CHANNEL = "centsource_events"  # the event store NOTIFYs this channel on every insert
@@ -48,7 +46,6 @@ WAIT_FOR_PROJECTIONS_SECONDS = 30.0  # notification ids are PostgreSQL bigints
 CAUGHT_UP_AFTER_SECONDS = 5.0
 
 log = structlog.get_logger("projections")
-mapper = build_mapper()
 
 Cursor = psycopg.AsyncCursor[dict[str, Any]]
 F = TypeVar("F", bound=Callable[..., Awaitable[None]])
@@ -182,131 +179,6 @@ def event_payload(event: Any) -> dict[str, Any]:
         for key, value in vars(event).items()
         if key not in _BASE_FIELDS
     }
-
-
-# PostgreSQL text and jsonb cannot hold NUL, and UTF-8 cannot hold a lone surrogate (which a
-# JSON escape like "\ud800" decodes to); the store's JSON holds both.
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-REPLACEMENT = "\ufffd"
-
-
-def storable(value: Any) -> Any:
-    """The value with each character PostgreSQL or UTF-8 cannot take replaced by U+FFFD, in
-    every string of it, however deep (dict keys too)."""
-    if isinstance(value, str):
-        return UNSTORABLE.sub(REPLACEMENT, value)
-    if isinstance(value, tuple | list):
-        return type(value)(storable(item) for item in value)
-    if isinstance(value, dict):
-        return {storable(key): storable(item) for key, item in value.items()}
-    return value
-
-
-def domain_event(row: dict[str, Any]) -> Any:
-    """The domain event of a row of the log (its id, version, topic and state columns).
-
-    Its text is made storable here, once for every projection: a projector's writes must be
-    total over every event the store accepted, or one event would stop the projection, for
-    every workspace, at every restart (the event stays in the log). The log keeps the original.
-    """
-    state = bytes(row["state"])
-    event = mapper.to_domain_event(
-        StoredEvent(
-            originator_id=row["originator_id"],
-            originator_version=row["originator_version"],
-            topic=row["topic"],
-            state=state,
-        )
-    )
-    if _may_hold_unstorable(state):
-        event.__dict__.update({key: storable(value) for key, value in vars(event).items()})
-    return event
-
-
-def _may_hold_unstorable(state: bytes) -> bool:
-    """JSON holds a NUL or a lone surrogate only as an escape (``\\u0000``, ``\\ud800``):
-    a state without ``\\u0000`` or ``\\ud``/``\\uD`` has neither, and is taken as it is
-    (a fifth of a read model's catch-up went to looking through every string of every
-    event). An escaped backslash before such text, or an emoji's surrogate pair, only
-    sends the event the long way. One pass of a pattern: three searches took 1.4 µs."""
-    return _ESCAPES.search(state) is not None
-
-
-_ESCAPES = re.compile(rb"\\u(?:0000|[dD])")
-
-
-class PartitionCountError(Exception):
-    """The projection runs as another number of partitions than this runner's: it stops
-    applying events (another count's runner would apply them a second time)."""
-
-
-def partition_of(workspace_id: UUID | None, count: int) -> int:
-    """The partition a workspace's events go to: CRC-32 of its id's 16 bytes, modulo the
-    count, the same in every process and release. Events without a workspace (users,
-    sessions) go to partition 0, so each event has exactly one partition."""
-    return 0 if workspace_id is None else zlib.crc32(workspace_id.bytes) % count
-
-
-class _UUIDHex(msgspec.Struct):
-    data: str = msgspec.field(name="_data_")
-
-
-class _Scope(msgspec.Struct):
-    """The one field of a stored event's JSON a partition needs, read without the rest."""
-
-    workspace_id: _UUIDHex | msgspec.UnsetType | None = msgspec.UNSET
-
-
-def stored_workspace(stored: dict[str, Any]) -> UUID | None:
-    """The workspace of a row of the log. Read from its JSON alone where it is there (a
-    fraction of a full decode); an event stored without the field (an upcaster may add it)
-    is decoded in full."""
-    try:
-        scope = msgspec.json.decode(stored["state"], type=_Scope)
-    except msgspec.DecodeError:
-        scope = _Scope()
-    if scope.workspace_id is None:
-        return None
-    if isinstance(scope.workspace_id, _UUIDHex):
-        try:
-            return UUID(scope.workspace_id.data)
-        except ValueError:
-            pass
-    workspace_id = getattr(domain_event(stored), "workspace_id", None)
-    return workspace_id if isinstance(workspace_id, UUID) else None
-
-
-@dataclass(frozen=True, order=True)
-class Partition:
-    """Partition ``index`` of ``count`` of a projection: the events of the workspaces that
-    ``partition_of`` gives it, with its own tracked position."""
-
-    index: int
-    count: int
-
-    @classmethod
-    def parse(cls, text: str) -> Partition:
-        """``"1/3"``: the second of three (partitions count from 0)."""
-        index, slash, count = text.partition("/")
-        if not (slash and index.isdigit() and count.isdigit()):
-            raise ValueError(f"a partition is INDEX/COUNT, like 0/3, not {text!r}")
-        partition = cls(int(index), int(count))
-        if not 0 <= partition.index < partition.count:
-            raise ValueError(
-                f"partition {text} is not one of 0/{count} to {int(count) - 1}/{count}"
-            )
-        return partition
-
-    def key(self, name: str) -> str:
-        """Its row in ``projection_positions``: ``transactions#1/3``."""
-        return f"{name}#{self.index}/{self.count}"
-
-    def owns(self, stored: dict[str, Any]) -> bool:
-        return partition_of(stored_workspace(stored), self.count) == self.index
-
-
-def partitions_of(count: int) -> list[Partition]:
-    return [Partition(index, count) for index in range(count)]
 
 
 async def wait_for_projections(

@@ -44,9 +44,10 @@ from infra.blobs import Blobs, blobs_for
 from infra.database import async_pool, event_store_env
 from infra.mail import DevMailbox, Mailer, SmtpMailer
 from infra.settings import Settings
+from projections.decoding import storable
 from projections.reports.delivery import mail_report
 from projections.reports.generation import ReportTerms, generate_report
-from projections.runtime import Cursor, Projection, handles, open_connection, storable
+from projections.runtime import Cursor, Projection, handles, open_connection
 
 log = structlog.get_logger("report_watch")
 TABLES = (

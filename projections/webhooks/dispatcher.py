@@ -52,13 +52,13 @@ from infra.webhooks import (
     signed_headers,
 )
 from infra.webhooks import subscription_secret as secret_for
+from projections.decoding import domain_event
 from projections.ledger import view as ledger
 from projections.relay.projector import cloud_event
 from projections.runtime import (
     BATCH_SIZE,
     EVENTS_TABLE,
     create_read_model_tables,
-    domain_event,
     read_log,
     wait_for_projections,
 )

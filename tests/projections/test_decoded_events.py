@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from domain.base import Actor, build_mapper
 from domain.ledger.transaction import Transaction, TransactionDetails
-from projections import runtime
+from projections.decoding import domain_event
 from projections.following import DecodedEvents
 
 BY = Actor(uuid4(), "tests")
@@ -39,4 +39,4 @@ def test_a_row_is_decoded_once_and_another_row_of_the_same_aggregate_version_is_
     other = decoded(there)  # another schema's log: the same id and version
     assert other is not first
     assert (first.amount, other.amount) == (Decimal("-1.50"), Decimal("-2.75"))
-    assert runtime.domain_event(here) is not first  # a lone reader keeps nothing
+    assert domain_event(here) is not first  # a lone reader keeps nothing

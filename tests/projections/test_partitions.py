@@ -15,7 +15,15 @@ from domain.identity.application import Identity
 from infra import database
 from infra.settings import Settings
 from projections import rebuilds, registry, runtime
-from projections.runtime import Cursor, Partition, PartitionCountError, Projection
+from projections.decoding import domain_event
+from projections.partitions import (
+    Partition,
+    PartitionCountError,
+    partition_of,
+    partitions_of,
+    stored_workspace,
+)
+from projections.runtime import Cursor, Projection
 from tests.projections.log_writer import write_history
 from tests.projections.processes import head, positions, query, start, wait_until
 
@@ -43,7 +51,7 @@ def _history(settings: Settings) -> list[UUID]:
     """A log of several workspaces' transactions, and devices' users (in no workspace)."""
     workspaces: list[UUID] = []
     # Ids are random: four can fall in one partition of three (1 in 27), which shows nothing.
-    while len(workspaces) < WORKSPACES or len({runtime.partition_of(w, 3) for w in workspaces}) < 2:
+    while len(workspaces) < WORKSPACES or len({partition_of(w, 3) for w in workspaces}) < 2:
         workspaces.append(
             write_history(settings, transactions=TRANSACTIONS, seed=len(workspaces))[0]
         )
@@ -118,9 +126,7 @@ def test_three_partitions_give_the_same_tables_as_one(own_schema: Settings) -> N
         for name, tables in TABLES.items():
             [whole] = registry.select(settings, [name])
             assert asyncio.run(runtime.catch_up_once(settings, whole)) == last
-            positions = asyncio.run(
-                _run_partitions(settings, name, runtime.partitions_of(3), split)
-            )
+            positions = asyncio.run(_run_partitions(settings, name, partitions_of(3), split))
             assert positions == [last] * 3
             assert _positions(settings, split, name) == {
                 name: last,
@@ -133,7 +139,7 @@ def test_three_partitions_give_the_same_tables_as_one(own_schema: Settings) -> N
                 assert rows, f"{table} is empty: the test shows nothing"
                 assert _rows(settings, split, table) == rows, table
         # The workspaces were spread: no partition had them all.
-        shares = {runtime.partition_of(workspace, 3) for workspace in workspaces}
+        shares = {partition_of(workspace, 3) for workspace in workspaces}
         assert len(shares) > 1
     finally:
         asyncio.run(_drop(settings, split))
@@ -186,7 +192,7 @@ def test_each_event_is_handled_by_exactly_one_partition_and_no_workspace_by_the_
     settings = own_schema
     _history(settings)
     last = head(settings)
-    assert asyncio.run(_see(settings, runtime.partitions_of(3))) == [last] * 3
+    assert asyncio.run(_see(settings, partitions_of(3))) == [last] * 3
 
     seen = query(settings, "SELECT position, workspace_id, partition FROM partition_seen")
     logged = query(settings, "SELECT notification_id FROM centsource_events ORDER BY 1")
@@ -304,9 +310,9 @@ def test_a_partition_is_its_index_of_its_count_and_a_workspace_always_has_the_sa
             Partition.parse(wrong)
     workspace = UUID("6f1b3c2e-8d4a-5b7c-9e0f-1a2b3c4d5e6f")
     # Pinned: a release that moved workspaces between partitions would need a repartition.
-    assert runtime.partition_of(workspace, 7) == zlib.crc32(workspace.bytes) % 7 == 0
-    assert runtime.partition_of(workspace, 5) == 2
-    assert runtime.partition_of(None, 7) == 0
+    assert partition_of(workspace, 7) == zlib.crc32(workspace.bytes) % 7 == 0
+    assert partition_of(workspace, 5) == 2
+    assert partition_of(None, 7) == 0
 
 
 def test_only_read_models_of_one_workspace_s_events_run_as_partitions() -> None:
@@ -327,9 +333,9 @@ def test_a_stored_event_s_workspace_is_read_without_decoding_it(own_schema: Sett
             "FROM centsource_events ORDER BY notification_id"
         ).fetchall()
     for stored in rows:
-        assert runtime.stored_workspace(stored) == runtime.domain_event(stored).workspace_id
-    assert runtime.stored_workspace(rows[-1]) == workspace
-    assert runtime.stored_workspace({"state": b'{"workspace_id": null}'}) is None
+        assert stored_workspace(stored) == domain_event(stored).workspace_id
+    assert stored_workspace(rows[-1]) == workspace
+    assert stored_workspace({"state": b'{"workspace_id": null}'}) is None
 
 
 def test_partition_processes_started_from_the_command_line_bring_the_model_to_the_head(

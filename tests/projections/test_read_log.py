@@ -11,6 +11,7 @@ import psycopg
 from infra import database
 from infra.settings import Settings
 from projections import runtime
+from projections.decoding import domain_event
 from tests.projections.log_writer import write_history
 
 
@@ -40,7 +41,7 @@ def test_the_log_is_read_after_a_position_up_to_another(own_schema: Settings) ->
     first = _read(settings, 0, 1, 1)[0]
     assert isinstance(first["state"], bytes)
     assert first["state"].startswith(b"{")
-    assert runtime.domain_event(first).originator_version == first["originator_version"]
+    assert domain_event(first).originator_version == first["originator_version"]
 
 
 def test_a_log_without_statistics_is_read_along_its_index(own_schema: Settings) -> None:
