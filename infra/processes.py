@@ -1,4 +1,5 @@
-"""Child processes that do not outlive their parent, and what those of a dead one left."""
+"""Child processes that do not outlive their parent, what those of a dead one left, and the
+garbage collector as every centsource process sets it."""
 
 from __future__ import annotations
 
