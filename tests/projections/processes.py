@@ -7,10 +7,11 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from infra.settings import Settings
 
@@ -19,6 +20,35 @@ def query(settings: Settings, statement: str, *params: Any) -> list[Any]:
     options = f"-c search_path={settings.database_schema}"
     with psycopg.connect(settings.database, options=options) as conn:
         return conn.execute(statement, params).fetchall()  # type: ignore[arg-type]
+
+
+def snapshot(settings: Settings, tables: Iterable[str]) -> dict[str, list[str]]:
+    """Each table's rows as JSON text, in order: equal snapshots are equal tables."""
+    return {
+        table: [
+            row[0]
+            for row in query(
+                settings,
+                sql.SQL("SELECT to_jsonb(t)::text FROM {} t ORDER BY 1")  # type: ignore[arg-type]
+                .format(sql.Identifier(table))
+                .as_string(),
+            )
+        ]
+        for table in tables
+    }
+
+
+def forget(settings: Settings, name: str) -> None:
+    """Empties the tables named after the read model (``ledger…``) and puts its position
+    back to the start of the log."""
+    options = f"-c search_path={settings.database_schema}"
+    with psycopg.connect(settings.database, options=options) as conn:
+        for (table,) in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename LIKE %s",
+            (settings.database_schema, f"{name}%"),
+        ).fetchall():
+            conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+        conn.execute("UPDATE projection_positions SET position = 0 WHERE name = %s", (name,))
 
 
 def positions(settings: Settings) -> dict[str, int]:

@@ -10,9 +10,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import uuid4
 
-import psycopg
 import pytest
-from psycopg import sql
 
 from domain.base import Actor
 from domain.ledger.account import AccountType
@@ -22,7 +20,7 @@ from domain.ledger.transaction import Transaction, TransactionDetails
 from infra import database
 from infra.settings import Settings
 from projections import registry, runtime
-from tests.projections.processes import query
+from tests.projections.processes import forget, query, snapshot
 
 BY = Actor(uuid4(), "tests")
 TABLES = {
@@ -34,34 +32,6 @@ TABLES = {
     "transactions": ("transactions", "transactions_category_days"),
 }  # fmt: skip
 GROCERIES, TRAVEL = uuid4(), uuid4()
-
-
-def snapshot(settings: Settings, name: str) -> dict[str, list[str]]:
-    return {
-        table: [
-            row[0]
-            for row in query(
-                settings,
-                sql.SQL("SELECT to_jsonb(t)::text FROM {} t ORDER BY 1")  # type: ignore[arg-type]
-                .format(sql.Identifier(table))
-                .as_string(),
-            )
-        ]
-        for table in TABLES[name]
-    }
-
-
-def forget(settings: Settings, name: str) -> None:
-    """Empties the read model's tables (each named after it) and puts its position back to
-    the start of the log."""
-    options = f"-c search_path={settings.database_schema}"
-    with psycopg.connect(settings.database, options=options) as conn:
-        for (table,) in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename LIKE %s",
-            (settings.database_schema, f"{name.rstrip('s')}%"),
-        ).fetchall():
-            conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
-        conn.execute("UPDATE projection_positions SET position = 0 WHERE name = %s", (name,))
 
 
 def catch_up(settings: Settings, name: str) -> None:
@@ -116,12 +86,12 @@ def test_changes_read_together_leave_the_tables_of_one_event_a_batch(
     chunk.save()
     ledger.close()
     catch_up(own_schema, name)  # the changes, read together
-    together = snapshot(own_schema, name)
+    together = snapshot(own_schema, TABLES[name])
     forget(own_schema, name)
     monkeypatch.setattr(runtime, "BATCH_SIZE", 1)
     catch_up(own_schema, name)
 
-    assert snapshot(own_schema, name) == together
+    assert snapshot(own_schema, TABLES[name]) == together
     # Counted: the first (-8, on the card), third (-3, in March), fourth (-4), fifth (-5).
     if name == "ledger":
         [(cash_balance,)] = query(

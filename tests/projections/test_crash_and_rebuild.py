@@ -7,12 +7,11 @@ import threading
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from infra.settings import Settings
 from projections import rebuilds, registry, runtime
 from tests.projections.log_writer import write_history
-from tests.projections.processes import head, kill_half_way, query, run_to_head
+from tests.projections.processes import head, kill_half_way, query, run_to_head, snapshot
 
 TABLES = {
     "transactions": ["transactions", "transactions_category_days"],
@@ -29,19 +28,7 @@ TABLES = {
 
 
 def _snapshot(settings: Settings) -> dict[str, list[str]]:
-    return {
-        table: [
-            row[0]
-            for row in query(
-                settings,
-                sql.SQL("SELECT to_jsonb(t)::text AS row FROM {} t ORDER BY 1")  # type: ignore[arg-type]
-                .format(sql.Identifier(table))
-                .as_string(),
-            )
-        ]
-        for tables in TABLES.values()
-        for table in tables
-    }
+    return snapshot(settings, (table for tables in TABLES.values() for table in tables))
 
 
 def test_a_projector_killed_while_catching_up_ends_identical_to_a_rebuild(

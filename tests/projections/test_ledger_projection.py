@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
-import psycopg
 import pytest
 
 from domain.base import Actor
@@ -23,7 +22,7 @@ from infra import database
 from infra.settings import Settings
 from projections import runtime
 from projections.ledger.projector import LedgerProjection
-from tests.projections.processes import query
+from tests.projections.processes import forget, query
 
 BY = Actor(uuid4(), "tests")
 TABLES = ("ledger_transactions", "ledger_account_days", "ledger_balance_moves")
@@ -31,18 +30,6 @@ TABLES = ("ledger_transactions", "ledger_account_days", "ledger_balance_moves")
 
 def ledger_tables(settings: Settings) -> dict[str, list[Any]]:
     return {table: sorted(query(settings, f"SELECT * FROM {table}")) for table in TABLES}  # noqa: S608
-
-
-def forget_the_ledger(settings: Settings) -> None:
-    """Empties the ledger's tables and puts its position back to the start of the log."""
-    options = f"-c search_path={settings.database_schema}"
-    with psycopg.connect(settings.database, options=options) as conn:
-        for (table,) in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = %s AND tablename LIKE 'ledger%%'",
-            (settings.database_schema,),
-        ).fetchall():
-            conn.execute(f"DELETE FROM {table}")  # noqa: S608
-        conn.execute("UPDATE projection_positions SET position = 0 WHERE name = 'ledger'")
 
 
 def test_changes_of_recordings_in_their_own_batch_leave_the_ledger_as_one_event_a_batch(
@@ -83,7 +70,7 @@ def test_changes_of_recordings_in_their_own_batch_leave_the_ledger_as_one_event_
 
     asyncio.run(runtime.catch_up_once(own_schema, LedgerProjection()))  # one batch
     together = ledger_tables(own_schema)
-    forget_the_ledger(own_schema)
+    forget(own_schema, "ledger")
     monkeypatch.setattr(runtime, "BATCH_SIZE", 1)
     asyncio.run(runtime.catch_up_once(own_schema, LedgerProjection()))  # an event a batch
 
