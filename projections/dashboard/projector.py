@@ -157,6 +157,8 @@ class DashboardProjection(Projection):
         """The rows of these transactions, where the batch has not left them already."""
         sums = self.sums
         unread = list(ids - sums.rows.keys())
+        if not unread:  # every one recorded in the batch
+            return
         await cur.execute(
             f"SELECT id, {', '.join(COLUMNS)} FROM dashboard_transactions "  # noqa: S608
             "WHERE id = ANY(%b::uuid[])",

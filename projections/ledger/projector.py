@@ -213,8 +213,8 @@ class LedgerProjection(Projection):
         pending, self.pending = self.pending, Pending()
         if not pending.recorded and not pending.changes:
             return
-        if pending.changes:
-            unread = list({e.originator_id for e, _ in pending.changes} - pending.rows.keys())
+        unread = list({e.originator_id for e, _ in pending.changes} - pending.rows.keys())
+        if unread:  # changes of transactions from before the batch
             await cur.execute(
                 "SELECT id, account_id, date, amount, counted FROM ledger_transactions "
                 "WHERE id = ANY(%b::uuid[])",
@@ -225,8 +225,8 @@ class LedgerProjection(Projection):
                     found["account_id"], found["date"], found["amount"], found["counted"]
                 ]  # fmt: skip
                 pending.changed.append(found["id"])
-            for event, position in pending.changes:
-                pending.change(event, position)
+        for event, position in pending.changes:
+            pending.change(event, position)
         if pending.recorded:
             await copy_rows(
                 cur,
